@@ -1,0 +1,1 @@
+"""Reference assets and characters (personal and team libraries)."""

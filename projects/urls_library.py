@@ -1,0 +1,3 @@
+"""URLs of the reference library and characters."""
+
+urlpatterns: list = []

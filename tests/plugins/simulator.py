@@ -1,0 +1,1 @@
+"""Fixtures that start the Kinovi simulator for tests."""
