@@ -7,8 +7,6 @@ import logging
 import os
 import socket
 
-from django.db import close_old_connections
-
 from projects.models import Generation
 
 log = logging.getLogger(__name__)
@@ -23,7 +21,6 @@ def worker_name() -> str:
 
 def work_once(worker_id: str) -> bool:
     """Handle one due generation. Returns False when there was nothing to do."""
-    close_old_connections()
     generation = Generation.objects.claim_next(worker_id)
     if generation is None:
         return False

@@ -3,6 +3,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
+from django.db import close_old_connections
 
 from projects.worker import work_once, worker_name
 
@@ -28,6 +29,8 @@ class Command(BaseCommand):
         self.stdout.write(f"worker {worker_id} started")
         handled = 0
         while not self.shutdown:
+            # As between requests: drop connections that broke or grew too old.
+            close_old_connections()
             if work_once(worker_id):
                 handled += 1
                 continue

@@ -1,0 +1,56 @@
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+from django.core.management import call_command
+
+from projects.models import Membership
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _manage(*args, **env):
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG"))}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_it_passes_the_deploy_check_with_real_values():
+    result = _manage(
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        SITE_URL="https://kinovi.example.com",
+    )
+    assert result.returncode == 0, result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+    assert "WARNING" not in result.stderr
+
+
+def test_it_warns_when_deployed_with_the_embedded_defaults():
+    result = _manage("check", "--deploy", DEBUG="1")
+    assert "security.W018" in result.stderr  # DEBUG on
+
+
+def test_it_says_what_a_bad_boolean_should_look_like():
+    result = _manage("check", DEBUG="maybe")
+    assert result.returncode != 0
+    assert "DEBUG must be a boolean" in result.stderr
+
+
+def test_it_seeds_the_demo_team_idempotently(db, capsys):
+    call_command("seed_demo")
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    assert "ada / kinovi-demo" in out and "max / kinovi-demo" in out
+    roles = dict(Membership.objects.values_list("user__username", "role"))
+    assert roles == {"ada": "admin", "max": "member"}
