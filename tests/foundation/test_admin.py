@@ -1,0 +1,31 @@
+from django.contrib.auth import get_user_model
+from django.urls import reverse
+
+from projects.models import Membership, Team
+
+
+def test_it_lets_staff_create_a_team_with_members(client, bob):
+    staff = get_user_model().objects.create_user("root", password="x", is_staff=True)
+    staff.is_superuser = True
+    staff.save()
+    client.force_login(staff)
+    response = client.post(
+        reverse("admin:projects_team_add"),
+        {
+            "name": "Initech",
+            "slug": "initech",
+            "memberships-TOTAL_FORMS": "1",
+            "memberships-INITIAL_FORMS": "0",
+            "memberships-0-user": bob.pk,
+            "memberships-0-role": "admin",
+        },
+    )
+    assert response.status_code == 302, response.content
+    team = Team.objects.get(slug="initech")
+    assert Membership.objects.get(team=team).user == bob
+
+
+def test_it_keeps_members_out_of_the_admin(bob_client):
+    response = bob_client.get(reverse("admin:projects_team_changelist"))
+    assert response.status_code == 302
+    assert "/admin/login/" in response["Location"]
