@@ -1,0 +1,435 @@
+"""Build the createTask body for an Omni Reference video, checking every Kinovi rule first.
+
+`build_request(spec)` returns the exact JSON Kinovi expects, or every problem that would
+make Kinovi reject the request, in words a user understands. `parse_payload(payload)`
+reads such a JSON body back into a spec (the simulator uses it to answer like Kinovi).
+
+Decisions beyond the API document:
+- The prompt is sent stripped; a blank prompt is rejected; the 4000-character limit
+  applies to the prompt as sent (after `@handle` mentions became `@imageN`).
+- Formats may be given as MIME types (`image/png`) or file extensions (`png`, `.jpg`).
+- Formats and lengths are checked when known (`format` not empty, `duration_seconds` not
+  None); audio may be any `audio/*` MIME type besides the listed formats.
+- Mentions of unknown handles are errors: the user meant a character that isn't there.
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from projects.kinovi.pricing import MODELS
+from projects.kinovi.references import Kind, Slot, check_mentions, rewrite_handles, slots_for
+
+PROMPT_MAX_CHARACTERS = 4000
+MAX_IMAGES = 9
+MAX_VIDEOS = 3
+MAX_AUDIO = 3
+VIDEO_MAX_SECONDS = 15
+AUDIO_TOTAL_MAX_SECONDS = 15
+DURATIONS = range(4, 16)
+DEFAULT_DURATION = 5
+ASPECT_RATIOS = ("16:9", "9:16", "1:1", "3:4", "4:3", "21:9")
+DEFAULT_ASPECT_RATIO = "16:9"
+VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov")
+
+IMAGE_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
+VIDEO_FORMATS = {"mp4": "MP4"}
+AUDIO_FORMATS = {"mpeg": "MP3", "wav": "WAV", "aac": "AAC", "mp4": "M4A", "ogg": "Ogg"}
+AUDIO_FORMATS |= {"flac": "FLAC", "opus": "Opus", "webm": "WebM"}
+_FORMAT_ALIASES = {"jpg": "jpeg", "mp3": "mpeg", "m4a": "mp4", "x-wav": "wav", "wave": "wav"}
+_FORMAT_ALIASES |= {"x-m4a": "mp4", "oga": "ogg", "x-flac": "flac", "vnd.wave": "wav"}
+_ALLOWED = {Kind.IMAGE: IMAGE_FORMATS, Kind.VIDEO: VIDEO_FORMATS, Kind.AUDIO: AUDIO_FORMATS}
+_FIELD = {Kind.IMAGE: "images", Kind.VIDEO: "videos", Kind.AUDIO: "audio"}
+
+
+@dataclass(frozen=True)
+class ReferenceMedia:
+    """One reference as the user chose it, with what we know about the file."""
+
+    kind: Kind
+    url: str
+    format: str = ""  # MIME type or file extension; empty when unknown
+    duration_seconds: float | None = None  # videos and audio
+    label: str = ""  # how the user knows it, e.g. its file name
+    handle: str = ""  # lets the prompt name it as @handle
+
+
+@dataclass(frozen=True)
+class GenerationSpec:
+    model: str
+    prompt: str
+    references: Sequence[ReferenceMedia]  # images and videos in `urls` order, audio in order
+    duration: int = DEFAULT_DURATION
+    aspect_ratio: str = DEFAULT_ASPECT_RATIO
+    upscale_4k: bool = False
+    callback_url: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong (or, as a warning, worth a look) with a request.
+
+    `field` names the form field (`model`, `prompt`, `images`, `videos`, `audio`,
+    `references`, `duration`, `aspect_ratio`, `upscale`, `callback_url`); `rule` is a short
+    stable identifier for code and tests; `message` is for the user.
+    """
+
+    field: str
+    rule: str
+    message: str
+
+
+@dataclass(frozen=True)
+class BuiltRequest:
+    payload: dict[str, Any] | None  # None when there are errors
+    errors: list[Problem]
+    warnings: list[Problem]
+    prompt: str  # the prompt as sent: stripped, handles rewritten
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+@dataclass(frozen=True)
+class ParsedPayload:
+    spec: GenerationSpec | None
+    errors: list[Problem] = field(default_factory=list)
+
+
+def build_request(spec: GenerationSpec) -> BuiltRequest:
+    prompt, errors = _rewrite_prompt(spec)
+    spec_as_sent = GenerationSpec(
+        spec.model,
+        prompt,
+        _request_order(spec.references),
+        spec.duration,
+        spec.aspect_ratio,
+        spec.upscale_4k,
+        spec.callback_url,
+    )
+    errors += validate(spec_as_sent)
+    warnings = unmentioned_warnings(spec_as_sent)
+    payload = None if errors else _payload(spec_as_sent)
+    return BuiltRequest(payload, errors, warnings, prompt)
+
+
+def validate(spec: GenerationSpec) -> list[Problem]:
+    """Every rule Kinovi applies to a request, for a spec whose prompt is as sent."""
+    return [
+        *_check_model(spec.model),
+        *_check_prompt(spec.prompt, spec.references),
+        *_check_references(spec.references),
+        *_check_duration(spec.duration),
+        *_check_aspect_ratio(spec.aspect_ratio),
+        *_check_callback_url(spec.callback_url),
+    ]
+
+
+def unmentioned_warnings(spec: GenerationSpec) -> list[Problem]:
+    report = check_mentions(spec.prompt, [ref.kind for ref in spec.references])
+    return [
+        Problem(
+            _FIELD[slot.kind],
+            "unmentioned",
+            f"{_name(slot)} isn't mentioned in the prompt; write {slot.token} where it "
+            "should be used, or Kinovi decides on its own how to use it.",
+        )
+        for slot in report.unmentioned
+    ]
+
+
+def _request_order(references: Sequence[ReferenceMedia]) -> list[ReferenceMedia]:
+    """`urls` (images and videos, order kept) first, then audio: the slots' order."""
+    visual = [ref for ref in references if ref.kind != Kind.AUDIO]
+    return visual + [ref for ref in references if ref.kind == Kind.AUDIO]
+
+
+def _rewrite_prompt(spec: GenerationSpec) -> tuple[str, list[Problem]]:
+    ordered = _request_order(spec.references)
+    slots = slots_for([ref.kind for ref in ordered])
+    handles = {ref.handle: slot for ref, slot in zip(ordered, slots, strict=True) if ref.handle}
+    rewrite = rewrite_handles(spec.prompt.strip(), handles)
+    errors = [
+        Problem(
+            "prompt",
+            "unknown_handle",
+            f"The prompt mentions @{handle}, but no reference of this video is called that.",
+        )
+        for handle in rewrite.unknown_handles
+    ]
+    return rewrite.prompt, errors
+
+
+def _payload(spec: GenerationSpec) -> dict[str, Any]:
+    inputs: dict[str, Any] = {
+        "urls": [ref.url for ref in spec.references if ref.kind != Kind.AUDIO],
+    }
+    audio_urls = [ref.url for ref in spec.references if ref.kind == Kind.AUDIO]
+    if audio_urls:
+        inputs["audioUrls"] = audio_urls
+    inputs |= {
+        "prompt": spec.prompt,
+        "duration": str(spec.duration),
+        "aspectRatio": spec.aspect_ratio,
+        "mode": "reference",
+    }
+    if spec.upscale_4k:
+        inputs["upscaleResolution"] = "4k"
+    payload: dict[str, Any] = {"model": spec.model}
+    if spec.callback_url:
+        payload["callBackUrl"] = spec.callback_url
+    payload["inputs"] = inputs
+    return payload
+
+
+def _check_model(model: str) -> list[Problem]:
+    if model in MODELS:
+        return []
+    choices = " or ".join(MODELS)
+    return [Problem("model", "model", f"Choose the model {choices}.")]
+
+
+def _check_prompt(prompt: str, references: Sequence[ReferenceMedia]) -> list[Problem]:
+    if not prompt.strip():
+        return [Problem("prompt", "prompt_blank", "Describe the video you want in the prompt.")]
+    problems = []
+    if len(prompt) > PROMPT_MAX_CHARACTERS:
+        problems.append(
+            Problem(
+                "prompt",
+                "prompt_length",
+                f"The prompt is {len(prompt)} characters long; "
+                f"it can be at most {PROMPT_MAX_CHARACTERS}.",
+            )
+        )
+    kinds = [ref.kind for ref in references]
+    counts = {kind: kinds.count(kind) for kind in Kind}
+    seen: set[Slot] = set()
+    for mention in check_mentions(prompt, kinds).unknown:
+        if mention.slot in seen:
+            continue
+        seen.add(mention.slot)
+        problems.append(
+            Problem("prompt", "unknown_position", _unknown_position(mention.slot, counts))
+        )
+    return problems
+
+
+def _unknown_position(slot: Slot, counts: dict[Kind, int]) -> str:
+    count = counts[slot.kind]
+    plural = _FIELD[slot.kind] if slot.kind != Kind.AUDIO else "audio files"
+    if count == 0:
+        there_are = f"there are no {plural}"
+    elif count == 1:
+        there_are = f"there is only one {slot.kind}" + (" file" if slot.kind == Kind.AUDIO else "")
+    else:
+        there_are = f"there are only {count} {plural}"
+    return f"The prompt mentions {slot.token}, but {there_are}."
+
+
+def _check_references(references: Sequence[ReferenceMedia]) -> list[Problem]:
+    slots = slots_for([ref.kind for ref in references])
+    by_kind = {kind: [ref for ref in references if ref.kind == kind] for kind in Kind}
+    problems = []
+    if not by_kind[Kind.IMAGE] and not by_kind[Kind.VIDEO]:
+        problems.append(_no_visual_reference(bool(by_kind[Kind.AUDIO])))
+    for kind, limit in (
+        (Kind.IMAGE, MAX_IMAGES),
+        (Kind.VIDEO, MAX_VIDEOS),
+        (Kind.AUDIO, MAX_AUDIO),
+    ):
+        if len(by_kind[kind]) > limit:
+            problems.append(_too_many(kind, len(by_kind[kind]), limit))
+    for ref, slot in zip(references, slots, strict=True):
+        problems += _check_reference(ref, slot)
+    problems += _check_audio_total(by_kind[Kind.AUDIO])
+    return problems
+
+
+def _no_visual_reference(has_audio: bool) -> Problem:
+    if has_audio:
+        return Problem(
+            "references",
+            "audio_only",
+            "Add at least one image or video: audio can't be the only reference.",
+        )
+    return Problem("references", "no_reference", "Add at least one image or video as a reference.")
+
+
+def _too_many(kind: Kind, count: int, limit: int) -> Problem:
+    noun = {Kind.IMAGE: "images", Kind.VIDEO: "videos", Kind.AUDIO: "audio files"}[kind]
+    return Problem(
+        _FIELD[kind], f"too_many_{_FIELD[kind]}", f"You chose {count} {noun}; the limit is {limit}."
+    )
+
+
+def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
+    problems = []
+    where = _FIELD[ref.kind]
+    if not _is_web_url(ref.url):
+        problems.append(
+            Problem(where, "url", f"{_name(slot, ref)} needs a public http:// or https:// address.")
+        )
+    if not _format_allowed(ref):
+        names = _or_list(list(dict.fromkeys(_ALLOWED[ref.kind].values())))
+        problems.append(
+            Problem(where, "format", f"{_name(slot, ref)} must be {names}; it is {ref.format!r}.")
+        )
+    if ref.kind == Kind.VIDEO and (ref.duration_seconds or 0) > VIDEO_MAX_SECONDS:
+        problems.append(
+            Problem(
+                where,
+                "video_length",
+                f"{_name(slot, ref)} is {_seconds(ref.duration_seconds or 0)} s long; "
+                f"each reference video can be at most {VIDEO_MAX_SECONDS} s.",
+            )
+        )
+    return problems
+
+
+def _format_allowed(ref: ReferenceMedia) -> bool:
+    if not ref.format:
+        return True
+    if ref.kind == Kind.AUDIO and ref.format.strip().lower().startswith("audio/"):
+        return True
+    return normalize_format(ref.format) in _ALLOWED[ref.kind]
+
+
+def _check_audio_total(audio: list[ReferenceMedia]) -> list[Problem]:
+    total = sum(ref.duration_seconds or 0 for ref in audio)
+    if total <= AUDIO_TOTAL_MAX_SECONDS:
+        return []
+    return [
+        Problem(
+            "audio",
+            "audio_length",
+            f"The audio files are {_seconds(total)} s long together; "
+            f"together they can be at most {AUDIO_TOTAL_MAX_SECONDS} s.",
+        )
+    ]
+
+
+def _check_duration(duration: int) -> list[Problem]:
+    if isinstance(duration, int) and not isinstance(duration, bool) and duration in DURATIONS:
+        return []
+    return [
+        Problem(
+            "duration",
+            "duration",
+            f"Choose a length of {DURATIONS.start} to {DURATIONS.stop - 1} whole seconds.",
+        )
+    ]
+
+
+def _check_aspect_ratio(aspect_ratio: str) -> list[Problem]:
+    if aspect_ratio in ASPECT_RATIOS:
+        return []
+    return [Problem("aspect_ratio", "aspect_ratio", f"Choose {_or_list(list(ASPECT_RATIOS))}.")]
+
+
+def _check_callback_url(url: str) -> list[Problem]:
+    if not url or _is_web_url(url):
+        return []
+    return [
+        Problem("callback_url", "url", "The callback address must be an http:// or https:// URL.")
+    ]
+
+
+def normalize_format(format: str) -> str:
+    """`image/JPEG`, `.jpg` and `jpeg` all become `jpeg`; see the *_FORMATS keys."""
+    name = format.strip().lower().split(";")[0].rsplit("/", 1)[-1].removeprefix(".")
+    return _FORMAT_ALIASES.get(name, name)
+
+
+def _is_web_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname) and url.strip() == url
+
+
+def _name(slot: Slot, ref: ReferenceMedia | None = None) -> str:
+    noun = "Audio" if slot.kind == Kind.AUDIO else slot.kind.capitalize()
+    label = f" ({ref.label})" if ref is not None and ref.label else ""
+    return f"{noun} {slot.position}{label}"
+
+
+def _seconds(seconds: float) -> str:
+    return f"{seconds:.2f}".rstrip("0").rstrip(".")
+
+
+def _or_list(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+
+
+
+def parse_payload(payload: Any) -> ParsedPayload:
+    """Read a createTask body as Kinovi does: its shape first, then every rule.
+
+    Kinovi knows only URLs, so a URL ending in .mp4 (or .m4v, .mov) counts as a video and
+    any other as an image; formats and lengths stay unknown until the files are fetched.
+    """
+    shape_errors = _check_shape(payload)
+    if shape_errors:
+        return ParsedPayload(None, shape_errors)
+    inputs = payload["inputs"]
+    references = [
+        ReferenceMedia(Kind.VIDEO if _looks_like_video(url) else Kind.IMAGE, url)
+        for url in inputs["urls"]
+    ]
+    references += [ReferenceMedia(Kind.AUDIO, url) for url in inputs.get("audioUrls", [])]
+    spec = GenerationSpec(
+        model=payload["model"],
+        prompt=inputs["prompt"],
+        references=references,
+        duration=int(inputs.get("duration", str(DEFAULT_DURATION))),
+        aspect_ratio=inputs.get("aspectRatio", DEFAULT_ASPECT_RATIO),
+        upscale_4k="upscaleResolution" in inputs,
+        callback_url=payload.get("callBackUrl", ""),
+    )
+    return ParsedPayload(spec, validate(spec))
+
+
+def _looks_like_video(url: str) -> bool:
+    return urlsplit(url).path.lower().endswith(VIDEO_EXTENSIONS)
+
+
+def _check_shape(payload: Any) -> list[Problem]:
+    if not isinstance(payload, dict):
+        return [Problem("body", "shape", "The body must be a JSON object.")]
+    errors = []
+    if not isinstance(payload.get("model"), str):
+        errors.append(Problem("model", "shape", "model is required."))
+    if not isinstance(payload.get("callBackUrl", ""), str):
+        errors.append(Problem("callback_url", "shape", "callBackUrl must be a string."))
+    inputs = payload.get("inputs")
+    if not isinstance(inputs, dict):
+        return [*errors, Problem("inputs", "shape", "inputs is required.")]
+    return errors + _check_inputs_shape(inputs)
+
+
+def _check_inputs_shape(inputs: dict[str, Any]) -> list[Problem]:
+    errors = []
+    if inputs.get("mode") != "reference":
+        errors.append(Problem("mode", "mode", "inputs.mode must be 'reference'."))
+    if not isinstance(inputs.get("prompt"), str):
+        errors.append(Problem("prompt", "shape", "inputs.prompt is required."))
+    if not _is_list_of_strings(inputs.get("urls")):
+        errors.append(Problem("references", "shape", "inputs.urls must be a list of URLs."))
+    if not _is_list_of_strings(inputs.get("audioUrls", [])):
+        errors.append(Problem("audio", "shape", "inputs.audioUrls must be a list of URLs."))
+    duration = inputs.get("duration", str(DEFAULT_DURATION))
+    if not (isinstance(duration, str) and duration.isascii() and duration.isdigit()):
+        errors.append(Problem("duration", "shape", 'inputs.duration must be a string like "5".'))
+    if not isinstance(inputs.get("aspectRatio", DEFAULT_ASPECT_RATIO), str):
+        errors.append(Problem("aspect_ratio", "shape", "inputs.aspectRatio must be a string."))
+    if inputs.get("upscaleResolution", "4k") != "4k":
+        errors.append(Problem("upscale", "shape", "inputs.upscaleResolution can only be '4k'."))
+    return errors
+
+
+def _is_list_of_strings(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, str) for item in value)

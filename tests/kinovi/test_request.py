@@ -1,0 +1,293 @@
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from projects.kinovi.references import Kind, find_mentions, slots_for
+from projects.kinovi.request import (
+    ASPECT_RATIOS,
+    GenerationSpec,
+    ReferenceMedia,
+    build_request,
+    parse_payload,
+)
+
+IMAGE, VIDEO, AUDIO = Kind.IMAGE, Kind.VIDEO, Kind.AUDIO
+
+
+def image(n=1, **fields):
+    return ReferenceMedia(IMAGE, f"https://cdn.example.com/{n}.jpg", "image/jpeg", **fields)
+
+
+def video(n=1, seconds=5.0, **fields):
+    return ReferenceMedia(VIDEO, f"https://cdn.example.com/{n}.mp4", "video/mp4", seconds, **fields)
+
+
+def audio(n=1, seconds=4.0, **fields):
+    return ReferenceMedia(
+        AUDIO, f"https://cdn.example.com/{n}.mp3", "audio/mpeg", seconds, **fields
+    )
+
+
+def spec(prompt="@image1 walks on the beach", references=(), **fields):
+    return GenerationSpec("seedance-20", prompt, list(references or [image()]), **fields)
+
+
+def rules(built):
+    return [problem.rule for problem in built.errors]
+
+
+def test_it_builds_the_seed_example_exactly():
+    built = build_request(
+        spec("A person @image1 walking on the beach at sunset, cinematic lighting")
+    )
+    assert built.errors == []
+    assert built.payload == {
+        "model": "seedance-20",
+        "inputs": {
+            "urls": ["https://cdn.example.com/1.jpg"],
+            "prompt": "A person @image1 walking on the beach at sunset, cinematic lighting",
+            "duration": "5",
+            "aspectRatio": "16:9",
+            "mode": "reference",
+        },
+    }
+
+
+def test_it_builds_every_optional_field():
+    built = build_request(
+        GenerationSpec(
+            "seedance2-fast",
+            "  @image1 performs the moves from @video1 to @audio1  ",
+            [audio(), image(), video()],
+            duration=15,
+            aspect_ratio="9:16",
+            upscale_4k=True,
+            callback_url="https://app.example.com/hooks/kinovi/abc",
+        )
+    )
+    assert built.errors == [] and built.warnings == []
+    assert built.payload == {
+        "model": "seedance2-fast",
+        "callBackUrl": "https://app.example.com/hooks/kinovi/abc",
+        "inputs": {
+            "urls": ["https://cdn.example.com/1.jpg", "https://cdn.example.com/1.mp4"],
+            "audioUrls": ["https://cdn.example.com/1.mp3"],
+            "prompt": "@image1 performs the moves from @video1 to @audio1",
+            "duration": "15",
+            "aspectRatio": "9:16",
+            "mode": "reference",
+            "upscaleResolution": "4k",
+        },
+    }
+
+
+def test_it_keeps_the_chosen_order_of_images_and_videos():
+    built = build_request(spec("@video1 then @image1", [video(7), image(3)]))
+    assert built.payload["inputs"]["urls"] == [
+        "https://cdn.example.com/7.mp4",
+        "https://cdn.example.com/3.jpg",
+    ]
+
+
+def test_it_rewrites_handles_of_references():
+    built = build_request(
+        spec("@Mira hugs @bob", [image(1), image(2, handle="mira"), video(handle="bob")])
+    )
+    assert built.payload["inputs"]["prompt"] == "@image2 hugs @video1"
+    assert [w.message for w in built.warnings] == [
+        "Image 1 isn't mentioned in the prompt; write @image1 where it should be used, "
+        "or Kinovi decides on its own how to use it."
+    ]
+
+
+def test_it_rejects_unknown_handles():
+    built = build_request(spec("@mira and @ghost", [image(handle="mira")]))
+    assert built.payload is None
+    assert [(p.field, p.message) for p in built.errors] == [
+        ("prompt", "The prompt mentions @ghost, but no reference of this video is called that.")
+    ]
+
+
+def test_it_reports_every_problem_at_once():
+    built = build_request(
+        GenerationSpec(
+            "seedance-3",
+            "@image10 and @video1 and @audio2",
+            [image(n) for n in range(10)] + [audio(1, 9), audio(2, 7)],
+            duration=16,
+            aspect_ratio="2:1",
+            callback_url="ftp://x",
+        )
+    )
+    assert built.payload is None
+    assert rules(built) == [
+        "model",
+        "unknown_position",
+        "too_many_images",
+        "audio_length",
+        "duration",
+        "aspect_ratio",
+        "url",
+    ]
+    messages = [p.message for p in built.errors]
+    assert "The prompt mentions @video1, but there are no videos." in messages
+    assert "You chose 10 images; the limit is 9." in messages
+    assert "The audio files are 16 s long together; together they can be at most 15 s." in messages
+
+
+def test_it_names_unknown_positions_in_words():
+    built = build_request(
+        spec("@image4 @video2 @audio1 @image4", [image(1), image(2), image(3), video()])
+    )
+    assert [p.message for p in built.errors] == [
+        "The prompt mentions @image4, but there are only 3 images.",
+        "The prompt mentions @video2, but there is only one video.",
+        "The prompt mentions @audio1, but there are no audio files.",
+    ]
+
+
+def test_it_rejects_long_videos_wrong_formats_and_too_many_videos():
+    references = [
+        image(1),
+        ReferenceMedia(IMAGE, "https://x.example/a.gif", "image/gif"),
+        video(1, 16.2, label="dance.mp4"),
+        video(2),
+        video(3),
+        ReferenceMedia(VIDEO, "https://x.example/b.mov", "video/quicktime", 3),
+    ]
+    built = build_request(spec("@image1", references))
+    by_rule = {p.rule: p for p in built.errors}
+    assert set(by_rule) == {"too_many_videos", "format", "video_length"}
+    assert by_rule["video_length"].field == "videos"
+    assert by_rule["video_length"].message == (
+        "Video 1 (dance.mp4) is 16.2 s long; each reference video can be at most 15 s."
+    )
+    formats = [p.message for p in built.errors if p.rule == "format"]
+    assert formats == [
+        "Image 2 must be JPEG, PNG or WebP; it is 'image/gif'.",
+        "Video 4 must be MP4; it is 'video/quicktime'.",
+    ]
+
+
+def test_it_accepts_common_audio_formats():
+    for fmt in ["audio/wav", "mp3", ".m4a", "audio/x-aiff", "audio/ogg; codecs=opus"]:
+        built = build_request(
+            spec("@image1 @audio1", [image(), ReferenceMedia(AUDIO, "https://a/x", fmt, 3)])
+        )
+        assert built.ok, fmt
+    built = build_request(
+        spec("@image1 @audio1", [image(), ReferenceMedia(AUDIO, "https://a/x", "png", 3)])
+    )
+    assert rules(built) == ["format"]
+
+
+def test_it_rejects_audio_as_the_only_reference_and_no_reference():
+    assert rules(build_request(spec("@audio1", [audio()]))) == ["audio_only"]
+    assert rules(build_request(GenerationSpec("seedance-20", "A sunset", []))) == ["no_reference"]
+
+
+def test_it_rejects_blank_and_long_prompts():
+    assert rules(build_request(spec("   \n"))) == ["prompt_blank"]
+    built = build_request(spec("@image1 " + "x" * 3993))
+    assert rules(built) == ["prompt_length"]
+    assert built.errors[0].message == "The prompt is 4001 characters long; it can be at most 4000."
+    assert build_request(spec("  @image1 " + "x" * 3992 + "  ")).ok
+
+
+def test_it_counts_the_prompt_length_after_rewriting_handles():
+    prompt = "@m " + "x" * 3995
+    assert len(prompt) == 3998
+    assert rules(build_request(spec(prompt, [image(handle="m")]))) == ["prompt_length"]
+
+
+def test_it_rejects_durations_out_of_range_and_non_integers():
+    for duration in [3, 16, 0, 5.5, True]:
+        assert rules(build_request(spec(duration=duration))) == ["duration"], duration
+    for duration in [4, 15]:
+        assert build_request(spec(duration=duration)).ok
+
+
+def test_it_accepts_every_aspect_ratio():
+    for ratio in ASPECT_RATIOS:
+        assert build_request(spec(aspect_ratio=ratio)).payload["inputs"]["aspectRatio"] == ratio
+
+
+def test_it_rejects_urls_that_are_not_public_web_addresses():
+    built = build_request(spec("@image1", [ReferenceMedia(IMAGE, "/media/a.png", "png")]))
+    assert [(p.field, p.rule) for p in built.errors] == [("images", "url")]
+
+
+def test_it_reads_a_payload_back_like_kinovi():
+    built = build_request(
+        spec("@image1 and @video1", [image(), video()], duration=8, upscale_4k=True)
+    )
+    parsed = parse_payload(built.payload)
+    assert parsed.errors == []
+    assert [ref.kind for ref in parsed.spec.references] == [IMAGE, VIDEO]
+    assert (parsed.spec.duration, parsed.spec.upscale_4k) == (8, True)
+
+
+def test_it_reports_a_malformed_payload():
+    parsed = parse_payload({"model": "seedance-20", "inputs": {"urls": "x", "duration": 5}})
+    assert parsed.spec is None
+    assert [p.message for p in parsed.errors] == [
+        "inputs.mode must be 'reference'.",
+        "inputs.prompt is required.",
+        "inputs.urls must be a list of URLs.",
+        'inputs.duration must be a string like "5".',
+    ]
+    assert parse_payload([]).errors[0].field == "body"
+
+
+reference_strategy = st.builds(
+    ReferenceMedia,
+    kind=st.sampled_from(Kind),
+    url=st.sampled_from(["https://cdn.example.com/a.png", "http://x/v.mp4", "nope", ""]),
+    format=st.sampled_from(["image/png", "jpg", "mp4", "audio/mpeg", "gif", ""]),
+    duration_seconds=st.one_of(st.none(), st.floats(0, 40)),
+    handle=st.sampled_from(["", "", "mira", "bob"]),
+)
+spec_strategy = st.builds(
+    GenerationSpec,
+    model=st.sampled_from(["seedance-20", "seedance2-fast", "other"]),
+    prompt=st.one_of(
+        st.text(max_size=60),
+        st.lists(st.sampled_from(["@image1", "@video2", "@audio1", "@mira", "@bob", " ", "x"])).map(
+            "".join
+        ),
+    ),
+    references=st.lists(reference_strategy, max_size=14),
+    duration=st.integers(0, 20),
+    aspect_ratio=st.sampled_from([*ASPECT_RATIOS, "2:1"]),
+    upscale_4k=st.booleans(),
+    callback_url=st.sampled_from(["", "https://app/x", "bad"]),
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(spec_strategy)
+def test_it_never_crashes_and_reports_only_real_problems(generation):
+    built = build_request(generation)
+    references = generation.references
+    kinds = [ref.kind for ref in references]
+    for problem in built.errors:
+        if problem.rule == "too_many_images":
+            assert kinds.count(IMAGE) > 9
+        if problem.rule == "too_many_videos":
+            assert kinds.count(VIDEO) > 3
+        if problem.rule == "too_many_audio":
+            assert kinds.count(AUDIO) > 3
+        if problem.rule == "video_length":
+            assert any(r.kind == VIDEO and (r.duration_seconds or 0) > 15 for r in references)
+        if problem.rule == "audio_length":
+            assert sum(r.duration_seconds or 0 for r in references if r.kind == AUDIO) > 15
+        if problem.rule == "duration":
+            assert not 4 <= generation.duration <= 15
+        if problem.rule == "model":
+            assert generation.model == "other"
+    if built.payload is not None:
+        ordered = [r for r in references if r.kind != AUDIO] + [
+            r for r in references if r.kind == AUDIO
+        ]
+        slots = set(slots_for([r.kind for r in ordered]))
+        assert all(m.slot in slots for m in find_mentions(built.payload["inputs"]["prompt"]))
+        assert parse_payload(built.payload).errors == []
