@@ -365,7 +365,6 @@ def _or_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
-
 def parse_payload(payload: Any) -> ParsedPayload:
     """Read a createTask body as Kinovi does: its shape first, then every rule.
 

@@ -1,0 +1,334 @@
+"""The HTTP client for Kinovi's jobs API, its typed answers and its typed errors.
+
+Every failure is a `KinoviError` whose `retryable` says whether calling again is safe.
+The important distinction is for createTask: `RequestNotSent` means Kinovi never saw the
+request (retry freely), `AnswerLost` means it was sent and no answer came back, so the
+task may exist: look for it before creating another one.
+
+The API key is kept out of reprs, exception messages and logs; should Kinovi echo it in
+an error message, it is blanked out there too.
+"""
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+import httpx
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
+_MESSAGE_MAX_CHARACTERS = 300
+
+
+class TaskStatus(StrEnum):
+    WAITING = "waiting"
+    GENERATING = "generating"
+    SUCCESS = "success"
+    FAIL = "fail"
+
+
+@dataclass(frozen=True)
+class VideoOutput:
+    url: str
+    width: int | None
+    height: int | None
+
+
+@dataclass(frozen=True)
+class TaskInfo:
+    task_id: str
+    model: str
+    status: TaskStatus
+    credits_used: int | None
+    outputs: list[VideoOutput] = field(default_factory=list)
+    error_code: str = ""
+    error_message: str = ""
+    create_time: datetime | None = None
+    complete_time: datetime | None = None
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (TaskStatus.SUCCESS, TaskStatus.FAIL)
+
+
+class KinoviError(Exception):
+    """Base of every failure talking to Kinovi."""
+
+    retryable = False
+    status_code: int | None = None
+
+    def __init__(self, message: str, *, retryable: bool | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if retryable is not None:
+            self.retryable = retryable
+
+
+class RequestNotSent(KinoviError):
+    """The request never reached Kinovi (connection refused, connect timeout)."""
+
+    retryable = True
+
+
+class AnswerLost(KinoviError):
+    """The request was sent but no usable answer came back; Kinovi may have acted on it.
+
+    Not retryable for createTask (a retry could create a second task); the client marks
+    it retryable for reads, which are safe to repeat.
+    """
+
+
+class InvalidRequest(KinoviError):
+    status_code = 400
+
+
+class AuthenticationFailed(KinoviError):
+    status_code = 401
+
+
+class InsufficientCredits(KinoviError):
+    status_code = 402
+
+    def __init__(self, message: str, *, required: int | None, available: int | None) -> None:
+        super().__init__(message)
+        self.required = required
+        self.available = available
+
+
+class AccessNotEnabled(KinoviError):
+    status_code = 403
+
+
+class TaskNotFound(KinoviError):
+    status_code = 404
+
+
+class ConcurrencyLimit(KinoviError):
+    status_code = 429
+    retryable = True
+
+    def __init__(self, message: str, *, limit: int | None, current: int | None) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.current = current
+
+
+class ServerError(KinoviError):
+    retryable = True
+
+    def __init__(self, message: str, *, status_code: int) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class UnexpectedAnswer(KinoviError):
+    """An answer this client doesn't understand (status code or body)."""
+
+
+class MalformedTaskInfo(ValueError):
+    """A task description (recordInfo answer or webhook) without the expected fields."""
+
+
+class InvalidWebhook(MalformedTaskInfo):
+    """A webhook body that isn't Kinovi's envelope around a task."""
+
+
+_ERRORS_BY_STATUS: dict[int, type[KinoviError]] = {
+    400: InvalidRequest,
+    401: AuthenticationFailed,
+    403: AccessNotEnabled,
+    404: TaskNotFound,
+}
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+class KinoviClient:
+    """One connection pool to Kinovi; use as a context manager or call `close()`."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout: httpx.Timeout | float = DEFAULT_TIMEOUT,
+        transport: httpx.BaseTransport | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self._api_key = api_key
+        self._http = httpx.Client(
+            base_url=self.base_url,
+            headers={"Authorization": f"Bearer {api_key}", "Accept": "application/json"},
+            timeout=timeout,
+            transport=transport,
+        )
+
+    def __repr__(self) -> str:
+        return f"KinoviClient(base_url={self.base_url!r})"
+
+    def __enter__(self) -> "KinoviClient":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._http.close()
+
+    def create_task(self, payload: dict[str, Any]) -> str:
+        """Ask Kinovi for a video; returns the task id."""
+        response = self._send("POST", "/jobs/createTask", idempotent=False, json=payload)
+        task_id = self._json(response, idempotent=False).get("taskId")
+        if not isinstance(task_id, str) or not task_id:
+            raise AnswerLost("Kinovi accepted createTask but its answer has no taskId.")
+        logger.info("Kinovi created task %s", task_id)
+        return task_id
+
+    def record_info(self, task_id: str) -> TaskInfo:
+        response = self._send(
+            "GET", "/jobs/recordInfo", idempotent=True, params={"taskId": task_id}
+        )
+        try:
+            return parse_task_info(self._json(response, idempotent=True))
+        except MalformedTaskInfo as error:
+            raise UnexpectedAnswer(f"Kinovi's recordInfo answer is unusable: {error}") from error
+
+    def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
+        try:
+            response = self._http.request(method, path, **kwargs)
+        except _NOT_SENT as error:
+            raise RequestNotSent(
+                f"Could not reach Kinovi for {path}: {type(error).__name__}."
+            ) from None
+        except httpx.TransportError as error:
+            # Read/write timeouts and dropped connections: the request may have arrived.
+            raise AnswerLost(
+                f"No answer from Kinovi for {path}: {type(error).__name__}.", retryable=idempotent
+            ) from None
+        if response.status_code != 200:
+            raise self._error_for(response)
+        return response
+
+    def _json(self, response: httpx.Response, *, idempotent: bool) -> dict[str, Any]:
+        body = _json_or_none(response)
+        if not isinstance(body, dict):
+            message = f"Kinovi answered {response.url.path} with a body that isn't a JSON object."
+            if idempotent:
+                raise UnexpectedAnswer(message, retryable=True)
+            raise AnswerLost(message)
+        return body
+
+    def _error_for(self, response: httpx.Response) -> KinoviError:
+        body = _json_or_none(response)
+        message = self._scrub(_message_of(response, body))
+        status = response.status_code
+        logger.warning("Kinovi answered %s with HTTP %s: %s", response.url.path, status, message)
+        if status == 402:
+            return InsufficientCredits(
+                message,
+                required=_int_field(body, "required"),
+                available=_int_field(body, "available"),
+            )
+        if status == 429:
+            return ConcurrencyLimit(
+                message, limit=_int_field(body, "limit"), current=_int_field(body, "current")
+            )
+        if status >= 500:
+            return ServerError(message, status_code=status)
+        error_class = _ERRORS_BY_STATUS.get(status)
+        if error_class is None:
+            error = UnexpectedAnswer(f"HTTP {status}: {message}")
+            error.status_code = status
+            return error
+        return error_class(message)
+
+    def _scrub(self, text: str) -> str:
+        return text.replace(self._api_key, "[API key]") if self._api_key else text
+
+
+def parse_task_info(data: Any, *, status_key: str = "status") -> TaskInfo:
+    """A TaskInfo from recordInfo's answer (or a webhook's `data`, whose key is `state`)."""
+    if not isinstance(data, dict):
+        raise MalformedTaskInfo("the task is not a JSON object")
+    task_id = data.get("taskId")
+    if not isinstance(task_id, str) or not task_id:
+        raise MalformedTaskInfo("taskId is missing")
+    try:
+        status = TaskStatus(data.get(status_key))
+    except ValueError:
+        raise MalformedTaskInfo(f"{status_key} {data.get(status_key)!r} is unknown") from None
+    error = data.get("error") if isinstance(data.get("error"), dict) else {}
+    credits = data.get("creditsUsed")
+    return TaskInfo(
+        task_id=task_id,
+        model=str(data.get("model") or ""),
+        status=status,
+        credits_used=credits
+        if isinstance(credits, int) and not isinstance(credits, bool)
+        else None,
+        outputs=_outputs(data.get("output")),
+        error_code=str(error.get("code") or ""),
+        error_message=str(error.get("message") or ""),
+        create_time=_time(data.get("createTime")),
+        complete_time=_time(data.get("completeTime")),
+    )
+
+
+def parse_webhook(body: bytes | dict[str, Any]) -> TaskInfo:
+    """The task a webhook announces. Webhooks aren't signed: confirm with recordInfo."""
+    if isinstance(body, bytes | bytearray):
+        try:
+            body = json.loads(body)
+        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+            raise InvalidWebhook(f"the webhook body is not JSON: {error}") from None
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise InvalidWebhook('the webhook body has no "data" object')
+    try:
+        return parse_task_info(body["data"], status_key="state")
+    except InvalidWebhook:
+        raise
+    except MalformedTaskInfo as error:
+        raise InvalidWebhook(f"the webhook's task is unusable: {error}") from None
+
+
+def _outputs(value: Any) -> list[VideoOutput]:
+    if not isinstance(value, list):
+        return []
+    return [
+        VideoOutput(item["url"], _int_field(item, "width"), _int_field(item, "height"))
+        for item in value
+        if isinstance(item, dict) and isinstance(item.get("url"), str)
+    ]
+
+
+def _time(milliseconds: Any) -> datetime | None:
+    if not isinstance(milliseconds, int | float) or isinstance(milliseconds, bool):
+        return None
+    try:
+        return datetime.fromtimestamp(milliseconds / 1000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+
+
+def _json_or_none(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _message_of(response: httpx.Response, body: Any) -> str:
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"][:_MESSAGE_MAX_CHARACTERS]
+    text = response.text.strip()[:_MESSAGE_MAX_CHARACTERS]
+    return text or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _int_field(body: Any, name: str) -> int | None:
+    if not isinstance(body, dict):
+        return None
+    value = body.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None

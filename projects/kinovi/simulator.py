@@ -1,0 +1,573 @@
+"""A local stand-in for Kinovi's jobs API, for development, demos and tests.
+
+    python -m projects.kinovi.simulator --port 8765 --api-key KEY
+
+It serves the same contract on 127.0.0.1 (`POST /api/v1/jobs/createTask`,
+`GET /api/v1/jobs/recordInfo?taskId=`): it checks the Bearer key, validates requests with
+`projects.kinovi.request`, reserves credits from a balance (402), limits unfinished tasks
+(429), fetches every reference URL and measures videos and audio, and moves each task
+from `waiting` through `generating` to `success` with a real H.264 MP4 it serves itself
+under `/outputs/`, or to `fail` with the credits refunded. Finished tasks are announced
+to their `callBackUrl` with Kinovi's webhook envelope.
+
+Faults and behaviour are `Settings` fields, set at start from `KINOVI_SIM_<FIELD>`
+environment variables (e.g. `KINOVI_SIM_ERROR_RATE=0.2`) or flags, and at run time with
+`POST /_control` (a JSON object of fields), read with `GET /_control`, and restored to
+their start values with `POST /_control/reset` (which also forgets every task).
+
+On start it prints exactly one line on stdout, `Kinovi simulator listening on
+http://127.0.0.1:PORT`; with `--port 0` the port is a free one. Logs go to stderr.
+"""
+
+import argparse
+import io
+import json
+import logging
+import os
+import random
+import re
+import secrets
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field, fields, replace
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import av
+import httpx
+from PIL import Image, ImageDraw
+
+from projects.kinovi.pricing import credits_for
+from projects.kinovi.references import Kind, Slot, slots_for
+from projects.kinovi.request import (
+    AUDIO_TOTAL_MAX_SECONDS,
+    VIDEO_MAX_SECONDS,
+    GenerationSpec,
+    parse_payload,
+)
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/v1/jobs"
+OUTPUT_LONG_SIDE = 320
+OUTPUT_FPS = 2
+ENV_PREFIX = "KINOVI_SIM_"
+# Rules Kinovi reports by failing the task rather than refusing the request.
+TASK_FAILURE_RULES = {"audio_only"}
+# Settings that also have a command-line flag (flags win over the environment).
+SETTINGS_FLAGS = (
+    "waiting_seconds",
+    "generating_seconds",
+    "balance",
+    "concurrency_limit",
+    "policy_marker",
+)
+
+
+@dataclass
+class Settings:
+    """Everything the control endpoint, the flags and KINOVI_SIM_* variables can set."""
+
+    waiting_seconds: float = 2.0  # in `waiting`, after the references were fetched
+    generating_seconds: float = 5.0
+    balance: int = 100_000  # credits left
+    concurrency_limit: int = 5  # unfinished tasks allowed at once
+    error_rate: float = 0.0  # share of API calls answered with a 500
+    force_429: bool = False  # answer every createTask with a concurrency-limit 429
+    delay_seconds: float = 0.0  # every API answer comes this late
+    timeout_rate: float = 0.0  # share of API calls that hang, then close without answer
+    hang_seconds: float = 60.0  # how long those hang; longer than a client's read timeout
+    lost_answer_rate: float = 0.0  # share of createTask calls that create the task, then hang
+    duplicate_webhooks: int = 0  # extra copies of every webhook
+    webhook_delay_seconds: float = 0.0
+    policy_marker: str = "forbidden"  # prompts containing it fail with code 2038
+
+
+@dataclass
+class Task:
+    task_id: str
+    spec: GenerationSpec
+    credits: int
+    create_time: int
+    status: str = "waiting"
+    output: list[dict[str, Any]] = field(default_factory=list)
+    error: dict[str, str] | None = None
+    complete_time: int | None = None
+    update_time: int = 0
+
+    def record(self) -> dict[str, Any]:
+        """As recordInfo answers."""
+        return {
+            "taskId": self.task_id,
+            "model": self.spec.model,
+            "status": self.status,
+            "creditsUsed": self.credits,
+            "output": self.output,
+            "error": self.error,
+            "createTime": self.create_time,
+            "completeTime": self.complete_time,
+        }
+
+    def webhook(self) -> dict[str, Any]:
+        data = self.record()
+        data["state"] = data.pop("status")
+        data |= {"orderId": f"order_{self.task_id}", "updateTime": self.update_time}
+        return {"code": 200, "message": "success", "data": data}
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: dict[str, Any]
+
+
+class HangUp(Exception):
+    """Answer nothing: keep the connection open for a while, then close it."""
+
+
+class Simulator:
+    """The simulated Kinovi account: settings, balance, tasks and their outputs."""
+
+    def __init__(self, api_key: str, settings: Settings) -> None:
+        self.api_key = api_key
+        self.start_settings = settings
+        self.settings = replace(settings)
+        self.root_url = ""
+        self.lock = threading.Lock()
+        self.tasks: dict[str, Task] = {}
+        self.outputs: dict[str, bytes] = {}
+        self.webhooks = Counter[str]()
+        self.http = httpx.Client(timeout=10.0, follow_redirects=True)
+
+    # Control -----------------------------------------------------------------------------
+
+    def state(self) -> dict[str, Any]:
+        with self.lock:
+            return {
+                "settings": asdict(self.settings),
+                "tasks": dict(Counter(task.status for task in self.tasks.values())),
+                "webhooks": dict(self.webhooks),
+            }
+
+    def update_settings(self, changes: Any) -> None:
+        if not isinstance(changes, dict):
+            raise ValueError("Send a JSON object of settings.")
+        unknown = sorted(set(changes) - {f.name for f in fields(Settings)})
+        if unknown:
+            raise ValueError(f"Unknown settings: {', '.join(unknown)}.")
+        converted = {name: _convert(name, value) for name, value in changes.items()}
+        with self.lock:
+            self.settings = replace(self.settings, **converted)
+
+    def reset(self) -> None:
+        with self.lock:
+            self.settings = replace(self.start_settings)
+            self.tasks.clear()
+            self.outputs.clear()
+            self.webhooks.clear()
+
+    # The jobs API ------------------------------------------------------------------------
+
+    def create_task(self, body: Any) -> Answer:
+        parsed = parse_payload(body)
+        refusals = [p.message for p in parsed.errors if p.rule not in TASK_FAILURE_RULES]
+        if refusals or parsed.spec is None:
+            return Answer(400, {"message": " ".join(refusals)})
+        spec = parsed.spec
+        credits = credits_for(spec.model, spec.duration, spec.upscale_4k)
+        with self.lock:
+            refusal = self._refusal(credits)
+            if refusal:
+                return refusal
+            self.settings.balance -= credits
+            task = Task(f"task_{secrets.token_hex(10)}", spec, credits, _now_ms())
+            task.update_time = task.create_time
+            self.tasks[task.task_id] = task
+            lose_answer = random.random() < self.settings.lost_answer_rate
+        logger.info("Created %s (%s credits)", task.task_id, credits)
+        threading.Thread(target=self._run, args=(task,), daemon=True).start()
+        if lose_answer:
+            raise HangUp
+        return Answer(200, {"taskId": task.task_id})
+
+    def _refusal(self, credits: int) -> Answer | None:
+        limit = self.settings.concurrency_limit
+        unfinished = sum(task.status in ("waiting", "generating") for task in self.tasks.values())
+        if self.settings.force_429 or unfinished >= limit:
+            current = max(unfinished, limit) if self.settings.force_429 else unfinished
+            message = f"Concurrency limit exceeded: {current} of {limit} tasks in progress."
+            return Answer(429, {"message": message, "limit": limit, "current": current})
+        if credits > self.settings.balance:
+            message = (
+                f"Insufficient credits: {credits} required, {self.settings.balance} available."
+            )
+            body = {"message": message, "required": credits, "available": self.settings.balance}
+            return Answer(402, body)
+        return None
+
+    def record_info(self, task_id: str) -> Answer:
+        if not task_id:
+            return Answer(400, {"message": "taskId is required."})
+        with self.lock:
+            task = self.tasks.get(task_id)
+            record = task.record() if task else None
+        if record is None:
+            return Answer(404, {"message": f"Task {task_id} not found."})
+        return Answer(200, record)
+
+    # A task's life -----------------------------------------------------------------------
+
+    def _run(self, task: Task) -> None:
+        try:
+            self._generate(task)
+        except Exception:
+            # A simulator bug must not leave the task generating forever.
+            logger.exception("Task %s crashed", task.task_id)
+            self._finish(task, "fail", error={"code": "500", "message": "Internal error."})
+
+    def _generate(self, task: Task) -> None:
+        started = time.monotonic()
+        failure = self._review_references(task.spec)
+        if failure:
+            self._finish(task, "fail", error=failure)
+            return
+        time.sleep(max(0.0, started + self.settings.waiting_seconds - time.monotonic()))
+        if not self._update(task, status="generating"):
+            return
+        started = time.monotonic()
+        marker = self.settings.policy_marker.lower()
+        video = None if marker and marker in task.spec.prompt.lower() else _render(task.spec)
+        time.sleep(max(0.0, started + self.settings.generating_seconds - time.monotonic()))
+        if video is None:
+            message = "The prompt was rejected by the content policy."
+            self._finish(task, "fail", error={"code": "2038", "message": message})
+            return
+        with self.lock:
+            self.outputs[task.task_id] = video.data
+        url = f"{self.root_url}/outputs/{task.task_id}.mp4"
+        output = {"url": url, "width": video.width, "height": video.height}
+        self._finish(task, "success", output=[output])
+
+    def _review_references(self, spec: GenerationSpec) -> dict[str, str] | None:
+        """Fetch and inspect every reference as Kinovi's review does; the first problem."""
+        kinds = [ref.kind for ref in spec.references]
+        if Kind.IMAGE not in kinds and Kind.VIDEO not in kinds:
+            message = "Audio can't be the only reference; add an image or a video."
+            return {"code": "InvalidParameter", "message": message}
+        audio_seconds = 0.0
+        for ref, slot in zip(spec.references, slots_for(kinds), strict=True):
+            name = f"Reference {slot.kind} {slot.position}"
+            try:
+                response = self.http.get(ref.url)
+            except httpx.HTTPError as error:
+                message = f"{name} could not be fetched: {type(error).__name__}"
+                return {"code": "asset_review_failed", "message": message}
+            if response.status_code != 200:
+                message = f"{name} could not be fetched: HTTP {response.status_code}"
+                return {"code": "asset_review_failed", "message": message}
+            problem, seconds = _inspect(slot, response.content)
+            if problem:
+                return problem
+            audio_seconds += seconds if slot.kind == Kind.AUDIO else 0.0
+        if audio_seconds > AUDIO_TOTAL_MAX_SECONDS:
+            message = (
+                f"The reference audio is {audio_seconds:.1f} s long in total; "
+                f"at most {AUDIO_TOTAL_MAX_SECONDS} s are allowed."
+            )
+            return {"code": "InvalidParameter", "message": message}
+        return None
+
+    def _update(self, task: Task, **changes: Any) -> bool:
+        """Change a task that still exists (a reset forgets tasks); False if it doesn't."""
+        with self.lock:
+            if self.tasks.get(task.task_id) is not task:
+                return False
+            for name, value in changes.items():
+                setattr(task, name, value)
+            task.update_time = _now_ms()
+            return True
+
+    def _finish(self, task: Task, status: str, **changes: Any) -> None:
+        if not self._update(task, status=status, complete_time=_now_ms(), **changes):
+            return
+        logger.info("Task %s: %s", task.task_id, status)
+        if status == "fail":
+            with self.lock:
+                self.settings.balance += task.credits
+        if task.spec.callback_url:
+            envelope = task.webhook()
+            threading.Thread(
+                target=self._deliver, args=(task.spec.callback_url, envelope), daemon=True
+            ).start()
+
+    def _deliver(self, url: str, envelope: dict[str, Any]) -> None:
+        time.sleep(self.settings.webhook_delay_seconds)
+        for _ in range(1 + self.settings.duplicate_webhooks):
+            try:
+                response = self.http.post(url, json=envelope)
+                response.raise_for_status()
+            except httpx.HTTPError as error:
+                logger.warning("Webhook to %s failed: %s", url, error)
+                outcome = "failed"
+            else:
+                outcome = "delivered"
+            with self.lock:
+                self.webhooks[outcome] += 1
+
+
+@dataclass(frozen=True)
+class RenderedVideo:
+    data: bytes
+    width: int
+    height: int
+
+
+def output_size(aspect_ratio: str) -> tuple[int, int]:
+    """Width and height, even numbers, the long side OUTPUT_LONG_SIDE."""
+    across, down = (int(part) for part in aspect_ratio.split(":"))
+    short = round(OUTPUT_LONG_SIDE * min(across, down) / max(across, down) / 2) * 2
+    return (OUTPUT_LONG_SIDE, short) if across >= down else (short, OUTPUT_LONG_SIDE)
+
+
+def _render(spec: GenerationSpec) -> RenderedVideo:
+    """A small H.264 MP4 as long as asked: a colour sweep with a moving square."""
+    width, height = output_size(spec.aspect_ratio)
+    frame_count = spec.duration * OUTPUT_FPS
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "output.mp4"
+        # faststart puts the index first, so players can start before the end arrives.
+        with av.open(str(path), "w", options={"movflags": "faststart"}) as container:
+            stream = container.add_stream("libx264", rate=OUTPUT_FPS)
+            stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+            stream.options = {"preset": "ultrafast"}
+            for number in range(frame_count):
+                picture = _frame_picture(width, height, number / frame_count)
+                frame = av.VideoFrame.from_image(picture).reformat(format="yuv420p")
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+        return RenderedVideo(path.read_bytes(), width, height)
+
+
+def _frame_picture(width: int, height: int, progress: float) -> Image.Image:
+    shade = int(255 * progress)
+    picture = Image.new("RGB", (width, height), (40, shade, 255 - shade))
+    side = min(width, height) // 4
+    left = int((width - side) * progress)
+    ImageDraw.Draw(picture).rectangle((left, side, left + side, 2 * side), fill=(255, 220, 0))
+    return picture
+
+
+def _inspect(slot: Slot, content: bytes) -> tuple[dict[str, str] | None, float]:
+    """A reference file's review problem (or None), and its length in seconds."""
+    name = f"Reference {slot.kind} {slot.position}"
+    rejected = {"code": "asset_review_failed"}
+    if slot.kind == Kind.IMAGE:
+        if _image_format(content) not in ("JPEG", "PNG", "WEBP"):
+            return rejected | {"message": f"{name} is not a JPEG, PNG or WebP image."}, 0.0
+        return None, 0.0
+    seconds = _media_seconds(content, slot.kind)
+    if seconds is None:
+        kind = "an MP4 video" if slot.kind == Kind.VIDEO else "an audio file"
+        return rejected | {"message": f"{name} is not {kind}."}, 0.0
+    if slot.kind == Kind.VIDEO and seconds > VIDEO_MAX_SECONDS:
+        message = (
+            f"{name} is {seconds:.1f} s long; each video can be at most {VIDEO_MAX_SECONDS} s."
+        )
+        return {"code": "InvalidParameter", "message": message}, seconds
+    return None, seconds
+
+
+def _image_format(content: bytes) -> str | None:
+    try:
+        with Image.open(io.BytesIO(content)) as picture:
+            return picture.format
+    except (OSError, ValueError):
+        return None
+
+
+def _media_seconds(content: bytes, kind: Kind) -> float | None:
+    """Length of a video (MP4 only) or audio file, or None when it isn't one."""
+    try:
+        with av.open(io.BytesIO(content)) as container:
+            streams = container.streams.video if kind == Kind.VIDEO else container.streams.audio
+            if not streams or (kind == Kind.VIDEO and "mp4" not in container.format.name):
+                return None
+            if container.duration is not None:
+                return container.duration / av.time_base
+            stream = streams[0]
+            return float(stream.duration * stream.time_base) if stream.duration else None
+    except (av.FFmpegError, ValueError):
+        return None
+
+
+def _convert(name: str, value: Any) -> Any:
+    """A setting's value from JSON or an environment variable, checked against its type."""
+    kind = {f.name: f.type for f in fields(Settings)}[name]
+    if kind is bool:
+        if isinstance(value, str):
+            return value.strip().lower() in ("1", "true", "yes", "on")
+        return bool(value)
+    try:
+        converted = kind(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: {value!r} is not a valid {kind.__name__}.") from None
+    if kind is not str and converted < 0:
+        raise ValueError(f"{name} can't be negative.")
+    if name.endswith("_rate") and converted > 1:
+        raise ValueError(f"{name} is a share of calls, from 0 to 1.")
+    return converted
+
+
+def settings_from_environment(environ: dict[str, str] | None = None) -> Settings:
+    environ = dict(os.environ if environ is None else environ)
+    changes = {
+        f.name: _convert(f.name, environ[ENV_PREFIX + f.name.upper()])
+        for f in fields(Settings)
+        if ENV_PREFIX + f.name.upper() in environ
+    }
+    return Settings(**changes)
+
+
+class Handler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    server: "SimulatorServer"
+
+    def do_GET(self) -> None:
+        path = urlsplit(self.path).path
+        if path == f"{API_PREFIX}/recordInfo":
+            query = parse_qs(urlsplit(self.path).query)
+            self._api(lambda: self.simulator.record_info(query.get("taskId", [""])[0]))
+        elif path == "/_control":
+            self._send_json(200, self.simulator.state())
+        elif match := re.fullmatch(r"/outputs/(task_[0-9a-f]+)\.mp4", path):
+            self._send_output(match[1])
+        else:
+            self._send_json(404, {"message": "Not found."})
+
+    def do_POST(self) -> None:
+        path = urlsplit(self.path).path
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if path == f"{API_PREFIX}/createTask":
+            self._api(lambda: self.simulator.create_task(_json_or_none(body)))
+        elif path == "/_control":
+            try:
+                self.simulator.update_settings(_json_or_none(body))
+            except ValueError as error:
+                self._send_json(400, {"message": str(error)})
+                return
+            self._send_json(200, self.simulator.state())
+        elif path == "/_control/reset":
+            self.simulator.reset()
+            self._send_json(200, self.simulator.state())
+        else:
+            self._send_json(404, {"message": "Not found."})
+
+    @property
+    def simulator(self) -> Simulator:
+        return self.server.simulator
+
+    def _api(self, call: Any) -> None:
+        if self.headers.get("Authorization") != f"Bearer {self.simulator.api_key}":
+            self._send_json(401, {"message": "Invalid or missing API key."})
+            return
+        settings = self.simulator.settings
+        time.sleep(settings.delay_seconds)
+        try:
+            if random.random() < settings.timeout_rate:
+                raise HangUp
+            if random.random() < settings.error_rate:
+                self._send_json(500, {"message": "Internal server error (simulated)."})
+                return
+            answer = call()
+        except HangUp:
+            time.sleep(self.simulator.settings.hang_seconds)
+            self.close_connection = True
+            return
+        self._send_json(answer.status, answer.body)
+
+    def _send_output(self, task_id: str) -> None:
+        data = self.simulator.outputs.get(task_id)
+        if data is None:
+            self._send_json(404, {"message": "Not found."})
+            return
+        start, end = 0, len(data) - 1
+        status = 200
+        if match := re.fullmatch(r"bytes=(\d+)-(\d*)", self.headers.get("Range", "")):
+            start, end = int(match[1]), min(int(match[2] or end), end)
+            status = 206
+        self.send_response(status)
+        self.send_header("Content-Type", "video/mp4")
+        self.send_header("Accept-Ranges", "bytes")
+        self.send_header("Content-Length", str(max(0, end - start + 1)))
+        if status == 206:
+            self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
+        self.end_headers()
+        self.wfile.write(data[start : end + 1])
+
+    def _send_json(self, status: int, body: dict[str, Any]) -> None:
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("%s " + format, self.address_string(), *args)
+
+
+class SimulatorServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self, port: int, simulator: Simulator, host: str = "127.0.0.1") -> None:
+        super().__init__((host, port), Handler)
+        self.simulator = simulator
+        simulator.root_url = f"http://{host}:{self.server_address[1]}"
+
+
+def _json_or_none(body: bytes) -> Any:
+    try:
+        return json.loads(body)
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+
+
+def _now_ms() -> int:
+    return int(time.time() * 1000)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the local Kinovi simulator.")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument(
+        "--api-key", default=os.environ.get("KINOVI_SIMULATOR_KEY", "sim-local-key")
+    )
+    parser.add_argument("--waiting-seconds", type=float)
+    parser.add_argument("--generating-seconds", type=float)
+    parser.add_argument("--balance", type=int, help="credits at start")
+    parser.add_argument("--concurrency-limit", type=int)
+    parser.add_argument("--policy-marker", help="prompts containing it fail with code 2038")
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
+    )
+    flags = {name: value for name, value in vars(args).items() if name in SETTINGS_FLAGS}
+    flags = {name: value for name, value in flags.items() if value is not None}
+    settings = replace(settings_from_environment(), **flags)
+    server = SimulatorServer(args.port, Simulator(args.api_key, settings))
+    print(f"Kinovi simulator listening on {server.simulator.root_url}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+if __name__ == "__main__":
+    main()
