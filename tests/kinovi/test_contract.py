@@ -1,0 +1,301 @@
+"""The client against the simulator, over real HTTP."""
+
+import io
+import socket
+import time
+
+import av
+import httpx
+import pytest
+
+from projects.kinovi.client import (
+    AnswerLost,
+    AuthenticationFailed,
+    ConcurrencyLimit,
+    InsufficientCredits,
+    InvalidRequest,
+    KinoviClient,
+    RequestNotSent,
+    ServerError,
+    TaskNotFound,
+    TaskStatus,
+    parse_webhook,
+)
+from projects.kinovi.pricing import credits_for
+from projects.kinovi.references import Kind
+from projects.kinovi.request import GenerationSpec, ReferenceMedia, build_request
+
+
+@pytest.fixture
+def sim(fresh_kinovi_simulator):
+    return fresh_kinovi_simulator
+
+
+@pytest.fixture
+def client(sim):
+    with KinoviClient(sim.base_url, sim.api_key) as client:
+        yield client
+
+
+def payload(media_server, prompt="@image1 waves", references=None, **fields):
+    references = references or [
+        ReferenceMedia(Kind.IMAGE, media_server.file_url("portrait.png"), "png")
+    ]
+    built = build_request(GenerationSpec("seedance-20", prompt, references, **fields))
+    assert built.ok, built.errors
+    return built.payload
+
+
+def wait_until_finished(client, task_id, timeout=10.0):
+    seen = []
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        info = client.record_info(task_id)
+        if not seen or seen[-1] != info.status:
+            seen.append(info.status)
+        if info.is_finished:
+            return info, seen
+        time.sleep(0.05)
+    raise AssertionError(f"task {task_id} still {seen[-1]} after {timeout} s")
+
+
+def test_it_generates_a_playable_video_from_waiting_to_success(client, media_server):
+    task_id = client.create_task(payload(media_server, duration=4, aspect_ratio="9:16"))
+
+    info, seen = wait_until_finished(client, task_id)
+
+    assert seen == [TaskStatus.WAITING, TaskStatus.GENERATING, TaskStatus.SUCCESS]
+    assert info.credits_used == credits_for("seedance-20", 4) == 160
+    assert info.model == "seedance-20"
+    assert info.create_time < info.complete_time
+    [output] = info.outputs
+    assert (output.width, output.height) == (180, 320)
+    video = httpx.get(output.url)
+    assert video.headers["content-type"] == "video/mp4"
+    with av.open(io.BytesIO(video.content)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert (stream.width, stream.height) == (180, 320)
+        assert container.duration / av.time_base == pytest.approx(4, abs=0.6)
+
+
+def test_it_serves_byte_ranges_of_outputs(client, media_server):
+    info, _ = wait_until_finished(client, client.create_task(payload(media_server)))
+    whole = httpx.get(info.outputs[0].url).content
+    part = httpx.get(info.outputs[0].url, headers={"Range": "bytes=10-19"})
+    assert part.status_code == 206
+    assert part.content == whole[10:20]
+
+
+def test_it_charges_the_balance_and_refunds_failed_tasks(client, sim, media_server):
+    sim.control(balance=1000)
+    task_id = client.create_task(payload(media_server, "@image1 does something forbidden"))
+    assert sim.state()["settings"]["balance"] == 800
+
+    info, _ = wait_until_finished(client, task_id)
+
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "2038")
+    assert info.credits_used == 200
+    assert sim.state()["settings"]["balance"] == 1000
+
+
+def test_it_refuses_a_wrong_api_key(sim, media_server):
+    client = KinoviClient(sim.base_url, "wrong-secret-key")
+    with client, pytest.raises(AuthenticationFailed) as caught:
+        client.create_task(payload(media_server))
+    assert caught.value.retryable is False
+    assert "wrong-secret-key" not in str(caught.value)
+
+
+def test_it_answers_400_for_requests_breaking_the_rules(client, media_server):
+    body = payload(media_server)
+    body["inputs"]["urls"] *= 10
+    body["inputs"]["prompt"] = "@video1 dances"
+    with pytest.raises(InvalidRequest) as caught:
+        client.create_task(body)
+    assert "You chose 10 images; the limit is 9." in caught.value.message
+    assert "@video1" in caught.value.message
+
+
+def test_it_answers_402_without_enough_credits(client, sim, media_server):
+    sim.control(balance=199)
+    with pytest.raises(InsufficientCredits) as caught:
+        client.create_task(payload(media_server))
+    assert (caught.value.required, caught.value.available) == (200, 199)
+    assert sim.state()["tasks"] == {}
+
+
+def test_it_limits_unfinished_tasks(client, sim, media_server):
+    sim.control(concurrency_limit=1, waiting_seconds=5)
+    client.create_task(payload(media_server))
+    with pytest.raises(ConcurrencyLimit) as caught:
+        client.create_task(payload(media_server))
+    assert (caught.value.limit, caught.value.current) == (1, 1)
+    assert caught.value.retryable is True
+
+
+def test_it_forces_429s_on_request(client, sim, media_server):
+    sim.control(force_429=True)
+    with pytest.raises(ConcurrencyLimit):
+        client.create_task(payload(media_server))
+    sim.control(force_429=False)
+    assert client.create_task(payload(media_server)).startswith("task_")
+
+
+def test_it_answers_500s_at_the_error_rate(client, sim, media_server):
+    sim.control(error_rate=1.0)
+    with pytest.raises(ServerError) as caught:
+        client.create_task(payload(media_server))
+    assert (caught.value.status_code, caught.value.retryable) == (500, True)
+    assert sim.state()["tasks"] == {}
+
+
+def test_it_answers_slowly_when_asked(client, sim, media_server):
+    sim.control(delay_seconds=0.4)
+    started = time.monotonic()
+    client.create_task(payload(media_server))
+    assert time.monotonic() - started >= 0.4
+
+
+def test_it_times_out_create_and_read_as_answer_lost(sim, media_server):
+    sim.control(timeout_rate=1.0, hang_seconds=2)
+    with KinoviClient(sim.base_url, sim.api_key, timeout=httpx.Timeout(0.3, connect=1)) as client:
+        with pytest.raises(AnswerLost) as created:
+            client.create_task(payload(media_server))
+        with pytest.raises(AnswerLost) as read:
+            client.record_info("task_0")
+    assert created.value.retryable is False
+    assert read.value.retryable is True
+    assert sim.state()["tasks"] == {}
+
+
+def test_it_can_create_the_task_and_lose_the_answer(sim, media_server):
+    sim.control(lost_answer_rate=1.0, hang_seconds=0.3)
+    client = KinoviClient(sim.base_url, sim.api_key)
+    with client, pytest.raises(AnswerLost) as caught:
+        client.create_task(payload(media_server))
+    assert caught.value.retryable is False
+    assert sum(sim.state()["tasks"].values()) == 1
+
+
+def closed_port() -> int:
+    with socket.socket() as unused:
+        unused.bind(("127.0.0.1", 0))
+        return unused.getsockname()[1]
+
+
+def test_it_tells_never_sent_from_answer_lost():
+    client = KinoviClient(f"http://127.0.0.1:{closed_port()}/api/v1", "k")
+    with client, pytest.raises(RequestNotSent) as caught:
+        client.record_info("task_1")
+    assert caught.value.retryable is True
+
+
+def test_it_reports_unknown_tasks(client):
+    with pytest.raises(TaskNotFound):
+        client.record_info("task_does_not_exist")
+
+
+def test_it_fails_a_task_whose_reference_cannot_be_fetched(client, media_server):
+    references = [
+        ReferenceMedia(Kind.IMAGE, media_server.file_url("portrait.png"), "png"),
+        ReferenceMedia(Kind.IMAGE, media_server.file_url("missing.png"), "png"),
+    ]
+    task_id = client.create_task(payload(media_server, "@image1 @image2", references))
+    info, _ = wait_until_finished(client, task_id)
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "asset_review_failed")
+    assert info.error_message == "Reference image 2 could not be fetched: HTTP 404"
+
+
+def test_it_fails_a_reference_that_is_not_an_image(client, media_server):
+    references = [ReferenceMedia(Kind.IMAGE, media_server.file_url("not-an-image.png"), "png")]
+    info, _ = wait_until_finished(
+        client, client.create_task(payload(media_server, "@image1", references))
+    )
+    assert info.error_code == "asset_review_failed"
+    assert info.error_message == "Reference image 1 is not a JPEG, PNG or WebP image."
+
+
+def test_it_measures_videos_and_audio(client, media_server):
+    image = ReferenceMedia(Kind.IMAGE, media_server.file_url("portrait.png"), "png")
+    dance = ReferenceMedia(Kind.VIDEO, media_server.file_url("dance.mp4"), "mp4")
+    beat = ReferenceMedia(Kind.AUDIO, media_server.file_url("beat.wav"), "wav")
+    ok = client.create_task(payload(media_server, "@image1 @video1 @audio1", [image, dance, beat]))
+    assert wait_until_finished(client, ok)[0].status == TaskStatus.SUCCESS
+
+    long_video = ReferenceMedia(Kind.VIDEO, media_server.file_url("long.mp4"), "mp4")
+    too_long = client.create_task(payload(media_server, "@video1", [long_video]))
+    info, _ = wait_until_finished(client, too_long)
+    assert info.error_code == "InvalidParameter"
+    assert info.error_message.startswith("Reference video 1 is 16.0 s long")
+
+    song = ReferenceMedia(Kind.AUDIO, media_server.file_url("song.wav"), "wav")
+    two_songs = client.create_task(
+        payload(media_server, "@image1 @audio1 @audio2", [image, song, song])
+    )
+    info, _ = wait_until_finished(client, two_songs)
+    assert info.error_code == "InvalidParameter"
+    assert "18.0 s long in total" in info.error_message
+
+
+def test_it_fails_audio_as_the_only_reference(client, media_server):
+    body = {
+        "model": "seedance-20",
+        "inputs": {
+            "urls": [],
+            "audioUrls": [media_server.file_url("beat.wav")],
+            "prompt": "A scene synced to @audio1",
+            "mode": "reference",
+        },
+    }
+    info, _ = wait_until_finished(client, client.create_task(body))
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "InvalidParameter")
+
+
+def test_it_posts_the_webhook_envelope(client, sim, media_server):
+    sim.control(duplicate_webhooks=1)
+    body = payload(media_server, callback_url=media_server.webhook_url)
+    task_id = client.create_task(body)
+
+    deliveries = media_server.wait_for_webhooks(2)
+
+    assert len(deliveries) == 2
+    info = parse_webhook(deliveries[0])
+    assert (info.task_id, info.status, info.credits_used) == (task_id, TaskStatus.SUCCESS, 200)
+    assert info.outputs == client.record_info(task_id).outputs
+    assert sim.state()["webhooks"] == {"delivered": 2}
+
+
+def test_it_delays_webhooks_when_asked(client, sim, media_server):
+    sim.control(webhook_delay_seconds=0.6)
+    task_id = client.create_task(payload(media_server, callback_url=media_server.webhook_url))
+    wait_until_finished(client, task_id)
+    assert media_server.webhooks == []
+    assert len(media_server.wait_for_webhooks(1)) == 1
+
+
+def test_it_survives_an_unreachable_callback(client, sim, media_server):
+    body = payload(media_server, callback_url=f"http://127.0.0.1:{closed_port()}/hook")
+    info, _ = wait_until_finished(client, client.create_task(body))
+    assert info.status == TaskStatus.SUCCESS
+    deadline = time.monotonic() + 5
+    while sim.state()["webhooks"] != {"failed": 1} and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert sim.state()["webhooks"] == {"failed": 1}
+
+
+def test_it_rejects_unknown_or_invalid_control_settings(sim):
+    for settings in [{"no_such_setting": 1}, {"error_rate": 2}, {"balance": "many"}]:
+        response = httpx.post(f"{sim.root_url}/_control", json=settings)
+        assert response.status_code == 400, settings
+    assert sim.state()["settings"]["error_rate"] == 0.0
+
+
+def test_it_resets_settings_and_tasks(client, sim, media_server):
+    start_balance = sim.state()["settings"]["balance"]
+    sim.control(error_rate=0.5, balance=5000)
+    sim.control(error_rate=0.0)
+    client.create_task(payload(media_server))
+    state = sim.reset()
+    assert state["settings"]["balance"] == start_balance
+    assert state["tasks"] == {}
