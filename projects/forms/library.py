@@ -1,0 +1,206 @@
+import re
+
+from django import forms
+from django.db import transaction
+
+from projects.models import Character, ReferenceAsset
+from projects.models.library import MAX_CHARACTER_IMAGES
+
+_TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
+MAX_TAGS = 10
+
+
+class AssetFilterForm(forms.Form):
+    q = forms.CharField(required=False, label="Search")
+    kind = forms.ChoiceField(
+        required=False, choices=[("", "All kinds"), *ReferenceAsset.Kind.choices]
+    )
+    tag = forms.CharField(required=False)
+
+    def filter(self, assets):
+        if not self.is_valid():
+            return assets
+        data = self.cleaned_data
+        if data["q"].strip():
+            assets = assets.search(data["q"].strip())
+        if data["kind"]:
+            assets = assets.filter(kind=data["kind"])
+        if data["tag"].strip():
+            assets = assets.tagged(data["tag"].strip().lower().lstrip("#"))
+        return assets
+
+
+class AssetUploadForm(forms.Form):
+    file = forms.FileField()
+
+
+class AssetEditForm(forms.ModelForm):
+    tags = forms.CharField(
+        required=False, help_text="Separated by commas or spaces, e.g. portrait, mira."
+    )
+
+    class Meta:
+        model = ReferenceAsset
+        fields = ["name", "tags", "shared"]
+        labels = {"shared": "Share with my team"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "tags" not in self.initial:
+            self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
+
+    def clean_tags(self) -> list[str]:
+        names = []
+        for raw in re.split(r"[,\s]+", self.cleaned_data["tags"]):
+            name = raw.strip().lower().lstrip("#")
+            if not name:
+                continue
+            if not _TAG_RE.match(name):
+                raise forms.ValidationError(
+                    f"“{raw}” is not a tag: use up to 30 letters, digits, _ or -."
+                )
+            if name not in names:
+                names.append(name)
+        if len(names) > MAX_TAGS:
+            raise forms.ValidationError(f"At most {MAX_TAGS} tags.")
+        return names
+
+    def save(self, commit: bool = True) -> ReferenceAsset:
+        with transaction.atomic():
+            asset = super().save()
+            asset.set_tags(self.cleaned_data["tags"])
+        return asset
+
+
+class CharacterFilterForm(forms.Form):
+    LIBRARIES = [("", "All libraries"), ("mine", "My library"), ("team", "Team library")]
+    q = forms.CharField(required=False, label="Search")
+    library = forms.ChoiceField(required=False, choices=LIBRARIES)
+
+    def filter(self, characters, user, team):
+        if not self.is_valid():
+            return characters
+        if self.cleaned_data["q"].strip():
+            characters = characters.search(self.cleaned_data["q"])
+        if self.cleaned_data["library"] == "mine":
+            characters = characters.filter(owner=user)
+        elif self.cleaned_data["library"] == "team":
+            characters = characters.filter(owner__isnull=True)
+        return characters
+
+
+class CharacterForm(forms.ModelForm):
+    """Create or edit a character; the library is chosen once, at creation."""
+
+    LIBRARIES = [("personal", "My library"), ("team", "Team library")]
+
+    library = forms.ChoiceField(choices=LIBRARIES, initial="personal", widget=forms.RadioSelect)
+    images = forms.ModelMultipleChoiceField(
+        queryset=ReferenceAsset.objects.none(),
+        help_text=f"1 to {MAX_CHARACTER_IMAGES} images, in the order Kinovi should see them.",
+    )
+    primary = forms.ModelChoiceField(
+        queryset=ReferenceAsset.objects.none(),
+        required=False,
+        help_text="The image shown for the character; the first one if left empty.",
+    )
+
+    class Meta:
+        model = Character
+        fields = ["name", "handle", "description"]
+        widgets = {
+            "handle": forms.TextInput(attrs={"placeholder": "mira", "autocomplete": "off"}),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+        help_texts = {"handle": "Used in prompts as @handle. Lowercase letters, digits, _ or -."}
+
+    def __init__(self, *args, user, team, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.team = team
+        current = []
+        if self.instance.pk:
+            del self.fields["library"]
+            current = [image.asset for image in self.instance.ordered_images]
+            primary = self.instance.primary_image
+            self.initial.setdefault("images", [a.pk for a in current])
+            self.initial.setdefault("primary", primary.asset_id if primary else None)
+        # A character keeps images its editor may not own (a teammate's, shared
+        # through a team character); everything else comes from what they see.
+        choices = ReferenceAsset.objects.filter(
+            pk__in=ReferenceAsset.objects.visible_to(user, team)
+            .active()
+            .filter(kind=ReferenceAsset.Kind.IMAGE)
+            .values("pk")
+        ) | ReferenceAsset.objects.filter(pk__in=[a.pk for a in current])
+        self.fields["images"].queryset = choices
+        self.fields["primary"].queryset = choices
+        self.current_images = current
+
+    @property
+    def image_choices(self) -> list[ReferenceAsset]:
+        """Chosen images first, in their order, then the rest of the library."""
+        chosen = [str(pk) for pk in self._chosen_ids()]
+        assets = list(self.fields["images"].queryset)
+        by_pk = {str(a.pk): a for a in assets}
+        first = [by_pk[pk] for pk in chosen if pk in by_pk]
+        return first + [a for a in assets if str(a.pk) not in chosen]
+
+    def _chosen_ids(self) -> list:
+        if self.is_bound:
+            return self.data.getlist(self.add_prefix("images"))
+        return list(self.initial.get("images") or [])
+
+    @property
+    def chosen_ids(self) -> set[str]:
+        return {str(pk) for pk in self._chosen_ids()}
+
+    @property
+    def primary_id(self) -> str:
+        value = self.data.get("primary") if self.is_bound else self.initial.get("primary")
+        return str(value or "")
+
+    def clean_handle(self) -> str:
+        return self.cleaned_data["handle"].strip().lstrip("@").lower()
+
+    def clean_images(self) -> list[ReferenceAsset]:
+        chosen = self.cleaned_data["images"]
+        by_pk = {str(a.pk): a for a in chosen}
+        ordered = []
+        for pk in self.data.getlist(self.add_prefix("images")):
+            if pk in by_pk and by_pk[pk] not in ordered:
+                ordered.append(by_pk[pk])
+        if not 1 <= len(ordered) <= MAX_CHARACTER_IMAGES:
+            raise forms.ValidationError(
+                f"Choose between 1 and {MAX_CHARACTER_IMAGES} images ({len(ordered)} chosen)."
+            )
+        return ordered
+
+    def _target_owner(self):
+        if self.instance.pk:
+            return self.instance.owner
+        return None if self.cleaned_data.get("library") == "team" else self.user
+
+    def clean(self):
+        cleaned = super().clean()
+        handle = cleaned.get("handle")
+        if handle and (self.instance.pk or "library" in cleaned):
+            taken = Character.objects.in_library(self.team, self._target_owner()).filter(
+                handle=handle
+            )
+            if self.instance.pk:
+                taken = taken.exclude(pk=self.instance.pk)
+            if taken.exists():
+                self.add_error("handle", f"@{handle} is already used in this library.")
+        return cleaned
+
+    def save(self, commit: bool = True) -> Character:
+        character = super().save(commit=False)
+        if not character.pk:
+            character.team = self.team
+            character.owner = self._target_owner()
+            character.created_by = self.user
+        with transaction.atomic():
+            character.save()
+            character.set_images(self.cleaned_data["images"], self.cleaned_data["primary"])
+        return character

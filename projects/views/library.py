@@ -1,0 +1,321 @@
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import IntegrityError
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
+
+from projects.decorators import team_required
+from projects.forms.library import (
+    AssetEditForm,
+    AssetFilterForm,
+    CharacterFilterForm,
+    CharacterForm,
+)
+from projects.models import AssetTag, Character, MediaError, ReferenceAsset
+
+ASSETS_PER_PAGE = 60
+TEMPLATES = "projects/library/"
+
+
+def _partial_request(request) -> bool:
+    """An HTMX swap, as opposed to a page load (history restores want the page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _get_asset_for_user(request, asset_id: int) -> ReferenceAsset:
+    """An asset the user owns or that is shared with their current team; 404 otherwise."""
+    return get_object_or_404(
+        ReferenceAsset.objects.visible_to(request.user, request.team).select_related("owner"),
+        pk=asset_id,
+    )
+
+
+def _get_rw_asset_for_user(request, asset_id: int) -> ReferenceAsset:
+    asset = _get_asset_for_user(request, asset_id)
+    if not asset.can_edit(request.user, request.membership):
+        raise PermissionDenied("Only the owner or a team admin can change this asset.")
+    return asset
+
+
+def _get_character_for_user(request, character_id: int) -> Character:
+    """A character of the user's personal library or of their team's; 404 otherwise."""
+    return get_object_or_404(
+        Character.objects.visible_to(request.user, request.team)
+        .select_related("created_by", "owner")
+        .with_images(),
+        pk=character_id,
+    )
+
+
+def _get_rw_character_for_user(request, character_id: int) -> Character:
+    character = _get_character_for_user(request, character_id)
+    if not character.can_edit(request.user, request.membership):
+        raise PermissionDenied("Only its creator or a team admin can change this character.")
+    return character
+
+
+@team_required
+def library(request):
+    visible = ReferenceAsset.objects.visible_to(request.user, request.team).active()
+    filters = AssetFilterForm(request.GET)
+    assets = filters.filter(visible).select_related("owner").prefetch_related("tags")
+    page = Paginator(assets, ASSETS_PER_PAGE).get_page(request.GET.get("page"))
+    template_name = TEMPLATES + "asset_list.html"
+    context = {"nav": "library", "filters": filters, "page": page}
+    if _partial_request(request):
+        template_name += "#asset-grid"
+    else:
+        context["tags"] = (
+            AssetTag.objects.filter(asset__in=visible)
+            .values_list("name", flat=True)
+            .distinct()
+            .order_by("name")
+        )
+        context["limits"] = {
+            "image": settings.UPLOAD_MAX_IMAGE_MB,
+            "video": settings.UPLOAD_MAX_VIDEO_MB,
+            "audio": settings.UPLOAD_MAX_AUDIO_MB,
+        }
+    return render(request, template_name, context)
+
+
+def _upload_too_large(request) -> bool:
+    """Refuse before reading a body no cap allows (Django would spool it to disk)."""
+    largest = max(
+        settings.UPLOAD_MAX_IMAGE_MB, settings.UPLOAD_MAX_VIDEO_MB, settings.UPLOAD_MAX_AUDIO_MB
+    )
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return False
+    return length > (largest + 1) * 2**20
+
+
+@team_required
+@require_POST
+def asset_upload(request):
+    """Store uploaded files; one per request from upload.js, many from the plain form.
+
+    upload.js gets the new card's HTML (201, or 200 for bytes already stored)
+    or the reason for refusing the file as plain text (400).
+    """
+    one_by_one = request.headers.get("X-Requested-With") == "XMLHttpRequest"
+    if _upload_too_large(request):
+        message = "The file is too large for any kind of reference."
+        if one_by_one:
+            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return redirect("library")
+    files = request.FILES.getlist("file")
+    if not files:
+        message = "Choose a file to upload."
+        if one_by_one:
+            return HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        messages.error(request, message)
+        return redirect("library")
+    for upload in files:
+        try:
+            asset, created = ReferenceAsset.objects.create_from_upload(
+                upload, owner=request.user, team=request.team
+            )
+        except MediaError as e:
+            if one_by_one:
+                return HttpResponse(str(e), status=400, content_type="text/plain; charset=utf-8")
+            messages.error(request, f"{upload.name}: {e}")
+            continue
+        if one_by_one:
+            html = render_to_string(
+                TEMPLATES + "asset_list.html#asset-card", {"asset": asset}, request
+            )
+            return HttpResponse(html, status=201 if created else 200)
+        if created:
+            messages.success(request, f"{upload.name}: uploaded.")
+        else:
+            messages.info(request, f"{upload.name}: already in your library as “{asset.name}”.")
+    return redirect("library")
+
+
+@team_required
+def asset_detail(request, asset_id: int):
+    asset = _get_asset_for_user(request, asset_id)
+    return _render_asset_detail(request, asset, editing=False)
+
+
+def _render_asset_detail(request, asset, *, editing: bool, form=None, status: int = 200):
+    context = {
+        "nav": "library",
+        "asset": asset,
+        "editing": editing,
+        "form": form or AssetEditForm(instance=asset),
+        "can_edit": asset.can_edit(request.user, request.membership),
+        "uses": asset.generation_references.select_related(
+            "generation__project", "character"
+        ).order_by("-generation__created_at"),
+        "characters": Character.objects.visible_to(request.user, request.team)
+        .filter(images__asset=asset)
+        .distinct(),
+    }
+    template_name = TEMPLATES + "asset_detail.html"
+    if _partial_request(request):
+        template_name += "#edit-form" if editing else "#facts"
+    return render(request, template_name, context, status=status)
+
+
+@team_required
+def asset_edit(request, asset_id: int):
+    asset = _get_rw_asset_for_user(request, asset_id)
+    if request.method != "POST":
+        return _render_asset_detail(request, asset, editing=True)
+    form = AssetEditForm(request.POST, instance=asset)
+    if not form.is_valid():
+        return _render_asset_detail(request, asset, editing=True, form=form)
+    form.save()
+    if not _partial_request(request):
+        messages.success(request, "Saved.")
+        return redirect("asset_detail", asset.pk)
+    return _render_asset_detail(request, asset, editing=False)
+
+
+@team_required
+@require_POST
+def asset_delete(request, asset_id: int):
+    asset = _get_rw_asset_for_user(request, asset_id)
+    if asset.archived_at is not None:
+        messages.info(request, f"“{asset.name}” is already archived.")
+    elif asset.delete_or_archive():
+        messages.warning(
+            request,
+            f"“{asset.name}” is used by a video or a character, so it was archived instead "
+            "of deleted: it is gone from your library but stays in their history.",
+        )
+    else:
+        messages.success(request, f"“{asset.name}” deleted.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("library"))
+    return redirect("library")
+
+
+@team_required
+def character_list(request):
+    filters = CharacterFilterForm(request.GET)
+    characters = (
+        filters.filter(
+            Character.objects.visible_to(request.user, request.team), request.user, request.team
+        )
+        .select_related("created_by")
+        .with_images()
+    )
+    template_name = TEMPLATES + "character_list.html"
+    if _partial_request(request):
+        template_name += "#character-list"
+    return render(
+        request,
+        template_name,
+        {"nav": "library", "filters": filters, "characters": characters},
+    )
+
+
+def _render_character_form(request, form, character=None):
+    template_name = TEMPLATES + "character_form.html"
+    if _partial_request(request):
+        template_name += "#form"
+    return render(
+        request,
+        template_name,
+        {"nav": "library", "form": form, "character": character},
+    )
+
+
+@team_required
+def character_create(request):
+    form = CharacterForm(request.POST or None, user=request.user, team=request.team)
+    if request.method == "POST" and form.is_valid():
+        try:
+            character = form.save()
+        except IntegrityError:
+            # Lost a race for the handle with another request.
+            form.add_error("handle", "This handle is already used in this library.")
+            return _render_character_form(request, form)
+        if _partial_request(request):
+            response = HttpResponse(status=204)
+            trigger_client_event(response, "characterCreated", {"id": character.pk})
+            return trigger_client_event(response, "closeModal")
+        messages.success(request, f"@{character.handle} created.")
+        return redirect("character_detail", character.pk)
+    return _render_character_form(request, form)
+
+
+@team_required
+def character_detail(request, character_id: int):
+    character = _get_character_for_user(request, character_id)
+    return render(
+        request,
+        TEMPLATES + "character_detail.html",
+        {
+            "nav": "library",
+            "character": character,
+            "can_edit": character.can_edit(request.user, request.membership),
+            "can_copy_to_team": character.can_copy_to_team(request.user),
+            "uses": character.uses(),
+        },
+    )
+
+
+@team_required
+def character_edit(request, character_id: int):
+    character = _get_rw_character_for_user(request, character_id)
+    form = CharacterForm(
+        request.POST or None, instance=character, user=request.user, team=request.team
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.save()
+        except IntegrityError:
+            form.add_error("handle", "This handle is already used in this library.")
+            return _render_character_form(request, form, character)
+        messages.success(request, f"@{character.handle} saved.")
+        if request.htmx:
+            return HttpResponseClientRedirect(reverse("character_detail", args=[character.pk]))
+        return redirect("character_detail", character.pk)
+    return _render_character_form(request, form, character)
+
+
+@team_required
+@require_POST
+def character_delete(request, character_id: int):
+    character = _get_rw_character_for_user(request, character_id)
+    handle = character.handle
+    character.delete()
+    messages.success(request, f"@{handle} deleted.")
+    if request.htmx:
+        return HttpResponseClientRedirect(reverse("character_list"))
+    return redirect("character_list")
+
+
+@team_required
+@require_POST
+def character_copy(request, character_id: int):
+    """Copy a team character to my library, or one of mine to the team's."""
+    character = _get_character_for_user(request, character_id)
+    if character.is_team:
+        owner, where = request.user, "your library"
+    elif character.can_copy_to_team(request.user):
+        owner, where = None, "the team library"
+    else:
+        raise PermissionDenied
+    if Character.objects.in_library(request.team, owner).filter(handle=character.handle).exists():
+        messages.error(request, f"@{character.handle} already exists in {where}.")
+        return redirect("character_detail", character.pk)
+    try:
+        copy = character.copy_to(owner=owner, user=request.user)
+    except IntegrityError:
+        messages.error(request, f"@{character.handle} already exists in {where}.")
+        return redirect("character_detail", character.pk)
+    messages.success(request, f"@{copy.handle} copied to {where}.")
+    return redirect("character_detail", copy.pk)

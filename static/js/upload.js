@@ -1,0 +1,114 @@
+// Reference uploads: drag and drop or file picker, one XHR per file so each
+// gets its own progress bar and its own message. Without JS the plain form posts.
+(function () {
+  "use strict";
+
+  function setup(section) {
+    var form = section.querySelector("form");
+    var input = form.querySelector("input[type=file]");
+    var zone = form.querySelector("[data-dropzone]");
+    var list = section.querySelector("[data-upload-list]");
+    var url = section.getAttribute("data-upload-url");
+    var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
+
+    // The drop zone is a real button: focusable, Enter/Space open the picker.
+    zone.hidden = false;
+    input.classList.add("visually-hidden");
+    input.tabIndex = -1;
+    form.querySelector("[data-upload-submit]").hidden = true;
+
+    zone.addEventListener("click", function () { input.click(); });
+    input.addEventListener("change", function () {
+      send(input.files);
+      input.value = "";
+    });
+    ["dragenter", "dragover"].forEach(function (name) {
+      zone.addEventListener(name, function (event) {
+        event.preventDefault();
+        zone.classList.add("is-over");
+      });
+    });
+    ["dragleave", "drop"].forEach(function (name) {
+      zone.addEventListener(name, function (event) {
+        event.preventDefault();
+        zone.classList.remove("is-over");
+      });
+    });
+    zone.addEventListener("drop", function (event) { send(event.dataTransfer.files); });
+
+    function send(files) {
+      Array.prototype.forEach.call(files, upload);
+    }
+
+    function upload(file) {
+      var item = document.createElement("li");
+      item.className = "upload-item";
+      item.setAttribute("data-testid", "upload-item");
+      var name = document.createElement("span");
+      name.className = "upload-name";
+      name.textContent = file.name;
+      var bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.setAttribute("aria-label", "Uploading " + file.name);
+      var status = document.createElement("span");
+      status.className = "upload-status";
+      status.textContent = "Waiting…";
+      item.append(name, bar, status);
+      list.prepend(item);
+
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("X-CSRFToken", csrf);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) {
+          var percent = Math.round((event.loaded / event.total) * 100);
+          bar.value = percent;
+          status.textContent = percent < 100 ? percent + "%" : "Checking…";
+        }
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.status === 201 || xhr.status === 200) {
+          bar.value = 100;
+          item.classList.add("is-done");
+          status.textContent = xhr.status === 201 ? "Uploaded" : "Already in your library";
+          addCard(xhr.responseText);
+        } else {
+          fail(xhr.status === 403 ? "Your session expired: reload the page." :
+               xhr.responseText || "The upload failed (" + xhr.status + ").");
+        }
+      });
+      xhr.addEventListener("error", function () { fail("The connection broke; try again."); });
+      var data = new FormData();
+      data.append("file", file);
+      xhr.send(data);
+
+      function fail(message) {
+        item.classList.add("is-error");
+        bar.remove();
+        status.textContent = message;
+        status.setAttribute("role", "alert");
+      }
+    }
+
+    function addCard(html) {
+      var grid = document.getElementById(section.getAttribute("data-grid"));
+      if (!grid) { return; }
+      var template = document.createElement("template");
+      template.innerHTML = html.trim();
+      var card = template.content.firstElementChild;
+      if (!card) { return; }
+      var existing = document.getElementById(card.id);
+      if (existing) { existing.remove(); }
+      grid.prepend(card);
+      var empty = document.querySelector("[data-testid=assets-empty]");
+      if (empty) { empty.remove(); }
+      if (window.htmx) { window.htmx.process(card); }
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-upload]").forEach(setup);
+  });
+})();
