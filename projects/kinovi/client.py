@@ -194,7 +194,8 @@ class KinoviClient:
         try:
             return parse_task_info(self._json(response, idempotent=True))
         except MalformedTaskInfo as error:
-            raise UnexpectedAnswer(f"Kinovi's recordInfo answer is unusable: {error}") from error
+            message = f"Kinovi's recordInfo answer is unusable: {error}"
+            raise UnexpectedAnswer(message, retryable=True) from error
 
     def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
         try:

@@ -1,6 +1,7 @@
 """The client against the simulator, over real HTTP."""
 
 import io
+import logging
 import socket
 import time
 
@@ -299,3 +300,11 @@ def test_it_resets_settings_and_tasks(client, sim, media_server):
     state = sim.reset()
     assert state["settings"]["balance"] == start_balance
     assert state["tasks"] == {}
+
+
+def test_it_keeps_the_api_key_out_of_logs_over_real_http(client, sim, media_server, caplog):
+    caplog.set_level(logging.DEBUG)
+    info, _ = wait_until_finished(client, client.create_task(payload(media_server)))
+    assert info.status == TaskStatus.SUCCESS
+    assert "httpcore" in caplog.text
+    assert sim.api_key not in caplog.text
