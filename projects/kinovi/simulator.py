@@ -264,7 +264,7 @@ class Simulator:
             name = f"Reference {slot.kind} {slot.position}"
             try:
                 response = self.http.get(ref.url)
-            except httpx.HTTPError as error:
+            except (httpx.HTTPError, httpx.InvalidURL) as error:
                 message = f"{name} could not be fetched: {type(error).__name__}"
                 return {"code": "asset_review_failed", "message": message}
             if response.status_code != 200:

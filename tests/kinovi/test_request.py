@@ -291,3 +291,44 @@ def test_it_never_crashes_and_reports_only_real_problems(generation):
         slots = set(slots_for([r.kind for r in ordered]))
         assert all(m.slot in slots for m in find_mentions(built.payload["inputs"]["prompt"]))
         assert parse_payload(built.payload).errors == []
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4)
+    ),
+    max_leaves=12,
+)
+inputs_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        "urls": st.lists(st.sampled_from(["https://a/x.png", "https://a/v.mp4", 3]), max_size=12)
+        | json_values,
+        "audioUrls": st.lists(st.just("https://a/s.mp3"), max_size=4) | json_values,
+        "prompt": st.sampled_from(["@image1", "@video2 x", "", "@audio1"]) | json_values,
+        "duration": st.sampled_from(["5", "15", "16", "٣", "-1", "00"]) | json_values,
+        "aspectRatio": st.sampled_from(["16:9", "2:1"]) | json_values,
+        "mode": st.sampled_from(["reference", "keyframe"]) | json_values,
+        "upscaleResolution": st.sampled_from(["4k", "8k"]) | json_values,
+    },
+)
+
+
+@settings(deadline=None, max_examples=200)
+@given(
+    st.one_of(
+        json_values,
+        st.fixed_dictionaries(
+            {"inputs": inputs_strategy},
+            optional={"model": st.sampled_from(["seedance-20", "x"]), "callBackUrl": json_values},
+        ),
+    )
+)
+def test_it_reads_any_json_body_without_crashing(body):
+    parsed = parse_payload(body)
+    assert (parsed.spec is None) == any(
+        p.rule == "shape" or p.rule == "mode" for p in parsed.errors
+    )
+    if parsed.spec is not None and not parsed.errors:
+        assert build_request(parsed.spec).ok
