@@ -14,7 +14,7 @@ Decisions beyond the API document:
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -86,6 +86,7 @@ class BuiltRequest:
     errors: list[Problem]
     warnings: list[Problem]
     prompt: str  # the prompt as sent: stripped, handles rewritten
+    primary: Slot | None  # the reference Kinovi puts first when the prompt mentions none
 
     @property
     def ok(self) -> bool:
@@ -100,19 +101,12 @@ class ParsedPayload:
 
 def build_request(spec: GenerationSpec) -> BuiltRequest:
     prompt, errors = _rewrite_prompt(spec)
-    spec_as_sent = GenerationSpec(
-        spec.model,
-        prompt,
-        _request_order(spec.references),
-        spec.duration,
-        spec.aspect_ratio,
-        spec.upscale_4k,
-        spec.callback_url,
-    )
+    spec_as_sent = replace(spec, prompt=prompt, references=_request_order(spec.references))
     errors += validate(spec_as_sent)
-    warnings = unmentioned_warnings(spec_as_sent)
+    report = check_mentions(prompt, [ref.kind for ref in spec_as_sent.references])
+    warnings = [_unmentioned(slot) for slot in report.unmentioned]
     payload = None if errors else _payload(spec_as_sent)
-    return BuiltRequest(payload, errors, warnings, prompt)
+    return BuiltRequest(payload, errors, warnings, prompt, report.primary)
 
 
 def validate(spec: GenerationSpec) -> list[Problem]:
@@ -127,17 +121,13 @@ def validate(spec: GenerationSpec) -> list[Problem]:
     ]
 
 
-def unmentioned_warnings(spec: GenerationSpec) -> list[Problem]:
-    report = check_mentions(spec.prompt, [ref.kind for ref in spec.references])
-    return [
-        Problem(
-            _FIELD[slot.kind],
-            "unmentioned",
-            f"{_name(slot)} isn't mentioned in the prompt; write {slot.token} where it "
-            "should be used, or Kinovi decides on its own how to use it.",
-        )
-        for slot in report.unmentioned
-    ]
+def _unmentioned(slot: Slot) -> Problem:
+    return Problem(
+        _FIELD[slot.kind],
+        "unmentioned",
+        f"{_name(slot)} isn't mentioned in the prompt; write {slot.token} where it "
+        "should be used, or Kinovi decides on its own how to use it.",
+    )
 
 
 def _request_order(references: Sequence[ReferenceMedia]) -> list[ReferenceMedia]:
@@ -393,7 +383,10 @@ def parse_payload(payload: Any) -> ParsedPayload:
 
 
 def _looks_like_video(url: str) -> bool:
-    return urlsplit(url).path.lower().endswith(VIDEO_EXTENSIONS)
+    try:
+        return urlsplit(url).path.lower().endswith(VIDEO_EXTENSIONS)
+    except ValueError:
+        return False
 
 
 def _check_shape(payload: Any) -> list[Problem]:

@@ -1,7 +1,7 @@
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from projects.kinovi.references import Kind, find_mentions, slots_for
+from projects.kinovi.references import Kind, Slot, find_mentions, slots_for
 from projects.kinovi.request import (
     ASPECT_RATIOS,
     GenerationSpec,
@@ -78,6 +78,13 @@ def test_it_builds_every_optional_field():
             "upscaleResolution": "4k",
         },
     }
+
+
+def test_it_names_the_primary_reference_when_the_prompt_mentions_none():
+    built = build_request(spec("A sunset", [audio(), video(), image()]))
+    assert built.primary == Slot(VIDEO, 1)
+    assert [p.field for p in built.warnings] == ["images", "audio"]
+    assert build_request(spec("@image1 at sunset", [video(), image()])).primary is None
 
 
 def test_it_keeps_the_chosen_order_of_images_and_videos():
@@ -303,7 +310,9 @@ json_values = st.recursive(
 inputs_strategy = st.fixed_dictionaries(
     {},
     optional={
-        "urls": st.lists(st.sampled_from(["https://a/x.png", "https://a/v.mp4", 3]), max_size=12)
+        "urls": st.lists(
+            st.sampled_from(["https://a/x.png", "https://a/v.mp4", "http://[", 3]), max_size=12
+        )
         | json_values,
         "audioUrls": st.lists(st.just("https://a/s.mp3"), max_size=4) | json_values,
         "prompt": st.sampled_from(["@image1", "@video2 x", "", "@audio1"]) | json_values,
