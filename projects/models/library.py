@@ -7,7 +7,6 @@ empty), always inside one team.
 """
 
 import logging
-import re
 import secrets
 
 from django.conf import settings
@@ -19,6 +18,8 @@ from django.db.models import Prefetch, Q
 from django.utils import timezone
 
 from projects import media
+from projects.kinovi.references import HANDLE_MAX_LENGTH
+from projects.kinovi.references import validate_handle as kinovi_validate_handle
 from projects.models.generation import Generation
 from projects.models.teams import Team
 
@@ -36,28 +37,10 @@ logger = logging.getLogger(__name__)
 MediaError = media.MediaError
 
 MAX_CHARACTER_IMAGES = 9
-_HANDLE_RE = re.compile(r"^[a-z][a-z0-9_-]{0,29}$")
-# Kinovi's positional tokens: a character called @image3 would be ambiguous.
-_POSITIONAL_RE = re.compile(r"^(image|video|audio)\d+$")
-
-
-def handle_error(handle: str) -> str | None:
-    """Why `handle` (without the @) cannot name a character, or None."""
-    try:
-        from projects.kinovi.references import validate_handle as kinovi_rule
-    except ImportError:
-        kinovi_rule = None
-    if kinovi_rule is not None:
-        return kinovi_rule(handle)
-    if not _HANDLE_RE.match(handle):
-        return "A handle is 1 to 30 lowercase letters, digits, _ or -, starting with a letter."
-    if _POSITIONAL_RE.match(handle):
-        return f"@{handle} looks like a Kinovi reference such as @image1; choose another handle."
-    return None
 
 
 def validate_handle(value: str) -> None:
-    error = handle_error(value)
+    error = kinovi_validate_handle(value)
     if error:
         raise ValidationError(error, code="invalid_handle")
 
@@ -315,7 +298,7 @@ class Character(models.Model):
         settings.AUTH_USER_MODEL, models.PROTECT, related_name="created_characters"
     )
     name = models.CharField(max_length=100)
-    handle = models.CharField(max_length=30, validators=[validate_handle])
+    handle = models.CharField(max_length=HANDLE_MAX_LENGTH, validators=[validate_handle])
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
