@@ -282,8 +282,13 @@ class Simulator:
             return {"code": "InvalidParameter", "message": message}
         return None
 
+    def _is_current(self, task: Task) -> bool:
+        """False once a reset forgot the task."""
+        with self.lock:
+            return self.tasks.get(task.task_id) is task
+
     def _update(self, task: Task, **changes: Any) -> bool:
-        """Change a task that still exists (a reset forgets tasks); False if it doesn't."""
+        """Change a task that still exists; False if a reset forgot it."""
         with self.lock:
             if self.tasks.get(task.task_id) is not task:
                 return False
@@ -300,14 +305,14 @@ class Simulator:
             with self.lock:
                 self.settings.balance += task.credits
         if task.spec.callback_url:
-            envelope = task.webhook()
-            threading.Thread(
-                target=self._deliver, args=(task.spec.callback_url, envelope), daemon=True
-            ).start()
+            threading.Thread(target=self._deliver, args=(task,), daemon=True).start()
 
-    def _deliver(self, url: str, envelope: dict[str, Any]) -> None:
+    def _deliver(self, task: Task) -> None:
+        url, envelope = task.spec.callback_url, task.webhook()
         time.sleep(self.settings.webhook_delay_seconds)
         for _ in range(1 + self.settings.duplicate_webhooks):
+            if not self._is_current(task):
+                return  # forgotten by a reset while waiting
             try:
                 response = self.http.post(url, json=envelope)
                 response.raise_for_status()
