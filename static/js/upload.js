@@ -12,11 +12,6 @@
     var csrf = form.querySelector("[name=csrfmiddlewaretoken]").value;
 
     // The drop zone is a real button: focusable, Enter/Space open the picker.
-    zone.hidden = false;
-    input.classList.add("visually-hidden");
-    input.tabIndex = -1;
-    form.querySelector("[data-upload-submit]").hidden = true;
-
     zone.addEventListener("click", function () { input.click(); });
     input.addEventListener("change", function () {
       send(input.files);
@@ -35,6 +30,11 @@
       });
     });
     zone.addEventListener("drop", function (event) { send(event.dataTransfer.files); });
+    // Shown only once it works; the plain input and button serve until then.
+    input.classList.add("visually-hidden");
+    input.tabIndex = -1;
+    form.querySelector("[data-upload-submit]").hidden = true;
+    zone.hidden = false;
 
     function send(files) {
       Array.prototype.forEach.call(files, upload);
