@@ -66,8 +66,11 @@ def test_it_streams_a_large_upload_from_a_temporary_file(alice_client, s3_storag
     assert asset.duration is not None and asset.duration < 2
     public = httpx.get(asset.url)
     assert public.content == big.read_bytes()
+    assert public.headers["content-type"] == "video/mp4"
     head = s3_storage.head_object(Bucket=S3_BUCKET, Key=asset.file.name)
     assert "-" in head["ETag"]  # a multipart upload's ETag
+    grants = s3_storage.get_object_acl(Bucket=S3_BUCKET, Key=asset.file.name)["Grants"]
+    assert any(g["Grantee"].get("URI", "").endswith("/AllUsers") for g in grants)
 
 
 def test_it_refuses_without_storing_anything(alice_client, s3_storage):
