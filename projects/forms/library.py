@@ -97,7 +97,7 @@ class CharacterForm(forms.ModelForm):
     library = forms.ChoiceField(choices=LIBRARIES, initial="personal", widget=forms.RadioSelect)
     images = forms.ModelMultipleChoiceField(
         queryset=ReferenceAsset.objects.none(),
-        help_text=f"1 to {MAX_CHARACTER_IMAGES} images, in the order Kinovi should see them.",
+        help_text=f"1 to {MAX_CHARACTER_IMAGES} images, numbered in the order you check them.",
     )
     primary = forms.ModelChoiceField(
         queryset=ReferenceAsset.objects.none(),

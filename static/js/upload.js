@@ -112,3 +112,21 @@
     document.querySelectorAll("[data-upload]").forEach(setup);
   });
 })();
+
+// Character image picker: checked images move to the front in the order they
+// were checked, so the form posts them in that order (@image1 first).
+(function () {
+  "use strict";
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (box.type !== "checkbox" || !box.closest(".image-picker")) { return; }
+    var item = box.closest("li");
+    var list = item.parentElement;
+    var checked = Array.prototype.filter.call(list.children, function (li) {
+      return li !== item && li.querySelector("input[type=checkbox]").checked;
+    });
+    var after = checked.length ? checked[checked.length - 1].nextSibling : list.firstChild;
+    list.insertBefore(item, after);
+    box.focus();
+  });
+})();
