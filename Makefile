@@ -32,5 +32,8 @@ test-postgres: venv
 
 test: lint test-sqlite test-postgres
 
+bench: venv
+	$(PY) bench/upload_to_s3.py
+
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -162,7 +162,7 @@ if STORAGE_BUCKET:
         "querystring_auth": False,
         "file_overwrite": False,
     }
-    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": _s3_options}
+    _default_storage = {"BACKEND": "kinovi_web.storage.S3Storage", "OPTIONS": _s3_options}
 else:
     _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {

@@ -28,6 +28,7 @@ urlpatterns = [
 if not settings.STORAGE_BUCKET:
     # Local storage is served by the app itself, so Kinovi can fetch references
     # from SITE_URL + MEDIA_URL without another server.
-    urlpatterns += [
-        re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT}),
-    ]
+    def serve_media(request, path):
+        return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]

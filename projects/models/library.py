@@ -7,7 +7,6 @@ empty), always inside one team.
 """
 
 import logging
-import posixpath
 import secrets
 
 from django.conf import settings
@@ -17,7 +16,6 @@ from django.core.files.storage import default_storage
 from django.db import IntegrityError, models, transaction
 from django.db.models import Prefetch, Q
 from django.utils import timezone
-from storages.backends.s3 import S3Storage
 
 from projects import media
 from projects.kinovi.references import HANDLE_MAX_LENGTH
@@ -142,8 +140,8 @@ class ReferenceAssetQuerySet(models.QuerySet):
 
         stored: list[str] = []
         try:
-            asset.file.name = _save_file(
-                _random_key("refs", info.format.extension), content, info.format.mime
+            asset.file.name = default_storage.save(
+                _random_key("refs", info.format.extension), content
             )
             stored.append(asset.file.name)
             asset.url = public_url(asset.file.name)
@@ -163,27 +161,6 @@ class ReferenceAssetQuerySet(models.QuerySet):
             _delete_files(stored)
             raise
         return asset, True
-
-
-def _save_file(name: str, content, content_type: str) -> str:
-    """Save `content` in the default storage under `name`; returns the stored name.
-
-    S3Storage sends any file object with boto3's upload_fileobj, which copies
-    each 8 MB part into memory (up to ten at once: ~100 MB for one upload). An
-    upload Django spooled to disk is sent by path instead, with the storage's
-    own ACL, object parameters and transfer settings: boto3 then reads each
-    part from the file as it sends it, in constant memory.
-    """
-    storage = default_storage
-    path = getattr(content, "temporary_file_path", None)
-    if path is None or not isinstance(storage, S3Storage):
-        return storage.save(name, content)
-    params = {**storage.get_object_parameters(name), "ContentType": content_type}
-    if storage.default_acl:
-        params["ACL"] = storage.default_acl
-    key = posixpath.join(storage.location, name) if storage.location else name
-    storage.bucket.Object(key).upload_file(path(), ExtraArgs=params, Config=storage.transfer_config)
-    return name
 
 
 def _name_from_filename(filename: str | None) -> str:

@@ -92,7 +92,7 @@ def s3_storage(settings, s3_server, tmp_path):
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {
-            "BACKEND": "storages.backends.s3.S3Storage",
+            "BACKEND": "kinovi_web.storage.S3Storage",
             "OPTIONS": s3_storage_options(s3_server),
         },
     }
