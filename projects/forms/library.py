@@ -65,6 +65,18 @@ class AssetEditForm(forms.ModelForm):
             raise forms.ValidationError(f"At most {MAX_TAGS} tags.")
         return names
 
+    def clean_shared(self) -> bool:
+        shared = self.cleaned_data["shared"]
+        if (
+            not shared
+            and self.instance.shared
+            and self.instance.character_images.filter(character__owner__isnull=True).exists()
+        ):
+            raise forms.ValidationError(
+                "A team character uses this file, so it stays shared with the team."
+            )
+        return shared
+
     def save(self, commit: bool = True) -> ReferenceAsset:
         with transaction.atomic():
             asset = super().save()
@@ -94,7 +106,12 @@ class CharacterForm(forms.ModelForm):
 
     LIBRARIES = [("personal", "My library"), ("team", "Team library")]
 
-    library = forms.ChoiceField(choices=LIBRARIES, initial="personal", widget=forms.RadioSelect)
+    library = forms.ChoiceField(
+        choices=LIBRARIES,
+        initial="personal",
+        widget=forms.RadioSelect,
+        help_text="A team character's images are shared with the team.",
+    )
     images = forms.ModelMultipleChoiceField(
         queryset=ReferenceAsset.objects.none(),
         help_text=f"1 to {MAX_CHARACTER_IMAGES} images, numbered in the order you check them.",

@@ -349,8 +349,16 @@ class Character(models.Model):
         return next((i for i in images if i.is_primary), images[0] if images else None)
 
     def set_images(self, assets: list[ReferenceAsset], primary: ReferenceAsset | None) -> None:
-        """Replace the images by `assets`, in that order."""
+        """Replace the images by `assets`, in that order.
+
+        A team character's images are shared with the team: teammates see and
+        use the character, so its images cannot stay someone's personal files.
+        """
         primary = primary if primary in assets else (assets[0] if assets else None)
+        if self.is_team:
+            ReferenceAsset.objects.filter(pk__in=[a.pk for a in assets], shared=False).update(
+                shared=True
+            )
         self.images.all().delete()
         CharacterImage.objects.bulk_create(
             [

@@ -1,4 +1,4 @@
-from tests.library.conftest import make_asset
+from tests.library.conftest import make_asset, make_character
 
 
 def test_it_renames_and_tags_in_place(alice_client, alice, team):
@@ -71,3 +71,16 @@ def test_it_hides_personal_and_foreign_assets(bob_client, charlie, other_team, a
         assert bob_client.get(f"/library/assets/{asset.pk}/edit/").status_code == 404
         response = bob_client.post(f"/library/assets/{asset.pk}/edit/", {"name": "x"})
         assert response.status_code == 404
+
+
+def test_it_keeps_an_asset_of_a_team_character_shared(alice_client, alice, team):
+    character = make_character(team, alice, owner=None)
+    asset = character.primary_image.asset
+    assert asset.shared  # shared when it joined the team character
+    response = alice_client.post(
+        f"/library/assets/{asset.pk}/edit/", {"name": "mira", "tags": "", "shared": ""}
+    )
+    assert response.status_code == 200
+    assert "stays shared with the team" in response.content.decode()
+    asset.refresh_from_db()
+    assert asset.shared

@@ -41,6 +41,15 @@ def test_it_creates_a_team_character(alice_client, images):
     assert character.is_team
 
 
+def test_it_shares_the_images_of_a_team_character_with_the_team(alice_client, bob_client, images):
+    _post(alice_client, images[:2], library="team")
+    for asset in images:
+        asset.refresh_from_db()
+    assert [a.shared for a in images] == [True, True, False]
+    assert bob_client.get(f"/library/assets/{images[0].pk}/").status_code == 200
+    assert bob_client.get(f"/library/assets/{images[2].pk}/").status_code == 404
+
+
 def test_it_answers_htmx_with_events_that_close_the_dialog_and_refresh_the_list(
     alice_client, images
 ):

@@ -2,6 +2,7 @@
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.test import Client
 
 from projects.models import Membership, Team
 
@@ -48,19 +49,23 @@ def charlie(other_team):
     return user
 
 
-@pytest.fixture
-def alice_client(client, alice):
-    client.force_login(alice)
+def _client_of(user) -> Client:
+    # A Client of its own per user, so a test can act as two people at once.
+    client = Client()
+    client.force_login(user)
     return client
 
 
 @pytest.fixture
-def bob_client(client, bob):
-    client.force_login(bob)
-    return client
+def alice_client(alice):
+    return _client_of(alice)
 
 
 @pytest.fixture
-def charlie_client(client, charlie):
-    client.force_login(charlie)
-    return client
+def bob_client(bob):
+    return _client_of(bob)
+
+
+@pytest.fixture
+def charlie_client(charlie):
+    return _client_of(charlie)
