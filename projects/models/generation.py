@@ -30,25 +30,32 @@ class GenerationQuerySet(models.QuerySet):
         ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
     def claim_next(self, worker_id: str, lease_seconds: int | None = None):
-        """Lease the oldest due row to `worker_id`, or return None.
-
-        The claim is a conditional UPDATE that only matches while the row is
-        still unleased, so of several workers racing for one row exactly one
-        changes it (on PostgreSQL the loser's UPDATE re-reads the row after the
-        winner commits and matches nothing; SQLite serialises writers).
-        """
-        lease = timedelta(seconds=lease_seconds or settings.WORKER_LEASE_SECONDS)
+        """Lease the oldest due row to `worker_id`, or return None."""
         now = timezone.now()
         candidates = self.due(now).order_by("next_attempt_at", "id").values_list("id", flat=True)
-        for candidate_id in candidates[:20]:
-            won = (
-                Generation.objects.filter(id=candidate_id)
-                .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
-                .update(claimed_by=worker_id, claimed_until=now + lease)
-            )
-            if won:
+        for candidate_id in list(candidates[:20]):
+            if self.claim(candidate_id, worker_id, lease_seconds, now):
                 return Generation.objects.get(id=candidate_id)
         return None
+
+    def claim(self, pk: int, worker_id: str, lease_seconds: int | None = None, now=None) -> bool:
+        """Lease row `pk` to `worker_id` if it is still due; True when this call won it.
+
+        One conditional UPDATE repeats every condition of due(): of several
+        workers racing for a row exactly one changes it (on PostgreSQL the
+        loser's UPDATE re-reads the row after the winner commits and matches
+        nothing; SQLite serialises writers), and a row that stopped being due
+        meanwhile (finished by a webhook, put back with a backoff, leased by
+        another worker) is left alone.
+        """
+        now = now or timezone.now()
+        lease = timedelta(seconds=lease_seconds or settings.WORKER_LEASE_SECONDS)
+        won = (
+            Generation.objects.due(now)
+            .filter(pk=pk)
+            .update(claimed_by=worker_id, claimed_until=now + lease)
+        )
+        return bool(won)
 
 
 class Generation(models.Model):
@@ -146,11 +153,20 @@ class Generation(models.Model):
                 setattr(self, name, value)
         return bool(changed)
 
-    def release(self, *, retry_in: float | None = None) -> None:
-        """Give the worker lease back; look again in `retry_in` seconds."""
+    def release(self, *, retry_in: float | None = None) -> bool:
+        """Give the worker lease back; look again in `retry_in` seconds.
+
+        Only while this instance's worker still holds the lease: a worker that
+        outlived its lease must not free a row another worker has taken since.
+        Returns False when the lease had been lost.
+        """
         fields = {"claimed_by": "", "claimed_until": None}
         if retry_in is not None:
             fields["next_attempt_at"] = timezone.now() + timedelta(seconds=retry_in)
-        Generation.objects.filter(pk=self.pk).update(**fields)
-        for name, value in fields.items():
-            setattr(self, name, value)
+        released = Generation.objects.filter(pk=self.pk, claimed_by=self.claimed_by).update(
+            **fields
+        )
+        if released:
+            for name, value in fields.items():
+                setattr(self, name, value)
+        return bool(released)

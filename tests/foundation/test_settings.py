@@ -12,7 +12,12 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _manage(*args, **env):
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DEBUG"))}
+    # The embedded defaults, whatever database this test run uses.
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("DJANGO_", "DEBUG", "DATABASE_URL"))
+    }
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -34,6 +39,14 @@ def test_it_passes_the_deploy_check_with_real_values():
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
     assert "WARNING" not in result.stderr
+
+
+def test_it_migrates_a_fresh_checkout_with_a_secret_key_set(tmp_path):
+    var = tmp_path / "fresh" / "var"
+    result = _manage("migrate", "--noinput", VAR_DIR=str(var), SECRET_KEY="x" * 60)
+    assert result.returncode == 0, result.stderr
+    assert (var / "kinovi.sqlite3").exists()
+    assert not (var / "secret_key").exists()
 
 
 def test_it_warns_when_deployed_with_the_embedded_defaults():

@@ -44,6 +44,33 @@ def test_it_reclaims_a_row_whose_lease_expired(project):
     assert Generation.objects.claim_next("w2").pk == row.pk
 
 
+def test_it_does_not_claim_a_row_that_stopped_being_due(project):
+    backed_off, finished, leased = _generations(project, 3)
+    # Each row was a candidate a moment ago; since then another worker put one
+    # back with a backoff, a webhook finished one, another worker leased one.
+    Generation.objects.claim_next("B")
+    backed_off.refresh_from_db()
+    backed_off.release(retry_in=60)
+    Generation.objects.filter(pk=finished.pk).update(status=Generation.Status.SUCCESS)
+    assert Generation.objects.claim(leased.pk, "B")
+    assert not Generation.objects.claim(backed_off.pk, "A")
+    assert not Generation.objects.claim(finished.pk, "A")
+    assert not Generation.objects.claim(leased.pk, "A")
+    assert Generation.objects.get(pk=leased.pk).claimed_by == "B"
+
+
+def test_it_keeps_a_late_worker_from_releasing_anothers_lease(project):
+    (row,) = _generations(project, 1)
+    late = Generation.objects.claim_next("A")
+    Generation.objects.filter(pk=row.pk).update(
+        claimed_until=timezone.now() - timezone.timedelta(seconds=1)
+    )
+    assert Generation.objects.claim_next("B").pk == row.pk
+    assert late.release() is False
+    assert Generation.objects.get(pk=row.pk).claimed_by == "B"
+    assert Generation.objects.claim_next("C") is None
+
+
 @pytest.mark.django_db(transaction=True)
 def test_it_never_gives_one_row_to_two_concurrent_workers(team):
     project = Project.objects.create(team=team, name="Race")
