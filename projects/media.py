@@ -217,7 +217,12 @@ def _too_many_pixels(limits: Limits) -> str:
 def _probe_image(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
     with _open_image(source, fmt, limits) as image:
         width, height = image.size
-        orientation = image.getexif().get(ImageOps.ExifTags.Base.Orientation, 1)
+        try:
+            # Decodes the pixels of a PNG (its EXIF may follow them): a truncated
+            # or lying file fails here.
+            orientation = image.getexif().get(ImageOps.ExifTags.Base.Orientation, 1)
+        except (OSError, SyntaxError, ValueError) as e:
+            raise MediaError(f"This {fmt.name.upper()} image is damaged.") from e
     if orientation in (5, 6, 7, 8):  # shown rotated by a quarter turn
         width, height = height, width
     return MediaInfo(fmt, width=width, height=height)

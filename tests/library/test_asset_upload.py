@@ -120,6 +120,18 @@ def test_it_refuses_a_decompression_bomb(alice_client):
     assert "too many pixels" in response.content.decode()
 
 
+def test_it_refuses_a_truncated_image_with_a_message(alice_client, local_storage):
+    data = (MEDIA / "tiny.png").read_bytes()
+    half = SimpleUploadedFile("half.png", data[: len(data) // 2], content_type="image/png")
+    response = alice_client.post(
+        "/library/upload/", {"file": half}, headers={"X-Requested-With": "XMLHttpRequest"}
+    )
+    assert response.status_code == 400
+    assert "PNG image" in response.content.decode()
+    assert not ReferenceAsset.objects.exists()
+    assert not any(local_storage.rglob("*.*"))
+
+
 def test_it_refuses_a_file_over_its_size_cap(alice_client, settings):
     settings.UPLOAD_MAX_AUDIO_MB = 0
     response = upload(alice_client, "one_second.wav")

@@ -85,6 +85,16 @@ def test_it_refuses_a_png_header_on_other_bytes():
         media.inspect(io.BytesIO(data), data[:64], len(data), LIMITS)
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG", "WEBP"])
+def test_it_refuses_a_truncated_image(fmt):
+    out = io.BytesIO()
+    Image.effect_noise((256, 256), 50).convert("RGB").save(out, fmt)
+    data = out.getvalue()[: len(out.getvalue()) // 2]
+    with pytest.raises(media.MediaError, match="damaged|could not be read"):
+        info = media.inspect(io.BytesIO(data), data[: media.HEAD_SIZE], len(data), LIMITS)
+        media.clean_image(io.BytesIO(data), info, LIMITS)
+
+
 def test_it_refuses_an_mp4_header_on_other_bytes():
     data = b"\0\0\0\x18ftypisom" + b"\0" * 500
     with pytest.raises(media.MediaError):
