@@ -67,13 +67,18 @@ class AssetEditForm(forms.ModelForm):
 
     def clean_shared(self) -> bool:
         shared = self.cleaned_data["shared"]
+        # A character outside the owner's own library (the team's, or a
+        # teammate's) uses the file: taking it back would break that character.
         if (
             not shared
             and self.instance.shared
-            and self.instance.character_images.filter(character__owner__isnull=True).exists()
+            and self.instance.character_images.exclude(
+                character__owner=self.instance.owner_id
+            ).exists()
         ):
             raise forms.ValidationError(
-                "A team character uses this file, so it stays shared with the team."
+                "A team character or a teammate's character uses this file, "
+                "so it stays shared with the team."
             )
         return shared
 
@@ -219,5 +224,7 @@ class CharacterForm(forms.ModelForm):
             character.created_by = self.user
         with transaction.atomic():
             character.save()
-            character.set_images(self.cleaned_data["images"], self.cleaned_data["primary"])
+            character.set_images(
+                self.cleaned_data["images"], self.cleaned_data["primary"], by=self.user
+            )
         return character

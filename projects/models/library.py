@@ -348,17 +348,22 @@ class Character(models.Model):
         images = self.ordered_images
         return next((i for i in images if i.is_primary), images[0] if images else None)
 
-    def set_images(self, assets: list[ReferenceAsset], primary: ReferenceAsset | None) -> None:
-        """Replace the images by `assets`, in that order.
+    def set_images(
+        self, assets: list[ReferenceAsset], primary: ReferenceAsset | None, *, by
+    ) -> None:
+        """Replace the images by `assets`, in that order; `by` is the user doing it.
 
         A team character's images are shared with the team: teammates see and
         use the character, so its images cannot stay someone's personal files.
+        Only `by`'s own files are shared here; anyone else's must be shared
+        already (the form offers nothing else, and a file stays shared while
+        another library's character uses it: see AssetEditForm.clean_shared).
         """
         primary = primary if primary in assets else (assets[0] if assets else None)
         if self.is_team:
-            ReferenceAsset.objects.filter(pk__in=[a.pk for a in assets], shared=False).update(
-                shared=True
-            )
+            ReferenceAsset.objects.filter(
+                pk__in=[a.pk for a in assets], owner=by, shared=False
+            ).update(shared=True)
         self.images.all().delete()
         CharacterImage.objects.bulk_create(
             [
@@ -380,7 +385,7 @@ class Character(models.Model):
             )
             images = self.ordered_images
             primary = self.primary_image
-            copy.set_images([i.asset for i in images], primary.asset if primary else None)
+            copy.set_images([i.asset for i in images], primary.asset if primary else None, by=user)
         return copy
 
     def uses(self):

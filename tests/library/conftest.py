@@ -60,7 +60,7 @@ def make_character(team, created_by, *, owner=None, handle="mira", images=1, **f
         **fields,
     )
     assets = [make_asset(created_by, team) for _ in range(images)]
-    character.set_images(assets, assets[0] if assets else None)
+    character.set_images(assets, assets[0] if assets else None, by=created_by)
     return character
 
 
