@@ -6,11 +6,15 @@ request (retry freely), `AnswerLost` means it was sent and no answer came back, 
 task may exist: look for it before creating another one.
 
 The API key is kept out of reprs, exception messages and logs; should Kinovi echo it in
-an error message, it is blanked out there too.
+an error message, it is blanked out there too (before the message is shortened). A
+`KinoviError` never chains the httpx exception behind it (`__cause__` and `__context__`
+stay None), since httpx's exceptions hold the request and with it the Authorization
+header.
 """
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -143,7 +147,18 @@ _ERRORS_BY_STATUS: dict[int, type[KinoviError]] = {
     403: AccessNotEnabled,
     404: TaskNotFound,
 }
-_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+# Failures before a byte of the request left: connecting, or a request httpx/h11 refuse
+# to send (LocalProtocolError, e.g. an invalid header value; InvalidURL). Any other
+# httpx.HTTPError may come after the request was sent (timeouts reading, dropped
+# connections, an undecodable body), so Kinovi may have acted on it.
+_NOT_SENT = (
+    httpx.ConnectError,
+    httpx.ConnectTimeout,
+    httpx.PoolTimeout,
+    httpx.UnsupportedProtocol,
+    httpx.LocalProtocolError,
+    httpx.InvalidURL,
+)
 
 
 class KinoviClient:
@@ -158,6 +173,13 @@ class KinoviClient:
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
+        api_key = api_key.strip()
+        if not _is_header_safe(api_key):
+            # Never name the key: this message may end up in logs.
+            raise ValueError(
+                "The Kinovi API key contains whitespace, control or non-ASCII characters; "
+                "check how it is configured."
+            )
         self._api_key = api_key
         self._http = httpx.Client(
             base_url=self.base_url,
@@ -198,17 +220,21 @@ class KinoviClient:
             raise UnexpectedAnswer(message, retryable=True) from error
 
     def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
+        failure: KinoviError | None = None
         try:
             response = self._http.request(method, path, **kwargs)
         except _NOT_SENT as error:
-            raise RequestNotSent(
-                f"Could not reach Kinovi for {path}: {type(error).__name__}."
-            ) from None
-        except httpx.TransportError as error:
-            # Read/write timeouts and dropped connections: the request may have arrived.
-            raise AnswerLost(
+            failure = RequestNotSent(f"Could not reach Kinovi for {path}: {type(error).__name__}.")
+        except httpx.HTTPError as error:
+            # Read/write timeouts, dropped connections, undecodable bodies: the request
+            # may have arrived.
+            failure = AnswerLost(
                 f"No answer from Kinovi for {path}: {type(error).__name__}.", retryable=idempotent
-            ) from None
+            )
+        if failure is not None:
+            # Raised outside the except blocks, so the httpx exception (which holds the
+            # request and its Authorization header) isn't its __context__.
+            raise failure
         if response.status_code != 200:
             raise self._error_for(response)
         return response
@@ -224,7 +250,7 @@ class KinoviClient:
 
     def _error_for(self, response: httpx.Response) -> KinoviError:
         body = _json_or_none(response)
-        message = self._scrub(_message_of(response, body))
+        message = _message_of(response, body, self._scrub)
         status = response.status_code
         logger.warning("Kinovi answered %s with HTTP %s: %s", response.url.path, status, message)
         if status == 402:
@@ -283,7 +309,9 @@ def parse_webhook(body: bytes | dict[str, Any]) -> TaskInfo:
     if isinstance(body, bytes | bytearray):
         try:
             body = json.loads(body)
-        except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        # Not JSON, not UTF-8, integers too long to convert, arrays nested too deeply:
+        # anyone can POST to the webhook endpoint.
+        except (ValueError, RecursionError) as error:
             raise InvalidWebhook(f"the webhook body is not JSON: {error}") from None
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
         raise InvalidWebhook('the webhook body has no "data" object')
@@ -317,15 +345,21 @@ def _time(milliseconds: Any) -> datetime | None:
 def _json_or_none(response: httpx.Response) -> Any:
     try:
         return response.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON, not UTF-8, too deep, too long numbers
         return None
 
 
-def _message_of(response: httpx.Response, body: Any) -> str:
+def _message_of(response: httpx.Response, body: Any, scrub: Callable[[str], str]) -> str:
+    """The answer's message, scrubbed of the API key first, then shortened."""
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return body["message"][:_MESSAGE_MAX_CHARACTERS]
-    text = response.text.strip()[:_MESSAGE_MAX_CHARACTERS]
+        return scrub(body["message"])[:_MESSAGE_MAX_CHARACTERS]
+    text = scrub(response.text.strip())[:_MESSAGE_MAX_CHARACTERS]
     return text or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _is_header_safe(api_key: str) -> bool:
+    """Visible ASCII only: what a Bearer token is made of, and what h11 will send."""
+    return all("!" <= character <= "~" for character in api_key)
 
 
 def _int_field(body: Any, name: str) -> int | None:

@@ -11,6 +11,11 @@ Decisions beyond the API document:
 - Formats and lengths are checked when known (`format` not empty, `duration_seconds` not
   None); audio may be any `audio/*` MIME type besides the listed formats.
 - Mentions of unknown handles are errors: the user meant a character that isn't there.
+- Several references may share a handle (a character's images all carry its handle);
+  `@handle` then names the first of them in request order, so callers put a character's
+  primary image first.
+- Videos are checked one by one (at most 15 s each, the seed's rule) and together (at
+  most 15 s in total, as Kinovi's error documentation says); both when lengths are known.
 """
 
 from collections.abc import Sequence
@@ -26,8 +31,10 @@ MAX_IMAGES = 9
 MAX_VIDEOS = 3
 MAX_AUDIO = 3
 VIDEO_MAX_SECONDS = 15
+VIDEO_TOTAL_MAX_SECONDS = 15
 AUDIO_TOTAL_MAX_SECONDS = 15
 DURATIONS = range(4, 16)
+DURATION_MAX_DIGITS = 2  # of the duration string; "05" is read as 5, "100" isn't a length
 DEFAULT_DURATION = 5
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "3:4", "4:3", "21:9")
 DEFAULT_ASPECT_RATIO = "16:9"
@@ -52,7 +59,10 @@ class ReferenceMedia:
     format: str = ""  # MIME type or file extension; empty when unknown
     duration_seconds: float | None = None  # videos and audio
     label: str = ""  # how the user knows it, e.g. its file name
-    handle: str = ""  # lets the prompt name it as @handle
+    # Lets the prompt name it as @handle. References may share a handle (a character's
+    # images all carry the character's): @handle means the first of them in request
+    # order (`urls` order, audio after), so put a character's primary image first.
+    handle: str = ""
 
 
 @dataclass(frozen=True)
@@ -139,7 +149,10 @@ def _request_order(references: Sequence[ReferenceMedia]) -> list[ReferenceMedia]
 def _rewrite_prompt(spec: GenerationSpec) -> tuple[str, list[Problem]]:
     ordered = _request_order(spec.references)
     slots = slots_for([ref.kind for ref in ordered])
-    handles = {ref.handle: slot for ref, slot in zip(ordered, slots, strict=True) if ref.handle}
+    handles: dict[str, Slot] = {}
+    for ref, slot in zip(ordered, slots, strict=True):
+        if ref.handle:
+            handles.setdefault(ref.handle, slot)  # the first reference with the handle
     rewrite = rewrite_handles(spec.prompt.strip(), handles)
     errors = [
         Problem(
@@ -234,6 +247,7 @@ def _check_references(references: Sequence[ReferenceMedia]) -> list[Problem]:
             problems.append(_too_many(kind, len(by_kind[kind]), limit))
     for ref, slot in zip(references, slots, strict=True):
         problems += _check_reference(ref, slot)
+    problems += _check_video_total(by_kind[Kind.VIDEO])
     problems += _check_audio_total(by_kind[Kind.AUDIO])
     return problems
 
@@ -285,6 +299,26 @@ def _format_allowed(ref: ReferenceMedia) -> bool:
     if ref.kind == Kind.AUDIO and ref.format.strip().lower().startswith("audio/"):
         return True
     return normalize_format(ref.format) in _ALLOWED[ref.kind]
+
+
+def _check_video_total(videos: list[ReferenceMedia]) -> list[Problem]:
+    """Kinovi fails a task whose videos last over 15 s together (InvalidParameter).
+
+    A single long video is already reported by `video_length`; the total is reported
+    when two or more videos of known length exceed it together.
+    """
+    lengths = [ref.duration_seconds for ref in videos if ref.duration_seconds is not None]
+    total = sum(lengths)
+    if len(lengths) < 2 or total <= VIDEO_TOTAL_MAX_SECONDS:
+        return []
+    return [
+        Problem(
+            "videos",
+            "video_total_length",
+            f"The reference videos last {total:.1f} s together; "
+            f"Kinovi accepts at most {VIDEO_TOTAL_MAX_SECONDS} s of video in total.",
+        )
+    ]
 
 
 def _check_audio_total(audio: list[ReferenceMedia]) -> list[Problem]:
@@ -414,7 +448,12 @@ def _check_inputs_shape(inputs: dict[str, Any]) -> list[Problem]:
     if not _is_list_of_strings(inputs.get("audioUrls", [])):
         errors.append(Problem("audio", "shape", "inputs.audioUrls must be a list of URLs."))
     duration = inputs.get("duration", str(DEFAULT_DURATION))
-    if not (isinstance(duration, str) and duration.isascii() and duration.isdigit()):
+    if not (
+        isinstance(duration, str)
+        and 1 <= len(duration) <= DURATION_MAX_DIGITS
+        and duration.isascii()
+        and duration.isdigit()
+    ):
         errors.append(Problem("duration", "shape", 'inputs.duration must be a string like "5".'))
     if not isinstance(inputs.get("aspectRatio", DEFAULT_ASPECT_RATIO), str):
         errors.append(Problem("aspect_ratio", "shape", "inputs.aspectRatio must be a string."))

@@ -47,6 +47,7 @@ from projects.kinovi.references import Kind, Slot, slots_for
 from projects.kinovi.request import (
     AUDIO_TOTAL_MAX_SECONDS,
     VIDEO_MAX_SECONDS,
+    VIDEO_TOTAL_MAX_SECONDS,
     GenerationSpec,
     parse_payload,
 )
@@ -259,7 +260,7 @@ class Simulator:
         if Kind.IMAGE not in kinds and Kind.VIDEO not in kinds:
             message = "Audio can't be the only reference; add an image or a video."
             return {"code": "InvalidParameter", "message": message}
-        audio_seconds = 0.0
+        audio_seconds = video_seconds = 0.0
         for ref, slot in zip(spec.references, slots_for(kinds), strict=True):
             name = f"Reference {slot.kind} {slot.position}"
             try:
@@ -274,6 +275,13 @@ class Simulator:
             if problem:
                 return problem
             audio_seconds += seconds if slot.kind == Kind.AUDIO else 0.0
+            video_seconds += seconds if slot.kind == Kind.VIDEO else 0.0
+        if video_seconds > VIDEO_TOTAL_MAX_SECONDS:
+            message = (
+                f"The reference videos are {video_seconds:.1f} s long in total; "
+                f"at most {VIDEO_TOTAL_MAX_SECONDS} s are allowed."
+            )
+            return {"code": "InvalidParameter", "message": message}
         if audio_seconds > AUDIO_TOTAL_MAX_SECONDS:
             message = (
                 f"The reference audio is {audio_seconds:.1f} s long in total; "
@@ -400,7 +408,7 @@ def _media_seconds(content: bytes, kind: Kind) -> float | None:
     try:
         with av.open(io.BytesIO(content)) as container:
             streams = container.streams.video if kind == Kind.VIDEO else container.streams.audio
-            if not streams or (kind == Kind.VIDEO and "mp4" not in container.format.name):
+            if not streams or (kind == Kind.VIDEO and not _is_mp4(container)):
                 return None
             if container.duration is not None:
                 return container.duration / av.time_base
@@ -408,6 +416,19 @@ def _media_seconds(content: bytes, kind: Kind) -> float | None:
             return float(stream.duration * stream.time_base) if stream.duration else None
     except (av.FFmpegError, ValueError):
         return None
+
+
+def _is_mp4(container: Any) -> bool:
+    """MP4 rather than QuickTime: FFmpeg reads both with its `mov,mp4,...` demuxer.
+
+    The `ftyp` box tells them apart: QuickTime's major brand is `qt  `, and old QuickTime
+    files have no `ftyp` at all; MP4's is isom, mp41, mp42, avc1, iso2... (FFmpeg
+    reports the major brand as container metadata).
+    """
+    if "mp4" not in container.format.name:
+        return False
+    brand = container.metadata.get("major_brand", "").strip().lower()
+    return brand not in ("", "qt")
 
 
 def _convert(name: str, value: Any) -> Any:
@@ -538,7 +559,7 @@ class SimulatorServer(ThreadingHTTPServer):
 def _json_or_none(body: bytes) -> Any:
     try:
         return json.loads(body)
-    except (json.JSONDecodeError, UnicodeDecodeError):
+    except (ValueError, RecursionError):  # not JSON or UTF-8, too long numbers, too deep
         return None
 
 

@@ -40,8 +40,9 @@ def make_png(path: Path, size=(64, 64)) -> None:
     Image.new("RGB", size, (200, 40, 40)).save(path)
 
 
-def make_mp4(path: Path, seconds: int, fps: int = 1) -> None:
-    with av.open(str(path), "w") as container:
+def make_mp4(path: Path, seconds: int, fps: int = 1, format: str | None = None) -> None:
+    """An H.264 video; `format="mov"` makes a QuickTime file (ftyp major brand `qt  `)."""
+    with av.open(str(path), "w", format=format) as container:
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
         for number in range(seconds * fps):
@@ -66,6 +67,8 @@ def media_directory(tmp_path_factory) -> Path:
     (directory / "not-an-image.png").write_text("plain text")
     make_mp4(directory / "dance.mp4", 2)
     make_mp4(directory / "long.mp4", 16)
+    make_mp4(directory / "eight.mp4", 8)
+    make_mp4(directory / "quicktime.mov", 2, format="mov")
     make_wav(directory / "beat.wav", 1)
     make_wav(directory / "song.wav", 9)
     return directory

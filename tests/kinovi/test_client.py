@@ -2,6 +2,7 @@
 
 import json
 import logging
+import traceback
 
 import httpx
 import pytest
@@ -154,6 +155,14 @@ def test_it_treats_an_unreadable_task_as_unexpected_but_retryable(client):
         (httpx.ReadTimeout("slow"), AnswerLost, False),
         (httpx.RemoteProtocolError("Server disconnected"), AnswerLost, False),
         (httpx.WriteTimeout("slow"), AnswerLost, False),
+        (
+            httpx.LocalProtocolError(f"Illegal header value b'Bearer {KEY}\\n'"),
+            RequestNotSent,
+            True,
+        ),
+        (httpx.ReadError("reset"), AnswerLost, False),
+        (httpx.DecodingError("Error -3 while decompressing data"), AnswerLost, False),
+        (httpx.TooManyRedirects("loop"), AnswerLost, False),
     ],
 )
 def test_it_tells_never_sent_from_answer_lost(
@@ -167,6 +176,112 @@ def test_it_tells_never_sent_from_answer_lost(
     with pytest.raises(error_class) as read:
         client.record_info("t")
     assert read.value.retryable is True
+    for error in (created.value, read.value):
+        assert error.__cause__ is None and error.__context__ is None
+
+
+def chain_texts(error: BaseException) -> list[str]:
+    """str, repr and the full printed traceback of an error and everything it chains."""
+    texts = ["".join(traceback.format_exception(error))]
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [error]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        texts += [str(current), repr(current), repr(current.args)]
+        pending += [current.__cause__, current.__context__]
+    return texts
+
+
+def test_it_scrubs_the_key_before_shortening_messages(client, caplog):
+    # The key straddles the 300-character cut: scrubbing after the cut leaked a prefix.
+    padding = "x" * 281 + " bad key: "
+    assert len(padding) == 291  # so the key's first 9 characters came before the cut
+    client.router.post(CREATE).mock(
+        side_effect=[
+            httpx.Response(400, json={"message": padding + KEY}),
+            httpx.Response(500, text=padding + KEY),
+        ]
+    )
+    errors = []
+    for _ in range(2):
+        with pytest.raises(KinoviError) as caught:
+            client.create_task({})
+        errors.append(caught.value)
+    for error in errors:
+        assert error.message == padding + "[API key]"
+        assert KEY[:4] not in error.message
+    assert caplog.records and KEY[:4] not in caplog.text
+
+
+def test_it_strips_the_key_and_refuses_keys_it_cannot_send():
+    seen = []
+
+    def answer(request):
+        seen.append(request.headers["authorization"])
+        return httpx.Response(200, json={"taskId": "task_1"})
+
+    transport = httpx.MockTransport(answer)
+    with KinoviClient(BASE, f"  {KEY}\n", transport=transport) as client:
+        assert client.create_task({}) == "task_1"
+    assert seen == [f"Bearer {KEY}"]
+    for bad_key in [f"{KEY[:8]} {KEY[8:]}", f"{KEY[:8]}\n{KEY[8:]}", f"{KEY}\x00", f"{KEY}é"]:
+        with pytest.raises(ValueError) as caught:
+            KinoviClient(BASE, bad_key, transport=transport)
+        assert "API key" in str(caught.value)
+        assert not [text for text in chain_texts(caught.value) if KEY[8:] in text], bad_key
+
+
+def test_it_keeps_the_key_out_of_chained_exceptions(client):
+    # httpx exceptions hold the request and its Authorization header; no KinoviError
+    # may keep one reachable through __cause__ or __context__.
+    client.router.post(CREATE).mock(
+        side_effect=[
+            httpx.LocalProtocolError(f"Illegal header value b'Bearer {KEY}\\n'"),
+            httpx.ConnectError(f"refused for Bearer {KEY}"),
+            httpx.ReadTimeout(f"slow for Bearer {KEY}"),
+            httpx.DecodingError(f"broken for Bearer {KEY}"),
+        ]
+    )
+    for error_class in (RequestNotSent, RequestNotSent, AnswerLost, AnswerLost):
+        with pytest.raises(error_class) as caught:
+            client.create_task({})
+        assert caught.value.__cause__ is None and caught.value.__context__ is None
+        assert not [text for text in chain_texts(caught.value) if KEY in text]
+
+
+def test_it_treats_an_undecodable_answer_as_lost():
+    # A 200 whose gzip body is broken: the request reached Kinovi, the task may exist.
+    transport = httpx.MockTransport(
+        lambda request: httpx.Response(200, headers={"Content-Encoding": "gzip"}, content=b"no")
+    )
+    with KinoviClient(BASE, KEY, transport=transport) as client:
+        with pytest.raises(AnswerLost) as created:
+            client.create_task({})
+        assert created.value.retryable is False
+        with pytest.raises(AnswerLost) as read:
+            client.record_info("t")
+        assert read.value.retryable is True
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"[" * 100_000 + b"]" * 100_000, b'{"taskId": ' + b"9" * 5000 + b"}"],
+    ids=["nested-too-deeply", "integer-too-long"],
+)
+def test_it_treats_json_python_cannot_read_as_unusable(content):
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, content=content))
+    with KinoviClient(BASE, KEY, transport=transport) as client:
+        with pytest.raises(AnswerLost) as created:
+            client.create_task({})
+        assert created.value.retryable is False
+        with pytest.raises(UnexpectedAnswer) as read:
+            client.record_info("t")
+        assert read.value.retryable is True
+    with pytest.raises(InvalidWebhook):
+        parse_webhook(content)
 
 
 def test_it_uses_short_connect_and_longer_read_timeouts():
@@ -235,6 +350,8 @@ def test_it_parses_a_webhook():
         b'{"data": {"taskId": "t", "status": "success"}}',
         b'{"data": {"taskId": "t", "state": "done"}}',
         {"data": None},
+        b'{"data": ' + b"[" * 100_000 + b"]" * 100_000 + b"}",
+        b'{"data": {"taskId": "t", "state": "success", "creditsUsed": ' + b"9" * 5000 + b"}}",
     ],
 )
 def test_it_rejects_malformed_webhooks(body):

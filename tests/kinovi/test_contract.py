@@ -4,6 +4,7 @@ import io
 import logging
 import socket
 import time
+import traceback
 
 import av
 import httpx
@@ -192,6 +193,45 @@ def test_it_tells_never_sent_from_answer_lost():
     assert caught.value.retryable is True
 
 
+def test_it_reports_a_header_h11_refuses_as_never_sent(client, sim, media_server):
+    # What a key with a trailing newline did before KinoviClient stripped it: h11 refuses
+    # the header before anything is sent, and its exception quotes the header.
+    client._http.headers["Authorization"] = f"Bearer {sim.api_key}\n"
+    with pytest.raises(RequestNotSent) as caught:
+        client.create_task(payload(media_server))
+    assert caught.value.retryable is True
+    assert caught.value.__cause__ is None and caught.value.__context__ is None
+    assert sim.api_key not in "".join(traceback.format_exception(caught.value))
+    assert sim.state()["tasks"] == {}
+
+
+def test_it_strips_a_key_read_with_its_newline(sim, media_server):
+    with KinoviClient(sim.base_url, f"{sim.api_key}\n") as client:
+        assert client.create_task(payload(media_server)).startswith("task_")
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {
+            "model": "seedance-20",
+            "inputs": {"mode": "reference", "prompt": "x", "urls": [], "duration": "9" * 5000},
+        },
+        b"[" * 100_000 + b"]" * 100_000,
+        b'{"model": "seedance-20", "inputs": ' + b"9" * 5000 + b"}",
+    ],
+    ids=["duration-too-long", "nested-too-deeply", "integer-too-long"],
+)
+def test_it_answers_400_to_bodies_python_cannot_read(sim, body):
+    # These used to kill the handler thread: the connection dropped without an answer.
+    answer = {"json": body} if isinstance(body, dict) else {"content": body}
+    headers = {"Authorization": f"Bearer {sim.api_key}"}
+    response = httpx.post(f"{sim.base_url}/jobs/createTask", headers=headers, **answer)
+    assert response.status_code == 400
+    assert response.json()["message"]
+    assert sim.state()["tasks"] == {}
+
+
 def test_it_reports_unknown_tasks(client):
     with pytest.raises(TaskNotFound):
         client.record_info("task_does_not_exist")
@@ -237,6 +277,29 @@ def test_it_measures_videos_and_audio(client, media_server):
     info, _ = wait_until_finished(client, two_songs)
     assert info.error_code == "InvalidParameter"
     assert "18.0 s long in total" in info.error_message
+
+
+def test_it_fails_videos_over_15_seconds_together(client, media_server):
+    eight = ReferenceMedia(Kind.VIDEO, media_server.file_url("eight.mp4"), "mp4")
+    task_id = client.create_task(payload(media_server, "@video1 @video2", [eight, eight]))
+    info, _ = wait_until_finished(client, task_id)
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "InvalidParameter")
+    assert info.error_message == (
+        "The reference videos are 16.0 s long in total; at most 15 s are allowed."
+    )
+    dance = ReferenceMedia(Kind.VIDEO, media_server.file_url("dance.mp4"), "mp4")
+    task_id = client.create_task(payload(media_server, "@video1 @video2", [eight, dance]))
+    assert wait_until_finished(client, task_id)[0].status == TaskStatus.SUCCESS
+
+
+def test_it_fails_a_quicktime_video(client, media_server):
+    # FFmpeg reads .mov and .mp4 with one demuxer; the ftyp brand (`qt  `) tells them apart.
+    mov = ReferenceMedia(Kind.VIDEO, media_server.file_url("quicktime.mov"), "")
+    info, _ = wait_until_finished(
+        client, client.create_task(payload(media_server, "@video1", [mov]))
+    )
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "asset_review_failed")
+    assert info.error_message == "Reference video 1 is not an MP4 video."
 
 
 def test_it_fails_audio_as_the_only_reference(client, media_server):

@@ -106,6 +106,18 @@ def test_it_rewrites_handles_of_references():
     ]
 
 
+def test_it_maps_a_shared_handle_to_its_first_reference():
+    # A character's images all carry its handle; its primary image comes first.
+    references = [image(1), image(2, handle="mira"), image(3, handle="mira"), video(handle="mira")]
+    built = build_request(spec("@mira walks with @image1", references))
+    assert built.prompt == "@image2 walks with @image1"
+    references = [video(1, handle="mira"), image(1, handle="mira"), image(2, handle="mira")]
+    assert build_request(spec("@mira walks", references)).prompt == "@video1 walks"
+    # Audio comes after `urls` in request order, whatever its place in the list.
+    references = [audio(1, handle="mira"), image(1, handle="mira")]
+    assert build_request(spec("@mira sings", references)).prompt == "@image1 sings"
+
+
 def test_it_rejects_unknown_handles():
     built = build_request(spec("@mira and @ghost", [image(handle="mira")]))
     assert built.payload is None
@@ -163,7 +175,7 @@ def test_it_rejects_long_videos_wrong_formats_and_too_many_videos():
     ]
     built = build_request(spec("@image1", references))
     by_rule = {p.rule: p for p in built.errors}
-    assert set(by_rule) == {"too_many_videos", "format", "video_length"}
+    assert set(by_rule) == {"too_many_videos", "format", "video_length", "video_total_length"}
     assert by_rule["video_length"].field == "videos"
     assert by_rule["video_length"].message == (
         "Video 1 (dance.mp4) is 16.2 s long; each reference video can be at most 15 s."
@@ -173,6 +185,25 @@ def test_it_rejects_long_videos_wrong_formats_and_too_many_videos():
         "Image 2 must be JPEG, PNG or WebP; it is 'image/gif'.",
         "Video 4 must be MP4; it is 'video/quicktime'.",
     ]
+
+
+def test_it_limits_the_total_length_of_videos():
+    # Each video is at most 15 s (seed) and all of them together too (Kinovi's errors).
+    built = build_request(
+        spec("@video1 @video2 @video3", [video(1, 10), video(2, 10), video(3, 10)])
+    )
+    assert [(p.field, p.rule, p.message) for p in built.errors] == [
+        (
+            "videos",
+            "video_total_length",
+            "The reference videos last 30.0 s together; "
+            "Kinovi accepts at most 15 s of video in total.",
+        )
+    ]
+    assert build_request(spec("@video1 @video2 @video3", [video(1), video(2), video(3)])).ok
+    assert build_request(spec("@video1 @video2", [video(1, 10), video(2, None)])).ok
+    # A single long video is reported once, as too long itself.
+    assert rules(build_request(spec("@video1", [video(1, 16)]))) == ["video_length"]
 
 
 def test_it_accepts_common_audio_formats():
@@ -245,6 +276,22 @@ def test_it_reports_a_malformed_payload():
     assert parse_payload([]).errors[0].field == "body"
 
 
+def test_it_bounds_the_duration_string_before_reading_it():
+    def body(duration):
+        return {
+            "model": "seedance-20",
+            "inputs": {"mode": "reference", "prompt": "x", "urls": [], "duration": duration},
+        }
+
+    # int() refuses strings over 4300 digits: that used to raise out of parse_payload.
+    for duration in ["9" * 5000, "100", "015", ""]:
+        parsed = parse_payload(body(duration))
+        assert parsed.spec is None, duration
+        assert [(p.field, p.rule) for p in parsed.errors] == [("duration", "shape")]
+    assert parse_payload(body("05")).spec.duration == 5
+    assert [p.rule for p in parse_payload(body("16")).errors] == ["no_reference", "duration"]
+
+
 reference_strategy = st.builds(
     ReferenceMedia,
     kind=st.sampled_from(Kind),
@@ -285,6 +332,8 @@ def test_it_never_crashes_and_reports_only_real_problems(generation):
             assert kinds.count(AUDIO) > 3
         if problem.rule == "video_length":
             assert any(r.kind == VIDEO and (r.duration_seconds or 0) > 15 for r in references)
+        if problem.rule == "video_total_length":
+            assert sum(r.duration_seconds or 0 for r in references if r.kind == VIDEO) > 15
         if problem.rule == "audio_length":
             assert sum(r.duration_seconds or 0 for r in references if r.kind == AUDIO) > 15
         if problem.rule == "duration":
