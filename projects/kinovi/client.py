@@ -288,14 +288,11 @@ def parse_task_info(data: Any, *, status_key: str = "status") -> TaskInfo:
     except ValueError:
         raise MalformedTaskInfo(f"{status_key} {data.get(status_key)!r} is unknown") from None
     error = data.get("error") if isinstance(data.get("error"), dict) else {}
-    credits = data.get("creditsUsed")
     return TaskInfo(
         task_id=task_id,
         model=str(data.get("model") or ""),
         status=status,
-        credits_used=credits
-        if isinstance(credits, int) and not isinstance(credits, bool)
-        else None,
+        credits_used=_credits(data.get("creditsUsed")),
         outputs=_outputs(data.get("output")),
         error_code=str(error.get("code") or ""),
         error_message=str(error.get("message") or ""),
@@ -321,6 +318,17 @@ def parse_webhook(body: bytes | dict[str, Any]) -> TaskInfo:
         raise
     except MalformedTaskInfo as error:
         raise InvalidWebhook(f"the webhook's task is unusable: {error}") from None
+
+
+def _credits(value: Any) -> int | None:
+    """A whole, non-negative credit count; JSON numbers may arrive as 200 or 200.0."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    if isinstance(value, float):
+        if not value.is_integer():  # also NaN and infinity
+            return None
+        value = int(value)
+    return value if value >= 0 else None
 
 
 def _outputs(value: Any) -> list[VideoOutput]:

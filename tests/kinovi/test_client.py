@@ -23,6 +23,7 @@ from projects.kinovi.client import (
     TaskStatus,
     UnexpectedAnswer,
     VideoOutput,
+    parse_task_info,
     parse_webhook,
 )
 
@@ -359,3 +360,12 @@ def test_it_rejects_malformed_webhooks(body):
         parse_webhook(body)
     assert isinstance(caught.value, ValueError)
     assert str(caught.value).startswith("the webhook")
+
+
+@pytest.mark.parametrize(
+    ("sent", "read"),
+    [(200, 200), (200.0, 200), (0, 0), (200.5, None), (-1, None), ("200", None), (True, None)],
+)
+def test_it_reads_credits_used_as_a_whole_number(sent, read):
+    info = parse_task_info({"taskId": "task_1", "status": "success", "creditsUsed": sent})
+    assert info.credits_used == read
