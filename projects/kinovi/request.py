@@ -18,6 +18,7 @@ Decisions beyond the API document:
   most 15 s in total, as Kinovi's error documentation says); both when lengths are known.
 """
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -281,7 +282,11 @@ def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
         problems.append(
             Problem(where, "format", f"{_name(slot, ref)} must be {names}; it is {ref.format!r}.")
         )
-    if ref.kind == Kind.VIDEO and (ref.duration_seconds or 0) > VIDEO_MAX_SECONDS:
+    if ref.duration_seconds is not None and _known_length(ref) is None:
+        problems.append(
+            Problem(where, "length_unknown", f"{_name(slot, ref)}: its length could not be read.")
+        )
+    elif ref.kind == Kind.VIDEO and (ref.duration_seconds or 0) > VIDEO_MAX_SECONDS:
         problems.append(
             Problem(
                 where,
@@ -291,6 +296,14 @@ def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
             )
         )
     return problems
+
+
+def _known_length(ref: ReferenceMedia) -> float | None:
+    """The length in seconds when it is a real one (not NaN, infinite, zero or negative)."""
+    seconds = ref.duration_seconds
+    if seconds is None or not math.isfinite(seconds) or seconds <= 0:
+        return None
+    return seconds
 
 
 def _format_allowed(ref: ReferenceMedia) -> bool:
@@ -307,7 +320,7 @@ def _check_video_total(videos: list[ReferenceMedia]) -> list[Problem]:
     A single long video is already reported by `video_length`; the total is reported
     when two or more videos of known length exceed it together.
     """
-    lengths = [ref.duration_seconds for ref in videos if ref.duration_seconds is not None]
+    lengths = [length for ref in videos if (length := _known_length(ref)) is not None]
     total = sum(lengths)
     if len(lengths) < 2 or total <= VIDEO_TOTAL_MAX_SECONDS:
         return []
@@ -322,7 +335,7 @@ def _check_video_total(videos: list[ReferenceMedia]) -> list[Problem]:
 
 
 def _check_audio_total(audio: list[ReferenceMedia]) -> list[Problem]:
-    total = sum(ref.duration_seconds or 0 for ref in audio)
+    total = sum(_known_length(ref) or 0 for ref in audio)
     if total <= AUDIO_TOTAL_MAX_SECONDS:
         return []
     return [

@@ -1,3 +1,4 @@
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -204,6 +205,13 @@ def test_it_limits_the_total_length_of_videos():
     assert build_request(spec("@video1 @video2", [video(1, 10), video(2, None)])).ok
     # A single long video is reported once, as too long itself.
     assert rules(build_request(spec("@video1", [video(1, 16)]))) == ["video_length"]
+
+
+@pytest.mark.parametrize("seconds", [float("nan"), float("inf"), 0.0, -3.0])
+def test_it_rejects_lengths_that_are_not_real(seconds):
+    built = build_request(spec("@video1 @audio1", [video(1, seconds), audio(1, seconds)]))
+    assert rules(built) == ["length_unknown", "length_unknown"]
+    assert "Video 1: its length could not be read." in [p.message for p in built.errors]
 
 
 def test_it_accepts_common_audio_formats():
