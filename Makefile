@@ -1,7 +1,8 @@
 # Kinovi Web. `make run` starts everything; `make test` checks everything.
 VENV := .venv
 PY := $(VENV)/bin/python
-PG_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/kinovi_web
+# The password matters only where PostgreSQL asks for one (bin/ensure-postgres sets it).
+PG_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/kinovi_web
 PYTEST_ARGS ?=
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
@@ -26,7 +27,7 @@ test-sqlite: venv
 	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
 
 test-postgres: venv
-	@bin/ensure-postgres kinovi_web
+	@bin/ensure-postgres $(PG_DATABASE_URL)
 	@echo "== tests on PostgreSQL =="
 	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
 
