@@ -11,7 +11,11 @@ MEDIA = Path(__file__).resolve().parent.parent / "fixtures" / "media"
 
 def test_it_uploads_an_image_with_progress_and_a_thumbnail(login, live_server, bob, s3_storage):
     page = login(bob)
+    # Playwright turns on Chromium's file-chooser interception when the first
+    # listener arrives; turned on only as the key is pressed, it sometimes misses.
+    page.on("filechooser", lambda chooser: None)
     page.get_by_role("link", name="Library").click()
+    page.wait_for_load_state()  # upload.js wires the drop zone on DOMContentLoaded
     expect(page.get_by_role("heading", level=1)).to_contain_text("Library")
     expect(page.get_by_test_id("assets-empty")).to_be_visible()
 
