@@ -151,6 +151,8 @@ _ERRORS_BY_STATUS: dict[int, type[KinoviError]] = {
 # to send (LocalProtocolError, e.g. an invalid header value; InvalidURL). Any other
 # httpx.HTTPError may come after the request was sent (timeouts reading, dropped
 # connections, an undecodable body), so Kinovi may have acted on it.
+# Gateway answers that say nothing about whether Kinovi itself received the request.
+_GATEWAY_LOST = frozenset({502, 504})
 _NOT_SENT = (
     httpx.ConnectError,
     httpx.ConnectTimeout,
@@ -236,7 +238,7 @@ class KinoviClient:
             # request and its Authorization header) isn't its __context__.
             raise failure
         if response.status_code != 200:
-            raise self._error_for(response)
+            raise self._error_for(response, idempotent=idempotent)
         return response
 
     def _json(self, response: httpx.Response, *, idempotent: bool) -> dict[str, Any]:
@@ -248,7 +250,7 @@ class KinoviClient:
             raise AnswerLost(message)
         return body
 
-    def _error_for(self, response: httpx.Response) -> KinoviError:
+    def _error_for(self, response: httpx.Response, *, idempotent: bool) -> KinoviError:
         body = _json_or_none(response)
         message = _message_of(response, body, self._scrub)
         status = response.status_code
@@ -263,6 +265,12 @@ class KinoviClient:
             return ConcurrencyLimit(
                 message, limit=_int_field(body, "limit"), current=_int_field(body, "current")
             )
+        if status in _GATEWAY_LOST and not idempotent:
+            # A proxy in front of Kinovi gave up waiting: Kinovi may have created
+            # the task all the same, so this is not a plain server error to retry.
+            error = AnswerLost(f"HTTP {status} from a gateway: {message}")
+            error.status_code = status
+            return error
         if status >= 500:
             return ServerError(message, status_code=status)
         error_class = _ERRORS_BY_STATUS.get(status)

@@ -103,6 +103,20 @@ def test_it_raises_a_typed_error_per_answer(client, status, body, error_class, r
     assert expected in str(caught.value)
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_it_treats_a_gateway_failure_on_create_as_a_lost_answer(client, status):
+    client.router.post(CREATE).respond(status, text="<html>Gateway Timeout</html>")
+    with pytest.raises(AnswerLost) as caught:
+        client.create_task({})
+    assert caught.value.retryable is False  # the task may exist: never re-create blindly
+    assert caught.value.status_code == status
+
+    client.router.get(RECORD).respond(status, text="<html>Gateway Timeout</html>")
+    with pytest.raises(ServerError) as caught:
+        client.record_info("task_abc")
+    assert caught.value.retryable is True
+
+
 def test_it_reads_the_numbers_of_402_and_429(client):
     client.router.post(CREATE).mock(
         side_effect=[
