@@ -6,13 +6,14 @@ The queue is the Generation table; see GenerationQuerySet.claim_next.
 import logging
 import os
 import socket
+from collections.abc import Callable
 
 from projects.models import Generation
 
 log = logging.getLogger(__name__)
 
 # Handlers by status, filled by the modules that own each stage of a generation.
-HANDLERS: dict[str, object] = {}
+HANDLERS: dict[str, Callable[[Generation], None]] = {}
 
 
 def worker_name() -> str:
