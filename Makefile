@@ -6,7 +6,7 @@ PG_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/kinovi_web
 PYTEST_ARGS ?=
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test test-sqlite test-postgres lint format venv simulate bench clean
+.PHONY: run test test-sqlite test-postgres lint format venv browser explore simulate bench clean
 
 venv:
 	@bin/ensure-venv
@@ -22,19 +22,29 @@ format: venv
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-test-sqlite: venv
-	@echo "== tests on SQLite =="
-	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+# Chromium for the browser tests: installed from Debian when missing and we are root.
+browser:
+	@bin/ensure-browser
 
-test-postgres: venv
+# Property tests run derandomised in the test targets, so a landing never fails at random;
+# `make explore` searches with fresh random examples instead.
+test-sqlite: venv browser
+	@echo "== tests on SQLite =="
+	env -u DATABASE_URL HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
+
+test-postgres: venv browser
 	@bin/ensure-postgres $(PG_DATABASE_URL)
 	@echo "== tests on PostgreSQL =="
-	DATABASE_URL=$(PG_DATABASE_URL) $(PY) -m pytest $(PYTEST_ARGS)
+	DATABASE_URL=$(PG_DATABASE_URL) HYPOTHESIS_PROFILE=ci $(PY) -m pytest $(PYTEST_ARGS)
 
 test: lint test-sqlite test-postgres
 
+explore: venv
+	env -u DATABASE_URL HYPOTHESIS_PROFILE=explore $(PY) -m pytest -m hypothesis \
+		--hypothesis-show-statistics -p no:cacheprovider $(PYTEST_ARGS)
+
 bench: venv
-	$(PY) bench/upload_to_s3.py
+	@bin/bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -13,6 +13,8 @@ from urllib.parse import urlsplit
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from projects.kinovi import request as kinovi_request
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
 # The SQLite file, local media and the generated key live here; SQLite cannot
@@ -74,6 +76,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before anything reads request.POST (CsrfViewMiddleware does).
+    "projects.middleware.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -97,6 +101,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "projects.context_processors.current_team",
+                "projects.context_processors.navigation",
+                "projects.context_processors.kinovi_alerts",
             ],
         },
     },
@@ -198,10 +204,59 @@ KINOVI_BASE_URL = os.environ.get(
     else "https://kinovi.ai/api/v1",
 ).rstrip("/")
 KINOVI_MAX_CONCURRENT_TASKS = env_int("KINOVI_MAX_CONCURRENT_TASKS", 5)
+# Kinovi documents two shapes of createTask inputs (see projects/kinovi/request.py) and
+# silently ignores fields it doesn't know: the seed's "urls" unless told otherwise.
+KINOVI_REQUEST_SHAPE = os.environ.get("KINOVI_REQUEST_SHAPE", kinovi_request.URLS_SHAPE)
+if KINOVI_REQUEST_SHAPE not in kinovi_request.REQUEST_SHAPES:
+    raise ImproperlyConfigured(
+        f"KINOVI_REQUEST_SHAPE must be one of {', '.join(kinovi_request.REQUEST_SHAPES)}, "
+        f"not {KINOVI_REQUEST_SHAPE!r}"
+    )
+# The resolution the seed's per-second prices pay for; empty leaves the field out.
+KINOVI_OUTPUT_RESOLUTION = os.environ.get(
+    "KINOVI_OUTPUT_RESOLUTION", kinovi_request.DEFAULT_OUTPUT_RESOLUTION
+)
+if KINOVI_OUTPUT_RESOLUTION not in ("", *kinovi_request.OUTPUT_RESOLUTIONS):
+    raise ImproperlyConfigured(
+        "KINOVI_OUTPUT_RESOLUTION must be empty or one of "
+        f"{', '.join(kinovi_request.OUTPUT_RESOLUTIONS)}, not {KINOVI_OUTPUT_RESOLUTION!r}"
+    )
+# How often the worker asks Kinovi about a task in flight; after how many tries a
+# createTask that keeps meeting 5xx or no connection fails (refunded); after how many
+# minutes without an end a task becomes `unknown` for an admin to look at.
+KINOVI_POLL_SECONDS = float(os.environ.get("KINOVI_POLL_SECONDS", "5"))
+# How long the worker waits for an answer from Kinovi's API.
+KINOVI_TIMEOUT_SECONDS = float(os.environ.get("KINOVI_TIMEOUT_SECONDS", "30"))
+KINOVI_MAX_ATTEMPTS = env_int("KINOVI_MAX_ATTEMPTS", 6)
+# The first wait before retrying a createTask that met an error; it doubles each time.
+KINOVI_RETRY_SECONDS = float(os.environ.get("KINOVI_RETRY_SECONDS", "2"))
+KINOVI_STUCK_MINUTES = env_int("KINOVI_STUCK_MINUTES", 30)
+# The largest output video the worker copies into our storage, and how long it may take.
+KINOVI_DOWNLOAD_MAX_MB = env_int("KINOVI_DOWNLOAD_MAX_MB", 500)
+KINOVI_DOWNLOAD_TIMEOUT_SECONDS = env_int("KINOVI_DOWNLOAD_TIMEOUT_SECONDS", 300)
 
 # The worker.
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 120)
+
+# Mail (budget warnings): printed to the console unless an SMTP host is configured.
+EMAIL_SMTP_HOST = os.environ.get("EMAIL_SMTP_HOST", "")
+if EMAIL_SMTP_HOST:
+    _mailer = {
+        "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+        "OPTIONS": {
+            "host": EMAIL_SMTP_HOST,
+            "port": env_int("EMAIL_SMTP_PORT", 587),
+            "username": os.environ.get("EMAIL_SMTP_USER", ""),
+            "password": os.environ.get("EMAIL_SMTP_PASSWORD", ""),
+            "use_tls": env_bool("EMAIL_SMTP_STARTTLS", True),
+            "timeout": 10,
+        },
+    }
+else:
+    _mailer = {"BACKEND": "django.core.mail.backends.console.EmailBackend"}
+MAILERS = {"default": _mailer}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kinovi Web <kinovi@localhost>")
 
 # HTTPS hardening follows SITE_URL: served over https, everything is strict.
 _https = _site.scheme == "https"
@@ -222,5 +277,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        # Each 4xx would be logged twice under runserver: by django.request ("Not Found:
+        # /x") and by django.server's request line. Keep the request line; django.request
+        # still logs 5xx with their traceback.
+        "django.request": {"level": "ERROR"},
+    },
 }

@@ -1,17 +1,31 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect
+from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from projects.forms.accounts import LoginForm
+from projects.views import accounts
+
+
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page links: send them the app's icon."""
+    return redirect(static("img/favicon.svg"))
+
+
 urlpatterns = [
+    path("favicon.ico", favicon),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(redirect_authenticated_user=True),
+        auth_views.LoginView.as_view(
+            redirect_authenticated_user=True, authentication_form=LoginForm
+        ),
         name="login",
     ),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", accounts.log_out, name="logout"),
     path(
         "accounts/password/",
         auth_views.PasswordChangeView.as_view(),
@@ -32,3 +46,9 @@ if not settings.STORAGE_BUCKET:
         return serve(request, path, document_root=settings.MEDIA_ROOT)
 
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]
+
+# Error pages of the app: the reason and a way back (templates/error.html).
+handler400 = "projects.views.errors.bad_request"
+handler403 = "projects.views.errors.permission_denied"
+handler404 = "projects.views.errors.page_not_found"
+handler500 = "projects.views.errors.server_error"

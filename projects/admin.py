@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from projects.models import Generation, Membership, Project, Team
+from projects import worker
+from projects.kinovi.client import KinoviError
+from projects.models import (
+    Generation,
+    GenerationReference,
+    KinoviAlert,
+    Membership,
+    Project,
+    Team,
+)
 
 
 class MembershipInline(admin.TabularInline):
@@ -19,17 +28,87 @@ class TeamAdmin(admin.ModelAdmin):
 
 @admin.register(Project)
 class ProjectAdmin(admin.ModelAdmin):
-    list_display = ["name", "team", "created_by", "updated_at"]
+    list_display = ["name", "team", "owner", "archived_at", "updated_at"]
     list_filter = ["team"]
     search_fields = ["name"]
+    raw_id_fields = ["owner"]
 
 
 @admin.register(Generation)
 class GenerationAdmin(admin.ModelAdmin):
-    list_display = ["id", "project", "created_by", "model", "status", "task_id", "created_at"]
+    list_display = [
+        "id",
+        "project",
+        "created_by",
+        "model",
+        "status",
+        "status_detail",
+        "task_id",
+        "created_at",
+    ]
     list_filter = ["status", "model"]
     search_fields = ["task_id", "prompt"]
-    readonly_fields = ["callback_token", "request_payload", "claimed_by", "claimed_until"]
+    # The life-cycle methods are the only writers of status (and of what goes with it).
+    readonly_fields = [
+        "status",
+        "status_detail",
+        "task_id",
+        "callback_token_hash",
+        "callback_salt",
+        "request_payload",
+        "credits_estimated",
+        "credits_used",
+        "error_code",
+        "error_message",
+        "claimed_by",
+        "claimed_until",
+    ]
+    raw_id_fields = ["project", "created_by"]
+    actions = ["check_with_kinovi", "fail_and_refund"]
+
+    @admin.action(description="Check with Kinovi by task id")
+    def check_with_kinovi(self, request, queryset):
+        for generation in queryset.exclude(task_id=""):
+            try:
+                info = worker.kinovi().record_info(generation.task_id)
+            except KinoviError as error:
+                self.message_user(
+                    request, f"{generation}: Kinovi didn't answer ({error.message}).", "error"
+                )
+                continue
+            # The worker applies it (and copies the video) at once.
+            generation.wake()
+            self.message_user(request, f"{generation}: Kinovi says {info.status}.")
+        if queryset.filter(task_id="").exists():
+            self.message_user(
+                request,
+                "Generations without a task id can't be checked; mark them failed.",
+                "warning",
+            )
+
+    @admin.action(description="Mark failed and refund")
+    def fail_and_refund(self, request, queryset):
+        failed = 0
+        for generation in queryset.exclude(status__in=[*Generation.FINISHED_STATES, "draft"]):
+            failed += generation.give_up(
+                f"Marked failed by an admin ({request.user.get_username()}): Kinovi's "
+                "outcome couldn't be established.",
+                code="admin",
+            )
+        self.message_user(request, f"{failed} generation(s) marked failed and refunded.")
+
+
+@admin.register(KinoviAlert)
+class KinoviAlertAdmin(admin.ModelAdmin):
+    list_display = ["status_code", "message", "raised_at", "last_seen_at", "resolved_at"]
+    list_filter = ["status_code"]
+    readonly_fields = ["status_code", "message", "raised_at", "last_seen_at", "resolved_by"]
+    actions = ["resolve"]
+
+    @admin.action(description="Mark resolved (hide the banner)")
+    def resolve(self, request, queryset):
+        for alert in queryset.open():
+            alert.resolve(by=request.user)
 
 
 # Library: reference assets and characters.
@@ -37,7 +116,6 @@ from projects.models import (  # noqa: E402
     AssetTag,
     Character,
     CharacterImage,
-    GenerationReference,
     ReferenceAsset,
 )
 

@@ -1,3 +1,25 @@
+from django.urls import reverse
+
+from projects.models import KinoviAlert
+
+# Which main-navigation section a view belongs to, by the module it lives in,
+# so that a new page is highlighted without its view saying so.
+NAV_BY_VIEW_MODULE = {
+    "projects.views.projects": "projects",
+    "projects.views.generations": "projects",
+    "projects.views.library": "library",
+    "projects.views.credits": "spend",
+}
+# The list a page of each section falls back to when the user switches team:
+# the object it shows belongs to the other team.
+LIST_BY_URL_NAME_PREFIX = {
+    "character": "character_list",
+    "asset": "library",
+    "project": "project_list",
+    "generation": "project_list",
+}
+
+
 def current_team(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -7,3 +29,38 @@ def current_team(request):
         "current_membership": getattr(request, "membership", None),
         "user_memberships": user.memberships.select_related("team"),
     }
+
+
+def navigation(request):
+    """`nav`: the section of the main navigation the page belongs to, and
+    `team_switch_next`: where switching team leads from this page."""
+    match = getattr(request, "resolver_match", None)
+    if match is None:
+        return {}
+    return {
+        "nav": NAV_BY_VIEW_MODULE.get(getattr(match.func, "__module__", ""), ""),
+        "team_switch_next": request.get_full_path()
+        if not match.kwargs
+        else section_list_url(request),
+    }
+
+
+def section_list_url(request) -> str:
+    """The list of the page's section (the object it shows may be another
+    team's, or gone); the projects for a page outside every section."""
+    match = getattr(request, "resolver_match", None)
+    prefix = (match.url_name or "").split("_", 1)[0] if match else ""
+    return reverse(LIST_BY_URL_NAME_PREFIX.get(prefix, "project_list"))
+
+
+def kinovi_alerts(request):
+    """`kinovi_alerts`: open Kinovi account problems (401/402/403), for staff.
+
+    The site's admins (who hold the Kinovi key) see them on every page until one is
+    resolved, in the admin or by the next task Kinovi accepts. Nobody else pays the
+    query.
+    """
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated or not user.is_staff:
+        return {}
+    return {"kinovi_alerts": KinoviAlert.objects.open()}

@@ -13,29 +13,41 @@ from __future__ import annotations
 
 import hashlib
 import io
+import logging
+import struct
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from enum import StrEnum
+from fractions import Fraction
 from typing import BinaryIO
 
 import av
 from av.error import FFmpegError
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+# The sniffer and the kinds live in the framework-free Kinovi layer, shared with the
+# simulator's review of references; re-exported here for the library.
+from projects.kinovi.references import Kind as Kind
+from projects.kinovi.request import AUDIO_TOTAL_MAX_SECONDS, VIDEO_MAX_SECONDS
+from projects.kinovi.sniff import FORMATS as FORMATS
+from projects.kinovi.sniff import HEAD_SIZE as HEAD_SIZE
+from projects.kinovi.sniff import Format as Format
+from projects.kinovi.sniff import sniff as sniff
+
 ACCEPTED = "JPEG, PNG or WebP images; MP4 videos; MP3, WAV, M4A/AAC, OGG or FLAC audio"
 
-# Bytes the sniffer looks at.
-HEAD_SIZE = 64
 THUMBNAIL_SIZE = (480, 480)
+# A file's header may round its length; its packets may start after a codec's
+# priming samples. Beyond this the header does not describe the file.
+LENGTH_TOLERANCE_SECONDS = 0.5
+LENGTH_TOLERANCE_RATIO = 0.05
+# Far more packets than 15 s of any real video or audio holds (240 fps video is
+# 3,600): a file of millions of tiny packets is refused before it costs minutes.
+MAX_PACKETS = 100_000
 
 Source = str | BinaryIO
-
-
-class Kind(StrEnum):
-    IMAGE = "image"
-    VIDEO = "video"
-    AUDIO = "audio"
+logger = logging.getLogger(__name__)
 
 
 class MediaError(ValueError):
@@ -45,63 +57,11 @@ class MediaError(ValueError):
 @dataclass(frozen=True)
 class Limits:
     max_bytes: dict[Kind, int]
-    max_video_seconds: float = 15.0
-    max_audio_seconds: float = 15.0
+    max_video_seconds: float = VIDEO_MAX_SECONDS
+    max_audio_seconds: float = AUDIO_TOTAL_MAX_SECONDS
     # Decompression-bomb guards: a 20 MB PNG may claim 100k x 100k pixels.
     max_image_pixels: int = 50_000_000
     max_video_pixels: int = 4096 * 4096
-
-
-@dataclass(frozen=True)
-class Format:
-    name: str
-    kind: Kind
-    mime: str
-    extension: str
-    # Names FFmpeg (or Pillow) gives the container; the probe must agree.
-    probe_names: frozenset[str]
-
-
-_MP4_NAMES = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "mov", "mp4"})
-FORMATS: dict[str, Format] = {
-    f.name: f
-    for f in [
-        Format("jpeg", Kind.IMAGE, "image/jpeg", "jpg", frozenset({"JPEG"})),
-        Format("png", Kind.IMAGE, "image/png", "png", frozenset({"PNG"})),
-        Format("webp", Kind.IMAGE, "image/webp", "webp", frozenset({"WEBP"})),
-        Format("mp4", Kind.VIDEO, "video/mp4", "mp4", _MP4_NAMES),
-        Format("m4a", Kind.AUDIO, "audio/mp4", "m4a", _MP4_NAMES),
-        Format("aac", Kind.AUDIO, "audio/aac", "aac", frozenset({"aac"})),
-        Format("mp3", Kind.AUDIO, "audio/mpeg", "mp3", frozenset({"mp3"})),
-        Format("wav", Kind.AUDIO, "audio/wav", "wav", frozenset({"wav"})),
-        Format("ogg", Kind.AUDIO, "audio/ogg", "ogg", frozenset({"ogg"})),
-        Format("flac", Kind.AUDIO, "audio/flac", "flac", frozenset({"flac"})),
-    ]
-}
-
-# ISO base media brands of MP4 proper; HEIC, AVIF, QuickTime and 3GP share the
-# `ftyp` box and are refused.
-_MP4_BRANDS = {
-    b"isom",
-    b"iso2",
-    b"iso3",
-    b"iso4",
-    b"iso5",
-    b"iso6",
-    b"iso7",
-    b"iso8",
-    b"iso9",
-    b"mp41",
-    b"mp42",
-    b"mp71",
-    b"avc1",
-    b"dash",
-    b"mmp4",
-    b"MSNV",
-    b"M4V ",
-    b"M4VP",
-}
-_M4A_BRANDS = {b"M4A ", b"M4B ", b"M4P ", b"F4A "}
 
 
 @dataclass(frozen=True)
@@ -116,41 +76,6 @@ class MediaInfo:
         return self.format.kind
 
 
-def sniff(head: bytes) -> Format | None:
-    """The format the first bytes announce, or None for anything we refuse.
-
-    An MP4 container is reported as video here; the probe turns one without a
-    video stream into M4A audio.
-    """
-    if head[:3] == b"\xff\xd8\xff":
-        return FORMATS["jpeg"]
-    if head[:8] == b"\x89PNG\r\n\x1a\n":
-        return FORMATS["png"]
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return FORMATS["webp"]
-    if head[:4] == b"RIFF" and head[8:12] == b"WAVE":
-        return FORMATS["wav"]
-    if head[4:8] == b"ftyp":
-        brand = head[8:12]
-        if brand in _M4A_BRANDS:
-            return FORMATS["m4a"]
-        if brand in _MP4_BRANDS:
-            return FORMATS["mp4"]
-        return None
-    if head[:4] == b"OggS":
-        return FORMATS["ogg"]
-    if head[:4] == b"fLaC":
-        return FORMATS["flac"]
-    if head[:3] == b"ID3":
-        return FORMATS["mp3"]  # an ID3 tag; the probe checks what follows
-    if len(head) >= 2 and head[0] == 0xFF:
-        if head[1] & 0xF6 == 0xF0:  # ADTS sync word, layer 00
-            return FORMATS["aac"]
-        if head[1] & 0xE0 == 0xE0 and (head[1] >> 1) & 0b11:  # MPEG audio frame
-            return FORMATS["mp3"]
-    return None
-
-
 def sha256_of(chunks: Iterable[bytes]) -> str:
     digest = hashlib.sha256()
     for chunk in chunks:
@@ -158,13 +83,19 @@ def sha256_of(chunks: Iterable[bytes]) -> str:
     return digest.hexdigest()
 
 
-def inspect(source: Source, head: bytes, size: int, limits: Limits) -> MediaInfo:
-    """Everything we need to know about a file, or MediaError saying why not."""
+def accepted_format(head: bytes, size: int) -> Format:
+    """The format of a file that starts with `head`, or MediaError saying why not."""
+    if size == 0:
+        raise MediaError("The file is empty.")
     fmt = sniff(head)
     if fmt is None:
         raise MediaError(f"This file type is not accepted. Upload {ACCEPTED}.")
-    if size == 0:
-        raise MediaError("The file is empty.")
+    return fmt
+
+
+def inspect(source: Source, head: bytes, size: int, limits: Limits) -> MediaInfo:
+    """Everything we need to know about a file, or MediaError saying why not."""
+    fmt = accepted_format(head, size)
     # M4A/MP4 are told apart only by probing; cap by the larger until then.
     cap = limits.max_bytes[fmt.kind]
     if fmt.name in ("mp4", "m4a"):
@@ -190,19 +121,57 @@ def _rewind(source: Source) -> None:
         source.seek(0)
 
 
-def _open_image(source: Source, fmt: Format, limits: Limits) -> Image.Image:
+# What Pillow's and FFmpeg's parsers raise on bytes they cannot make sense of.
+_PARSER_ERRORS = (
+    FFmpegError,
+    UnidentifiedImageError,
+    OSError,
+    SyntaxError,
+    ValueError,
+    EOFError,
+    IndexError,
+    KeyError,
+    TypeError,
+    ZeroDivisionError,
+    struct.error,
+)
+
+
+@contextmanager
+def _reading(message: str) -> Iterator[None]:
+    """Refuse the file with `message` when reading it fails in any way.
+
+    The bytes are the uploader's: whatever a parser raises on them is a file we
+    cannot read, never a server error. Anything outside the parsers' usual
+    errors is logged with its traceback, since it may be a fault of our own.
+    """
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            image = Image.open(source, formats=sorted(fmt.probe_names))
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, SyntaxError) as e:
-        raise MediaError(f"This {fmt.name.upper()} image could not be read.") from e
-    except Image.DecompressionBombWarning as e:
-        raise MediaError(_too_many_pixels(limits)) from e
+        yield
+    except MediaError:
+        raise
+    except _PARSER_ERRORS as e:
+        raise MediaError(message) from e
+    except Exception as e:
+        logger.warning("unexpected error reading an upload: %s", message, exc_info=True)
+        raise MediaError(message) from e
+
+
+def _open_image(source: Source, fmt: Format, limits: Limits) -> Image.Image:
+    with _reading(f"This {fmt.name.upper()} image could not be read."):
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("error", Image.DecompressionBombWarning)
+                image = Image.open(source, formats=sorted(fmt.probe_names))
+        # Pillow warns above its own pixel limit and refuses twice that.
+        except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+            raise MediaError(_too_many_pixels(limits)) from e
+        frames = getattr(image, "n_frames", 1)
     width, height = image.size
     if width * height > limits.max_image_pixels:
+        image.close()
         raise MediaError(_too_many_pixels(limits))
-    if getattr(image, "n_frames", 1) > 1:
+    if frames > 1:
+        image.close()
         raise MediaError("Animated images are not accepted; upload a still image.")
     return image
 
@@ -217,29 +186,32 @@ def _too_many_pixels(limits: Limits) -> str:
 def _probe_image(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
     with _open_image(source, fmt, limits) as image:
         width, height = image.size
-        try:
-            # Decodes the pixels of a PNG (its EXIF may follow them): a truncated
-            # or lying file fails here.
+        # Decodes the pixels of a PNG (its EXIF may follow them): a truncated
+        # or lying file fails here.
+        with _reading(f"This {fmt.name.upper()} image is damaged."):
             orientation = image.getexif().get(ImageOps.ExifTags.Base.Orientation, 1)
-        except (OSError, SyntaxError, ValueError) as e:
-            raise MediaError(f"This {fmt.name.upper()} image is damaged.") from e
     if orientation in (5, 6, 7, 8):  # shown rotated by a quarter turn
         width, height = height, width
     return MediaInfo(fmt, width=width, height=height)
 
 
 def _probe_av(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
-    try:
-        with av.open(source, mode="r") as container:
-            if container.format.name not in fmt.probe_names:
-                raise MediaError(f"This {fmt.name.upper()} file could not be read.")
-            video = container.streams.video[0] if container.streams.video else None
-            audio = container.streams.audio[0] if container.streams.audio else None
-            duration = _duration(container)
-            width = video.codec_context.width if video else None
-            height = video.codec_context.height if video else None
-    except FFmpegError as e:
-        raise MediaError(f"This {fmt.name.upper()} file could not be read.") from e
+    with (
+        _reading(f"This {fmt.name.upper()} file could not be read."),
+        av.open(source, mode="r") as container,
+    ):
+        if container.format.name not in fmt.probe_names:
+            raise MediaError(f"This {fmt.name.upper()} file could not be read.")
+        video = container.streams.video[0] if container.streams.video else None
+        audio = container.streams.audio[0] if container.streams.audio else None
+        if video is not None and video.codec_context is None:
+            raise MediaError("The video in this file uses a codec that is not supported.")
+        if audio is not None and audio.codec_context is None:
+            raise MediaError("The audio in this file uses a codec that is not supported.")
+        declared = _duration(container)
+        measured = _measured_duration(container)
+        width = video.codec_context.width if video else None
+        height = video.codec_context.height if video else None
     if fmt.name in ("mp4", "m4a"):
         if video is not None and fmt.name == "mp4":
             fmt = FORMATS["mp4"]
@@ -249,8 +221,15 @@ def _probe_av(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
             raise MediaError("This MP4 file has neither video nor audio.")
     elif audio is None:
         raise MediaError(f"This {fmt.name.upper()} file has no audio.")
-    if duration is None or duration <= 0:
+    if measured is None or measured <= 0:
         raise MediaError(f"The length of this {fmt.kind} could not be read.")
+    if declared is not None and _lengths_disagree(declared, measured):
+        raise MediaError(
+            f"This {fmt.kind} file says it is {declared:.1f} s long, but its "
+            f"{'frames' if fmt.kind == Kind.VIDEO else 'samples'} last {measured:.1f} s: "
+            "its header does not match its content. Export it again and re-upload."
+        )
+    duration = measured
     if fmt.kind == Kind.VIDEO:
         if not width or not height:
             raise MediaError("The size of this video could not be read.")
@@ -271,12 +250,46 @@ def _probe_av(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
 
 
 def _duration(container) -> float | None:
+    """The length the file's header declares."""
     if container.duration is not None and container.duration > 0:
         return container.duration / av.time_base
     for stream in container.streams:
         if stream.duration is not None and stream.time_base is not None:
             return float(stream.duration * stream.time_base)
     return None
+
+
+def _measured_duration(container) -> float | None:
+    """The length the packets' timestamps span: the longest video or audio stream.
+
+    Demuxing reads the packets without decoding them, so this is cheap even for
+    a large file (190 MB in well under a second), and the duration fields of a
+    header cannot lie about it.
+    """
+    streams = [*container.streams.video, *container.streams.audio]
+    spans: dict[int, tuple[int, int]] = {}
+    for count, packet in enumerate(container.demux(streams)):
+        if count >= MAX_PACKETS:
+            raise MediaError("This file has far too many frames for a short reference.")
+        start = packet.pts if packet.pts is not None else packet.dts
+        # The flush packet at the end of each stream has no time; an edit list
+        # marks packets that are decoded but never shown (an encoder's priming).
+        if start is None or packet.is_discard:
+            continue
+        end = start + (packet.duration or 0)
+        index = packet.stream.index
+        first, last = spans.get(index, (start, end))
+        spans[index] = (min(first, start), max(last, end))
+    lengths = [
+        float((last - first) * Fraction(container.streams[index].time_base))
+        for index, (first, last) in spans.items()
+    ]
+    return max(lengths, default=None)
+
+
+def _lengths_disagree(declared: float, measured: float) -> bool:
+    tolerance = max(LENGTH_TOLERANCE_SECONDS, LENGTH_TOLERANCE_RATIO * measured)
+    return abs(declared - measured) > tolerance
 
 
 @dataclass(frozen=True)
@@ -291,32 +304,30 @@ def clean_image(source: Source, info: MediaInfo, limits: Limits) -> CleanImage:
     """The image turned upright and re-encoded without EXIF, XMP, GPS or comments."""
     _rewind(source)
     fmt = info.format
-    with _open_image(source, fmt, limits) as original:
+    with (
+        _open_image(source, fmt, limits) as original,
+        _reading(f"This {fmt.name.upper()} image is damaged."),
+    ):
         icc_profile = original.info.get("icc_profile")
-        try:
-            upright = ImageOps.exif_transpose(original)
-            upright.load()
-        except (OSError, SyntaxError, ValueError) as e:
-            raise MediaError(f"This {fmt.name.upper()} image is damaged.") from e
-    # Drop every piece of metadata Pillow carried over; keep only the colours.
-    upright.info = {}
-    out = io.BytesIO()
-    options: dict = {"icc_profile": icc_profile} if icc_profile else {}
-    if fmt.name == "jpeg":
-        if upright.mode not in ("RGB", "L", "CMYK"):
-            upright = upright.convert("RGB")
-        upright.save(out, "JPEG", quality=92, optimize=True, **options)
-    elif fmt.name == "png":
-        upright.save(out, "PNG", **options)
-    else:
-        if upright.mode not in ("RGB", "RGBA"):
-            upright = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
-        upright.save(out, "WEBP", quality=90, method=4, **options)
+        upright = ImageOps.exif_transpose(original)
+        upright.load()
+        # Drop every piece of metadata Pillow carried over; keep only the colours.
+        upright.info = {}
+        out = io.BytesIO()
+        options: dict = {"icc_profile": icc_profile} if icc_profile else {}
+        if fmt.name == "jpeg":
+            if upright.mode not in ("RGB", "L", "CMYK"):
+                upright = upright.convert("RGB")
+            upright.save(out, "JPEG", quality=92, optimize=True, **options)
+        elif fmt.name == "png":
+            upright.save(out, "PNG", **options)
+        else:
+            if upright.mode not in ("RGB", "RGBA"):
+                upright = upright.convert("RGBA" if _has_alpha(upright) else "RGB")
+            upright.save(out, "WEBP", quality=90, method=4, **options)
+        thumbnail = make_thumbnail(upright)
     return CleanImage(
-        data=out.getvalue(),
-        width=upright.width,
-        height=upright.height,
-        thumbnail=make_thumbnail(upright),
+        data=out.getvalue(), width=upright.width, height=upright.height, thumbnail=thumbnail
     )
 
 
@@ -336,19 +347,18 @@ def make_thumbnail(image: Image.Image) -> bytes:
 def poster_frame(source: Source) -> bytes:
     """A thumbnail of the video a moment in (first frames are often black)."""
     _rewind(source)
-    try:
-        with av.open(source, mode="r") as container:
-            stream = container.streams.video[0]
-            length = _duration(container) or 0
-            at = min(1.0, length / 4)
-            chosen = None
-            for frame in container.decode(stream):
-                chosen = frame
-                if frame.time is None or frame.time >= at:
-                    break
-            if chosen is None:
-                raise MediaError("The video has no frames.")
-            image = chosen.to_image()
-    except FFmpegError as e:
-        raise MediaError("The video could not be decoded.") from e
-    return make_thumbnail(image)
+    with (
+        _reading("The video could not be decoded."),
+        av.open(source, mode="r") as container,
+    ):
+        stream = container.streams.video[0]
+        length = _duration(container) or 0
+        at = min(1.0, length / 4)
+        chosen = None
+        for frame in container.decode(stream):
+            chosen = frame
+            if frame.time is None or frame.time >= at:
+                break
+        if chosen is None:
+            raise MediaError("The video has no frames.")
+        return make_thumbnail(chosen.to_image())

@@ -1,4 +1,12 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.messages.storage import default_storage as default_message_storage
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+
 from projects.models import Membership
+from projects.models.library import upload_limits
 
 SESSION_KEY = "current_team_id"
 
@@ -28,3 +36,59 @@ class CurrentTeamMiddleware:
                 request.membership = membership
                 request.team = membership.team
         return self.get_response(request)
+
+
+class RequestSizeLimitMiddleware:
+    """Refuses a body larger than its URL accepts, by its Content-Length, unread.
+
+    Django reads a POST body whole (files are spooled to disk) the first time
+    anything touches request.POST, as CsrfViewMiddleware does: a body no cap
+    allows must be turned away before that, or a client can make the server
+    take in gigabytes. The reference upload accepts the largest file cap plus
+    room for the multipart framing; every other URL takes form fields only, up
+    to Django's own limit for them.
+    """
+
+    MULTIPART_ALLOWANCE = 2**20
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body it cannot measure
+        if request.path == reverse("asset_upload"):
+            limits = upload_limits()
+            if length > max(limits.max_bytes.values()) + self.MULTIPART_ALLOWANCE:
+                return self._refuse_upload(request, upload_too_large_message(limits))
+        elif (
+            settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None
+            and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE + self.MULTIPART_ALLOWANCE
+        ):
+            return HttpResponse("The request is too large.", status=413, content_type=_PLAIN_TEXT)
+        return self.get_response(request)
+
+    def _refuse_upload(self, request, message: str) -> HttpResponse:
+        """The refusal in the form the upload answers in: upload.js shows the text
+        in the file's row; the plain form gets the library page with the message."""
+        if request.headers.get("X-Requested-With") == "XMLHttpRequest":
+            return HttpResponse(message, status=413, content_type=_PLAIN_TEXT)
+        # MessageMiddleware has not run yet: keep the message the way it would.
+        storage = default_message_storage(request)
+        storage.add(messages.ERROR, message)
+        response = redirect("library")
+        storage.update(response)
+        return response
+
+
+_PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def upload_too_large_message(limits) -> str:
+    mb = {kind: cap // 2**20 for kind, cap in limits.max_bytes.items()}
+    return (
+        f"The file is too large: images may be at most {mb['image']} MB, "
+        f"videos {mb['video']} MB and audio files {mb['audio']} MB."
+    )

@@ -1,23 +1,155 @@
-"""The worker's unit of work: claim one due row, handle it, give it back.
+"""The worker: claim one due generation, run its state's handler, give it back.
 
-The queue is the Generation table; see GenerationQuerySet.claim_next.
+The queue is the Generation table (GenerationQuerySet.claim_next). `HANDLERS` maps
+every state the worker looks at to a function of a few lines that calls Generation's
+life-cycle methods; a test fails if a state in Generation.WORKER_STATES has none.
 """
 
+import io
 import logging
 import os
+import random
 import socket
+import tempfile
 from collections.abc import Callable
+from datetime import timedelta
+from pathlib import Path
 
-from projects.models import Generation
+import av
+import httpx
+from django.conf import settings
+from django.core.files import File
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+
+from projects import media
+from projects.kinovi.client import (
+    AccessNotEnabled,
+    AnswerLost,
+    AuthenticationFailed,
+    ConcurrencyLimit,
+    DownloadFailed,
+    DownloadTooLarge,
+    InsufficientCredits,
+    InvalidRequest,
+    KinoviClient,
+    KinoviError,
+    TaskInfo,
+    TaskNotFound,
+    TaskStatus,
+)
+from projects.models import DispatchGate, Generation, KinoviAlert
+from projects.models.generation import UNKNOWN_PARKED, UNKNOWN_RECHECK, StoredOutput
 
 log = logging.getLogger(__name__)
+S = Generation.Status
 
-# Handlers by status, filled by the modules that own each stage of a generation.
-HANDLERS: dict[str, Callable[[Generation], None]] = {}
+# Refusals that retrying won't change; the account ones are also an admin's business.
+REFUSED = (InvalidRequest, AuthenticationFailed, InsufficientCredits, AccessNotEnabled)
+ACCOUNT_PROBLEMS = (AuthenticationFailed, InsufficientCredits, AccessNotEnabled)
+RETRY_MAX_SECONDS = 300
+LAST_FRAME_MAX_BYTES = 20 * 2**20
 
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
+
+
+_clients: dict[tuple[str, str, float], KinoviClient] = {}
+
+
+def kinovi() -> KinoviClient:
+    """This process's client (one connection pool), for the configured Kinovi."""
+    key = (settings.KINOVI_BASE_URL, settings.KINOVI_API_KEY, settings.KINOVI_TIMEOUT_SECONDS)
+    if key not in _clients:
+        base_url, api_key, seconds = key
+        timeout = httpx.Timeout(seconds, connect=min(seconds, 5.0))
+        _clients[key] = KinoviClient(base_url, api_key, timeout=timeout)
+    return _clients[key]
+
+
+def backoff_seconds(attempt: int) -> float:
+    """Exponential with jitter, so retries of many generations don't arrive together."""
+    base = settings.KINOVI_RETRY_SECONDS * 2 ** max(attempt - 1, 0)
+    return min(base, RETRY_MAX_SECONDS) * random.uniform(0.8, 1.2)
+
+
+# Handlers -----------------------------------------------------------------------------
+
+
+def dispatch(generation: Generation) -> None:
+    """queued: send createTask when a slot is free under the local limit."""
+    if not generation.start_dispatch():
+        generation.release(retry_in=settings.KINOVI_POLL_SECONDS)
+        return
+    try:
+        task_id = kinovi().create_task(generation.request_body())
+    except ConcurrencyLimit as error:
+        generation.retry_later(
+            backoff_seconds(1),
+            f"Kinovi is busy ({error.message}); waiting for a free slot.",
+            failed=False,
+        )
+        DispatchGate.objects.record_refusal(error.limit)
+    except REFUSED as error:
+        if isinstance(error, ACCOUNT_PROBLEMS):
+            KinoviAlert.objects.raise_for(error.status_code, error.message)
+        generation.give_up(_refusal_in_plain_words(error), code=str(error.status_code))
+    except AnswerLost as error:
+        generation.mark_unknown(
+            f"Sent to Kinovi, but no answer came back ({error.message}). It may be running: "
+            "its webhook or an admin's check will tell."
+        )
+    except KinoviError as error:
+        _retry_or_give_up(generation, error)
+    else:
+        generation.accept(task_id)
+    generation.release()
+
+
+def interrupted_dispatch(generation: Generation) -> None:
+    """submitting, with its lease run out: a worker stopped while sending it."""
+    generation.mark_unknown(
+        "The worker stopped while sending this to Kinovi; it may or may not have been created."
+    )
+    generation.release()
+
+
+def follow(generation: Generation) -> None:
+    """waiting/generating: ask Kinovi, or give up asking after KINOVI_STUCK_MINUTES."""
+    stuck_since = timezone.now() - timedelta(minutes=settings.KINOVI_STUCK_MINUTES)
+    if generation.accepted_at and generation.accepted_at < stuck_since:
+        generation.mark_unknown(
+            f"Kinovi hasn't finished it in {settings.KINOVI_STUCK_MINUTES} minutes."
+        )
+        generation.release()
+        return
+    info = _task_info(generation)
+    if info is not None:
+        _apply(generation, info)
+    generation.release(retry_in=None if generation.is_finished else settings.KINOVI_POLL_SECONDS)
+
+
+def recheck(generation: Generation) -> None:
+    """unknown: ask Kinovi about the task when its id is known (from a webhook, say)."""
+    if not generation.task_id:
+        generation.release(retry_in=UNKNOWN_PARKED.total_seconds())
+        return
+    info = _task_info(generation)
+    # A lost create answer is rescued at any stage; a stuck task only by its end.
+    if info is not None and (info.is_finished or generation.accepted_at is None):
+        _apply(generation, info)
+    generation.release(retry_in=None if generation.is_finished else UNKNOWN_RECHECK.total_seconds())
+
+
+HANDLERS: dict[str, Callable[[Generation], None]] = {
+    S.QUEUED: dispatch,
+    S.SUBMITTING: interrupted_dispatch,
+    S.WAITING: follow,
+    S.GENERATING: follow,
+    S.UNKNOWN: recheck,
+}
 
 
 def work_once(worker_id: str) -> bool:
@@ -25,14 +157,143 @@ def work_once(worker_id: str) -> bool:
     generation = Generation.objects.claim_next(worker_id)
     if generation is None:
         return False
-    handler = HANDLERS.get(generation.status)
     try:
-        if handler is None:
-            log.warning("no handler for %s in state %s", generation, generation.status)
-            generation.release(retry_in=60)
-        else:
-            handler(generation)
+        HANDLERS[generation.status](generation)
     except Exception:
         log.exception("handling %s failed; retrying in 30 s", generation)
         generation.release(retry_in=30)
     return True
+
+
+# Helpers ------------------------------------------------------------------------------
+
+
+def _retry_or_give_up(generation: Generation, error: KinoviError) -> None:
+    """5xx, unreachable, an answer we can't read: retry with backoff, within bounds."""
+    if generation.attempts + 1 >= settings.KINOVI_MAX_ATTEMPTS:
+        generation.give_up(
+            f"Kinovi couldn't take it after {settings.KINOVI_MAX_ATTEMPTS} tries "
+            f"(last: {error.message})",
+            code=str(error.status_code or "unreachable"),
+        )
+        return
+    seconds = backoff_seconds(generation.attempts + 1)
+    generation.retry_later(seconds, f"Kinovi had a problem ({error.message}); trying again.")
+
+
+def _refusal_in_plain_words(error: KinoviError) -> str:
+    if isinstance(error, InvalidRequest):
+        return f"Kinovi refused the request: {error.message}"
+    if isinstance(error, InsufficientCredits):
+        return f"Our Kinovi account is out of credits ({error.message}). An admin has been told."
+    return f"Kinovi refused our account ({error.message}). An admin has been told."
+
+
+def _task_info(generation: Generation) -> TaskInfo | None:
+    """Kinovi's account of the task; None when it can't be had just now."""
+    try:
+        return kinovi().record_info(generation.task_id)
+    except TaskNotFound:
+        if generation.status != S.UNKNOWN:
+            generation.mark_unknown(f"Kinovi doesn't know task {generation.task_id}.")
+    except KinoviError as error:
+        log.warning("recordInfo for %s failed: %s", generation, error.message)
+    return None
+
+
+def _apply(generation: Generation, info: TaskInfo) -> None:
+    """Apply Kinovi's account; on success, copy the results into our storage first."""
+    if info.status != TaskStatus.SUCCESS:
+        generation.apply(info)
+        return
+    # Copying can outlast the lease: keep the row ours meanwhile.
+    generation.extend_lease(settings.KINOVI_DOWNLOAD_TIMEOUT_SECONDS * 2)
+    try:
+        stored = archive_results(info)
+    except DownloadTooLarge as error:
+        log.warning("not keeping %s's video: %s", generation, error.message)
+        stored = StoredOutput()
+    except DownloadFailed as error:
+        log.warning("fetching %s's video failed, trying again: %s", generation, error.message)
+        return
+    if not generation.apply(info, stored):
+        _delete_files(stored)
+
+
+def archive_results(info: TaskInfo) -> StoredOutput:
+    """Copy the output video into our storage, with a poster and the last frame.
+
+    Kinovi's result links expire; ours don't. The last frame is Kinovi's
+    `lastFrameImage` when it sends one, else taken from the video.
+    """
+    if not info.outputs:
+        return StoredOutput()
+    client = kinovi()
+    max_bytes = settings.KINOVI_DOWNLOAD_MAX_MB * 2**20
+    timeout = settings.KINOVI_DOWNLOAD_TIMEOUT_SECONDS
+    names: list[str] = []
+    try:
+        with tempfile.TemporaryDirectory(prefix="kinovi-") as folder:
+            path = Path(folder) / "output.mp4"
+            with path.open("wb") as file:
+                client.download(info.outputs[0].url, file, max_bytes=max_bytes, timeout=timeout)
+            with path.open("rb") as file:
+                names.append(default_storage.save(_key("outputs", "mp4"), File(file)))
+            poster = media.poster_frame(str(path))
+            names.append(default_storage.save(_key("posters", "webp"), ContentFile(poster)))
+            frame, extension = _kinovis_last_frame(client, info, timeout) or (
+                last_frame_png(path),
+                "png",
+            )
+            names.append(default_storage.save(_key("frames", extension), ContentFile(frame)))
+    except BaseException:
+        _delete_files(StoredOutput(*names))
+        raise
+    return StoredOutput(*names)
+
+
+def _kinovis_last_frame(
+    client: KinoviClient, info: TaskInfo, timeout: float
+) -> tuple[bytes, str] | None:
+    """Kinovi's `lastFrameImage` and its extension, if it sent one that is an image."""
+    if not info.last_frame_url:
+        return None
+    buffer = io.BytesIO()
+    try:
+        client.download(
+            info.last_frame_url, buffer, max_bytes=LAST_FRAME_MAX_BYTES, timeout=timeout
+        )
+    except DownloadTooLarge as error:
+        log.warning("not keeping Kinovi's last frame: %s", error.message)
+        return None
+    image = buffer.getvalue()
+    sniffed = media.sniff(image[: media.HEAD_SIZE])
+    if sniffed is None or sniffed.kind != media.Kind.IMAGE:
+        log.warning("Kinovi's last frame of %s isn't an image; taking our own", info.task_id)
+        return None
+    return image, sniffed.extension
+
+
+def last_frame_png(path: Path) -> bytes:
+    """The video's last frame as a PNG, full size (it may become a new reference)."""
+    with av.open(str(path)) as container:
+        stream = container.streams.video[0]
+        last = None
+        for frame in container.decode(stream):
+            last = frame
+        if last is None:
+            raise media.MediaError("The video has no frames.")
+        image = last.to_image()
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _key(folder: str, extension: str) -> str:
+    return f"{folder}/{os.urandom(18).hex()}.{extension}"
+
+
+def _delete_files(stored: StoredOutput) -> None:
+    for name in (stored.video, stored.poster, stored.last_frame):
+        if name:
+            default_storage.delete(name)

@@ -8,6 +8,30 @@ from projects.models.library import MAX_CHARACTER_IMAGES
 
 _TAG_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,29}$")
 MAX_TAGS = 10
+# The largest primary key a BigAutoField holds.
+_MAX_ID = 2**63 - 1
+
+
+class AssetChoiceField(forms.ModelMultipleChoiceField):
+    """Assets chosen by id; an id no row can have is an invalid choice.
+
+    Django hands the raw ids to an `IN (...)` query, and SQLite cannot bind an
+    integer beyond 64 bits (OverflowError): such ids are refused first.
+    """
+
+    def _check_values(self, value):
+        for pk in value:
+            try:
+                in_range = 0 < int(str(pk)) <= _MAX_ID
+            except ValueError:
+                in_range = False
+            if not in_range:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": str(pk)[:20]},
+                )
+        return super()._check_values(value)
 
 
 class AssetFilterForm(forms.Form):
@@ -18,20 +42,16 @@ class AssetFilterForm(forms.Form):
     tag = forms.CharField(required=False)
 
     def filter(self, assets):
-        if not self.is_valid():
-            return assets
+        # A forged choice (?kind=anything) is dropped; the other filters still apply.
+        self.is_valid()
         data = self.cleaned_data
-        if data["q"].strip():
+        if data.get("q", "").strip():
             assets = assets.search(data["q"].strip())
-        if data["kind"]:
+        if data.get("kind"):
             assets = assets.filter(kind=data["kind"])
-        if data["tag"].strip():
+        if data.get("tag", "").strip():
             assets = assets.tagged(data["tag"].strip().lower().lstrip("#"))
         return assets
-
-
-class AssetUploadForm(forms.Form):
-    file = forms.FileField()
 
 
 class AssetEditForm(forms.ModelForm):
@@ -95,13 +115,14 @@ class CharacterFilterForm(forms.Form):
     library = forms.ChoiceField(required=False, choices=LIBRARIES)
 
     def filter(self, characters, user, team):
-        if not self.is_valid():
-            return characters
-        if self.cleaned_data["q"].strip():
-            characters = characters.search(self.cleaned_data["q"])
-        if self.cleaned_data["library"] == "mine":
+        # A forged choice (?library=anything) is dropped; the search still applies.
+        self.is_valid()
+        data = self.cleaned_data
+        if data.get("q", "").strip():
+            characters = characters.search(data["q"])
+        if data.get("library") == "mine":
             characters = characters.filter(owner=user)
-        elif self.cleaned_data["library"] == "team":
+        elif data.get("library") == "team":
             characters = characters.filter(owner__isnull=True)
         return characters
 
@@ -116,15 +137,24 @@ class CharacterForm(forms.ModelForm):
         initial="personal",
         widget=forms.RadioSelect,
         help_text="A team character's images are shared with the team.",
+        error_messages={
+            "required": "Choose a library: My library or Team library.",
+            "invalid_choice": "Choose a library: My library or Team library.",
+        },
     )
-    images = forms.ModelMultipleChoiceField(
+    images = AssetChoiceField(
         queryset=ReferenceAsset.objects.none(),
         help_text=f"1 to {MAX_CHARACTER_IMAGES} images, numbered in the order you check them.",
+        error_messages={
+            "required": f"Choose between 1 and {MAX_CHARACTER_IMAGES} images.",
+            "invalid_choice": "File %(value)s is not an image in your library.",
+        },
     )
     primary = forms.ModelChoiceField(
         queryset=ReferenceAsset.objects.none(),
         required=False,
         help_text="The image shown for the character; the first one if left empty.",
+        error_messages={"invalid_choice": "The primary image must be one of your images."},
     )
 
     class Meta:

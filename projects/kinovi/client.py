@@ -14,11 +14,13 @@ header.
 
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, BinaryIO
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -26,6 +28,7 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 _MESSAGE_MAX_CHARACTERS = 300
+_DOWNLOAD_CHUNK_BYTES = 256 * 1024
 
 
 class TaskStatus(StrEnum):
@@ -53,6 +56,8 @@ class TaskInfo:
     error_message: str = ""
     create_time: datetime | None = None
     complete_time: datetime | None = None
+    seed: int | None = None
+    last_frame_url: str = ""  # Kinovi's `lastFrameImage`, when it sends one
 
     @property
     def is_finished(self) -> bool:
@@ -141,6 +146,18 @@ class InvalidWebhook(MalformedTaskInfo):
     """A webhook body that isn't Kinovi's envelope around a task."""
 
 
+class DownloadFailed(KinoviError):
+    """A result file (video, last frame) couldn't be fetched; trying again may work."""
+
+    retryable = True
+
+
+class DownloadTooLarge(DownloadFailed):
+    """A result file is larger than we keep; trying again won't help."""
+
+    retryable = False
+
+
 _ERRORS_BY_STATUS: dict[int, type[KinoviError]] = {
     400: InvalidRequest,
     401: AuthenticationFailed,
@@ -189,6 +206,8 @@ class KinoviClient:
             timeout=timeout,
             transport=transport,
         )
+        # Result files, on whatever host Kinovi's storage serves them from: no API key.
+        self._files = httpx.Client(follow_redirects=True, max_redirects=5, transport=transport)
 
     def __repr__(self) -> str:
         return f"KinoviClient(base_url={self.base_url!r})"
@@ -201,6 +220,7 @@ class KinoviClient:
 
     def close(self) -> None:
         self._http.close()
+        self._files.close()
 
     def create_task(self, payload: dict[str, Any]) -> str:
         """Ask Kinovi for a video; returns the task id."""
@@ -220,6 +240,40 @@ class KinoviClient:
         except MalformedTaskInfo as error:
             message = f"Kinovi's recordInfo answer is unusable: {error}"
             raise UnexpectedAnswer(message, retryable=True) from error
+
+    def download(self, url: str, file: BinaryIO, *, max_bytes: int, timeout: float) -> int:
+        """Stream the file at `url` (a result Kinovi links to) into `file`; bytes written.
+
+        Results live on Kinovi's storage, not its API: the request carries no API key.
+        At most `max_bytes` are read and the whole transfer gets `timeout` seconds;
+        raises DownloadTooLarge or DownloadFailed (`file` then holds a partial copy).
+        """
+        if urlsplit(url).scheme not in ("https", "http"):
+            raise DownloadTooLarge(f"Kinovi's result link isn't a web address: {url[:100]!r}.")
+        deadline = time.monotonic() + timeout
+        failure: KinoviError | None = None
+        written = 0
+        try:
+            with self._files.stream("GET", url, timeout=min(timeout, 30.0)) as response:
+                if response.status_code != 200:
+                    raise DownloadFailed(f"Kinovi's result answered HTTP {response.status_code}.")
+                declared = _int_or_none(response.headers.get("content-length"))
+                if declared is not None and declared > max_bytes:
+                    raise _too_large(max_bytes)
+                for chunk in response.iter_bytes(_DOWNLOAD_CHUNK_BYTES):
+                    written += len(chunk)
+                    if written > max_bytes:
+                        raise _too_large(max_bytes)
+                    if time.monotonic() > deadline:
+                        raise DownloadFailed(f"Kinovi's result took over {timeout:g} s to fetch.")
+                    file.write(chunk)
+        except httpx.HTTPError as error:
+            failure = DownloadFailed(f"Could not fetch Kinovi's result: {type(error).__name__}.")
+        except httpx.InvalidURL:
+            failure = DownloadTooLarge(f"Kinovi's result link is invalid: {url[:100]!r}.")
+        if failure is not None:
+            raise failure
+        return written
 
     def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
         failure: KinoviError | None = None
@@ -306,11 +360,31 @@ def parse_task_info(data: Any, *, status_key: str = "status") -> TaskInfo:
         error_message=str(error.get("message") or ""),
         create_time=_time(data.get("createTime")),
         complete_time=_time(data.get("completeTime")),
+        seed=_first_present(data, "seed", _int_field),
+        last_frame_url=_first_present(data, "lastFrameImage", _url_field) or "",
     )
 
 
+def _first_present(data: dict[str, Any], name: str, read: Callable[[Any, str], Any]) -> Any:
+    """`name` of the task, or of its first output (Kinovi's examples show both places)."""
+    value = read(data, name)
+    outputs = data.get("output")
+    if value is None and isinstance(outputs, list) and outputs:
+        value = read(outputs[0], name)
+    return value
+
+
+def _url_field(body: Any, name: str) -> str | None:
+    value = body.get(name) if isinstance(body, dict) else None
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
 def parse_webhook(body: bytes | dict[str, Any]) -> TaskInfo:
-    """The task a webhook announces. Webhooks aren't signed: confirm with recordInfo."""
+    """The task a webhook announces. Webhooks aren't signed: confirm with recordInfo.
+
+    Kinovi documents two shapes: its envelope `{"code", "message", "data": {..., "state"}}`
+    and the task itself, flat, with `status` as recordInfo answers.
+    """
     if isinstance(body, bytes | bytearray):
         try:
             body = json.loads(body)
@@ -318,14 +392,36 @@ def parse_webhook(body: bytes | dict[str, Any]) -> TaskInfo:
         # anyone can POST to the webhook endpoint.
         except (ValueError, RecursionError) as error:
             raise InvalidWebhook(f"the webhook body is not JSON: {error}") from None
-    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+    if isinstance(body, dict) and "data" not in body and "taskId" in body:
+        task, status_key = body, "status"
+    elif isinstance(body, dict) and isinstance(body.get("data"), dict):
+        task, status_key = body["data"], "state"
+    else:
         raise InvalidWebhook('the webhook body has no "data" object')
     try:
-        return parse_task_info(body["data"], status_key="state")
+        return parse_task_info(task, status_key=status_key)
     except InvalidWebhook:
         raise
     except MalformedTaskInfo as error:
         raise InvalidWebhook(f"the webhook's task is unusable: {error}") from None
+
+
+# Failure codes Kinovi reports on a task, said in plain words for the person who asked.
+_FAILURE_EXPLANATIONS = {
+    "asset_review_failed": "Kinovi couldn't use one of the references",
+    "InvalidParameter": "Kinovi refused the request",
+    "2038": "Kinovi's content rules rejected the prompt",
+    "500": "Kinovi had an internal error making this video",
+}
+
+
+def explain_failure(code: str, message: str) -> str:
+    """Why a task failed, in a sentence: the code's meaning, then Kinovi's own message."""
+    meaning = _FAILURE_EXPLANATIONS.get(code, "Kinovi couldn't make this video")
+    message = " ".join(message.split())[:_MESSAGE_MAX_CHARACTERS]
+    if not message:
+        return f"{meaning}."
+    return f"{meaning}: {message}" + ("" if message.endswith((".", "!", "?")) else ".")
 
 
 def _credits(value: Any) -> int | None:
@@ -371,6 +467,14 @@ def _message_of(response: httpx.Response, body: Any, scrub: Callable[[str], str]
         return scrub(body["message"])[:_MESSAGE_MAX_CHARACTERS]
     text = scrub(response.text.strip())[:_MESSAGE_MAX_CHARACTERS]
     return text or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _too_large(max_bytes: int) -> DownloadTooLarge:
+    return DownloadTooLarge(f"Kinovi's result is larger than {max_bytes // 2**20} MB.")
+
+
+def _int_or_none(text: str | None) -> int | None:
+    return int(text) if text and text.isascii() and text.isdigit() else None
 
 
 def _is_header_safe(api_key: str) -> bool:

@@ -1,37 +1,141 @@
-"""What a Kinovi video costs, from one table of rates.
+"""What a Kinovi video costs, given a set of rates.
 
-Kinovi charges per second of video: a rate per model, plus a flat rate per second for the
-4K upscale. One credit is $0.005. A rate change is a change to `RATES` or
-`UPSCALE_4K_CREDITS_PER_SECOND` and nowhere else; admins see the table via `rate_rows()`.
+Kinovi charges per second of video: a rate per model, a per-second add-on for the 4K
+upscale, and (per Kinovi's other documentation, not the seed) a per-second surcharge when
+a reference video is attached. Rates change over time, so they are data: the app keeps
+them as price versions in the database and passes the version in effect to the functions
+here. `SEED_RATES` is the seed's version (40/s standard, 28/s fast, +28/s for 4K,
+$0.005 per credit); the simulator charges it, like Kinovi did when the seed was written.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
 STANDARD_MODEL = "seedance-20"
 FAST_MODEL = "seedance2-fast"
+MODEL_LABELS: dict[str, str] = {STANDARD_MODEL: "Standard", FAST_MODEL: "Fast"}
+MODELS: tuple[str, ...] = tuple(MODEL_LABELS)
+# The durations of the seed's pricing table.
+TABLE_DURATIONS: tuple[int, ...] = (4, 5, 8, 10, 15)
 
 
 @dataclass(frozen=True)
-class Rate:
-    model: str
-    label: str
+class ModelRate:
+    """Credits per second of video for one model."""
+
     credits_per_second: int
+    upscale_4k_credits_per_second: int
+    video_reference_credits_per_second: int = 0
 
 
-RATES: dict[str, Rate] = {
-    STANDARD_MODEL: Rate(STANDARD_MODEL, "Standard", 40),
-    FAST_MODEL: Rate(FAST_MODEL, "Fast", 28),
-}
-MODELS: tuple[str, ...] = tuple(RATES)
-UPSCALE_4K_CREDITS_PER_SECOND = 28
-DOLLARS_PER_CREDIT = Decimal("0.005")
+@dataclass(frozen=True)
+class Rates:
+    """One price version's numbers: dollars per credit and a ModelRate for every model."""
+
+    dollars_per_credit: Decimal
+    models: Mapping[str, ModelRate]
+
+    def for_model(self, model: str) -> ModelRate:
+        if model not in self.models:
+            raise ValueError(
+                f"Unknown Kinovi model {model!r}; expected one of {', '.join(self.models)}."
+            )
+        return self.models[model]
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-safe form (what the database stores); `from_json` reads it back."""
+        return {
+            "dollars_per_credit": str(self.dollars_per_credit),
+            "models": {
+                model: {
+                    "credits_per_second": rate.credits_per_second,
+                    "upscale_4k_credits_per_second": rate.upscale_4k_credits_per_second,
+                    "video_reference_credits_per_second": rate.video_reference_credits_per_second,
+                }
+                for model, rate in self.models.items()
+            },
+        }
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> "Rates":
+        return cls(
+            dollars_per_credit=Decimal(data["dollars_per_credit"]),
+            models={model: ModelRate(**numbers) for model, numbers in data["models"].items()},
+        )
+
+
+SEED_RATES = Rates(
+    dollars_per_credit=Decimal("0.005"),
+    models={
+        STANDARD_MODEL: ModelRate(credits_per_second=40, upscale_4k_credits_per_second=28),
+        FAST_MODEL: ModelRate(credits_per_second=28, upscale_4k_credits_per_second=28),
+    },
+)
 
 
 @dataclass(frozen=True)
 class Price:
     credits: int
     dollars: Decimal
+    # What the 4K upscale adds (also when not chosen: what choosing it would add).
+    upscale_4k_credits: int
+    # What the attached reference video adds (0 without one).
+    video_reference_credits: int
+
+
+def price(
+    model: str,
+    duration_seconds: int,
+    upscale_4k: bool = False,
+    *,
+    has_video_reference: bool = False,
+    rates: Rates = SEED_RATES,
+) -> Price:
+    """The credits Kinovi reserves for a video and their exact dollars (half cents kept).
+
+    Raises ValueError for an unknown model or a duration that is not a positive integer.
+    """
+    rate = rates.for_model(model)
+    if isinstance(duration_seconds, bool) or not isinstance(duration_seconds, int):
+        raise ValueError(f"A duration is a whole number of seconds, not {duration_seconds!r}.")
+    if duration_seconds <= 0:
+        raise ValueError(f"A duration is at least 1 second, not {duration_seconds}.")
+    upscale_credits = rate.upscale_4k_credits_per_second * duration_seconds
+    video_credits = rate.video_reference_credits_per_second * duration_seconds
+    credits = rate.credits_per_second * duration_seconds
+    if upscale_4k:
+        credits += upscale_credits
+    if has_video_reference:
+        credits += video_credits
+    else:
+        video_credits = 0
+    return Price(
+        credits=credits,
+        dollars=dollars_for(credits, rates),
+        upscale_4k_credits=upscale_credits,
+        video_reference_credits=video_credits,
+    )
+
+
+def credits_for(
+    model: str,
+    duration_seconds: int,
+    upscale_4k: bool = False,
+    *,
+    has_video_reference: bool = False,
+    rates: Rates = SEED_RATES,
+) -> int:
+    """Credits Kinovi reserves for a video; raises ValueError for an unknown model."""
+    return price(
+        model, duration_seconds, upscale_4k, has_video_reference=has_video_reference, rates=rates
+    ).credits
+
+
+def dollars_for(credits: int, rates: Rates = SEED_RATES) -> Decimal:
+    """Exact dollars (half cents included); formatting is the caller's business."""
+    return credits * rates.dollars_per_credit
 
 
 @dataclass(frozen=True)
@@ -41,46 +145,55 @@ class RateRow:
     label: str
     model: str
     credits_per_second: int
+    upscale_4k_credits_per_second: int
+    video_reference_credits_per_second: int
     dollars_per_second: Decimal
 
 
-def credits_for(model: str, duration_seconds: int, upscale_4k: bool = False) -> int:
-    """Credits Kinovi reserves for a video; raises ValueError for an unknown model."""
-    if model not in RATES:
-        raise ValueError(f"Unknown Kinovi model {model!r}; expected one of {', '.join(MODELS)}.")
-    per_second = RATES[model].credits_per_second
-    if upscale_4k:
-        per_second += UPSCALE_4K_CREDITS_PER_SECOND
-    return per_second * duration_seconds
-
-
-def dollars_for(credits: int) -> Decimal:
-    """Exact dollars (half cents included); formatting is the caller's business."""
-    return credits * DOLLARS_PER_CREDIT
-
-
-def price(model: str, duration_seconds: int, upscale_4k: bool = False) -> Price:
-    credits = credits_for(model, duration_seconds, upscale_4k)
-    return Price(credits=credits, dollars=dollars_for(credits))
-
-
-def rate_rows() -> list[RateRow]:
-    """The rate table for display: one row per model, then the 4K add-on."""
-    rows = [
+def rate_rows(rates: Rates = SEED_RATES) -> list[RateRow]:
+    """The rate table for display: one row per model."""
+    return [
         RateRow(
-            rate.label,
-            rate.model,
-            rate.credits_per_second,
-            rate.credits_per_second * DOLLARS_PER_CREDIT,
+            label=MODEL_LABELS.get(model, model),
+            model=model,
+            credits_per_second=rate.credits_per_second,
+            upscale_4k_credits_per_second=rate.upscale_4k_credits_per_second,
+            video_reference_credits_per_second=rate.video_reference_credits_per_second,
+            dollars_per_second=rate.credits_per_second * rates.dollars_per_credit,
         )
-        for rate in RATES.values()
+        for model, rate in rates.models.items()
     ]
-    rows.append(
-        RateRow(
-            "4K upscale (added)",
-            "",
-            UPSCALE_4K_CREDITS_PER_SECOND,
-            UPSCALE_4K_CREDITS_PER_SECOND * DOLLARS_PER_CREDIT,
-        )
-    )
+
+
+@dataclass(frozen=True)
+class DurationRow:
+    """One line of the seed's duration table: a model and a length, without and with 4K."""
+
+    label: str
+    model: str
+    seconds: int
+    credits: int
+    dollars: Decimal
+    credits_4k: int
+    dollars_4k: Decimal
+
+
+def duration_table(rates: Rates = SEED_RATES) -> list[DurationRow]:
+    """The seed's table (4, 5, 8, 10, 15 s for each model, with and without 4K) for `rates`."""
+    rows = []
+    for model in rates.models:
+        for seconds in TABLE_DURATIONS:
+            plain = price(model, seconds, rates=rates)
+            upscaled = price(model, seconds, upscale_4k=True, rates=rates)
+            rows.append(
+                DurationRow(
+                    label=MODEL_LABELS.get(model, model),
+                    model=model,
+                    seconds=seconds,
+                    credits=plain.credits,
+                    dollars=plain.dollars,
+                    credits_4k=upscaled.credits,
+                    dollars_4k=upscaled.dollars,
+                )
+            )
     return rows

@@ -4,6 +4,14 @@
 make Kinovi reject the request, in words a user understands. `parse_payload(payload)`
 reads such a JSON body back into a spec (the simulator uses it to answer like Kinovi).
 
+Kinovi documents two shapes of `inputs`, and ignores fields it does not know, so a
+request in the wrong shape would be charged and lose its references:
+- "urls" (the seed's, the default): `urls` holds images and videos together, `audioUrls`
+  the audio; `duration` is a string; 4K is `upscaleResolution: "4k"`.
+- "typed" (Kinovi's GitHub examples): `imageUrls`, `videoUrls`, `audioUrls`; `duration`
+  is an integer; 4K is `outputResolution: "4k"`.
+Both send `outputResolution` (720p unless configured otherwise; an empty one is left out).
+
 Decisions beyond the API document:
 - The prompt is sent stripped; a blank prompt is rejected; the 4000-character limit
   applies to the prompt as sent (after `@handle` mentions became `@imageN`).
@@ -25,7 +33,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from projects.kinovi.pricing import MODELS
-from projects.kinovi.references import Kind, Slot, check_mentions, rewrite_handles, slots_for
+from projects.kinovi.references import (
+    Kind,
+    Slot,
+    check_mentions,
+    find_mentions,
+    rewrite_handles,
+    slots_for,
+)
 
 PROMPT_MAX_CHARACTERS = 4000
 MAX_IMAGES = 9
@@ -39,7 +54,13 @@ DURATION_MAX_DIGITS = 2  # of the duration string; "05" is read as 5, "100" isn'
 DEFAULT_DURATION = 5
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "3:4", "4:3", "21:9")
 DEFAULT_ASPECT_RATIO = "16:9"
-VIDEO_EXTENSIONS = (".mp4", ".m4v", ".mov")
+URLS_SHAPE = "urls"
+TYPED_SHAPE = "typed"
+REQUEST_SHAPES = (URLS_SHAPE, TYPED_SHAPE)
+OUTPUT_RESOLUTIONS = ("480p", "720p", "1080p")
+# The resolution the seed's prices pay for; 4K is the upscale on top of it.
+DEFAULT_OUTPUT_RESOLUTION = "720p"
+UPSCALE_4K = "4k"
 
 IMAGE_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
 VIDEO_FORMATS = {"mp4": "MP4"}
@@ -53,9 +74,13 @@ _FIELD = {Kind.IMAGE: "images", Kind.VIDEO: "videos", Kind.AUDIO: "audio"}
 
 @dataclass(frozen=True)
 class ReferenceMedia:
-    """One reference as the user chose it, with what we know about the file."""
+    """One reference as the user chose it, with what we know about the file.
 
-    kind: Kind
+    `kind` is None only in a request read back from `urls`, which holds images and videos
+    alike: only the file's bytes tell which it is (see `resolve_kinds`).
+    """
+
+    kind: Kind | None
     url: str
     format: str = ""  # MIME type or file extension; empty when unknown
     duration_seconds: float | None = None  # videos and audio
@@ -106,18 +131,56 @@ class BuiltRequest:
 
 @dataclass(frozen=True)
 class ParsedPayload:
-    spec: GenerationSpec | None
+    spec: GenerationSpec | None  # None when the body's shape is wrong
     errors: list[Problem] = field(default_factory=list)
+    shape: str = ""  # URLS_SHAPE or TYPED_SHAPE
+    output_resolution: str = ""  # as sent; empty when absent
+
+    @property
+    def undecided(self) -> int:
+        """How many references came in `urls`: images or videos, their bytes will tell."""
+        return sum(ref.kind is None for ref in self.spec.references) if self.spec else 0
 
 
-def build_request(spec: GenerationSpec) -> BuiltRequest:
+def build_request(
+    spec: GenerationSpec,
+    *,
+    shape: str = URLS_SHAPE,
+    output_resolution: str = DEFAULT_OUTPUT_RESOLUTION,
+) -> BuiltRequest:
+    """The createTask body in `shape` (see REQUEST_SHAPES), or why it can't be sent.
+
+    `shape` and `output_resolution` come from settings: a wrong one is a ValueError.
+    """
+    if shape not in REQUEST_SHAPES:
+        raise ValueError(f"Unknown request shape {shape!r}; expected one of {REQUEST_SHAPES}.")
+    if output_resolution not in ("", *OUTPUT_RESOLUTIONS):
+        raise ValueError(
+            f"Unknown output resolution {output_resolution!r}; expected one of "
+            f"{OUTPUT_RESOLUTIONS} or empty."
+        )
+    kindless = [_kind_unknown(n) for n, ref in enumerate(spec.references, 1) if ref.kind is None]
+    if kindless:
+        return BuiltRequest(None, kindless, [], spec.prompt.strip(), None)
     prompt, errors = _rewrite_prompt(spec)
     spec_as_sent = replace(spec, prompt=prompt, references=_request_order(spec.references))
     errors += validate(spec_as_sent)
-    report = check_mentions(prompt, [ref.kind for ref in spec_as_sent.references])
+    report = check_mentions(prompt, _kinds(spec_as_sent.references))
     warnings = [_unmentioned(slot) for slot in report.unmentioned]
-    payload = None if errors else _payload(spec_as_sent)
+    payload = None if errors else _payload(spec_as_sent, shape, output_resolution)
     return BuiltRequest(payload, errors, warnings, prompt, report.primary)
+
+
+def resolve_kinds(spec: GenerationSpec, kinds: Sequence[Kind]) -> GenerationSpec:
+    """The spec with the kinds of its `urls` references, in order, as their bytes told."""
+    remaining = iter(kinds)
+    references = [
+        ref if ref.kind is not None else replace(ref, kind=next(remaining))
+        for ref in spec.references
+    ]
+    if next(remaining, None) is not None:
+        raise ValueError("More kinds than references of unknown kind.")
+    return replace(spec, references=references)
 
 
 def validate(spec: GenerationSpec) -> list[Problem]:
@@ -130,6 +193,19 @@ def validate(spec: GenerationSpec) -> list[Problem]:
         *_check_aspect_ratio(spec.aspect_ratio),
         *_check_callback_url(spec.callback_url),
     ]
+
+
+def _kind_unknown(position: int) -> Problem:
+    return Problem(
+        "references",
+        "kind_unknown",
+        f"Reference {position}: say whether it is an image, a video or audio.",
+    )
+
+
+def _kinds(references: Sequence[ReferenceMedia]) -> list[Kind]:
+    """The kinds of references that all have one."""
+    return [ref.kind for ref in references if ref.kind is not None]
 
 
 def _unmentioned(slot: Slot) -> Problem:
@@ -149,7 +225,7 @@ def _request_order(references: Sequence[ReferenceMedia]) -> list[ReferenceMedia]
 
 def _rewrite_prompt(spec: GenerationSpec) -> tuple[str, list[Problem]]:
     ordered = _request_order(spec.references)
-    slots = slots_for([ref.kind for ref in ordered])
+    slots = slots_for(_kinds(ordered))
     handles: dict[str, Slot] = {}
     for ref, slot in zip(ordered, slots, strict=True):
         if ref.handle:
@@ -166,21 +242,29 @@ def _rewrite_prompt(spec: GenerationSpec) -> tuple[str, list[Problem]]:
     return rewrite.prompt, errors
 
 
-def _payload(spec: GenerationSpec) -> dict[str, Any]:
-    inputs: dict[str, Any] = {
-        "urls": [ref.url for ref in spec.references if ref.kind != Kind.AUDIO],
-    }
-    audio_urls = [ref.url for ref in spec.references if ref.kind == Kind.AUDIO]
-    if audio_urls:
-        inputs["audioUrls"] = audio_urls
+def _payload(spec: GenerationSpec, shape: str, output_resolution: str) -> dict[str, Any]:
+    urls = {kind: [ref.url for ref in spec.references if ref.kind == kind] for kind in Kind}
+    inputs: dict[str, Any] = {}
+    if shape == URLS_SHAPE:
+        inputs["urls"] = [ref.url for ref in spec.references if ref.kind != Kind.AUDIO]
+    else:
+        for kind, name in ((Kind.IMAGE, "imageUrls"), (Kind.VIDEO, "videoUrls")):
+            if urls[kind]:
+                inputs[name] = urls[kind]
+    if urls[Kind.AUDIO]:
+        inputs["audioUrls"] = urls[Kind.AUDIO]
     inputs |= {
         "prompt": spec.prompt,
-        "duration": str(spec.duration),
+        "duration": str(spec.duration) if shape == URLS_SHAPE else spec.duration,
         "aspectRatio": spec.aspect_ratio,
         "mode": "reference",
     }
-    if spec.upscale_4k:
-        inputs["upscaleResolution"] = "4k"
+    if shape == TYPED_SHAPE and spec.upscale_4k:
+        inputs["outputResolution"] = UPSCALE_4K
+    elif output_resolution:
+        inputs["outputResolution"] = output_resolution
+    if shape == URLS_SHAPE and spec.upscale_4k:
+        inputs["upscaleResolution"] = UPSCALE_4K
     payload: dict[str, Any] = {"model": spec.model}
     if spec.callback_url:
         payload["callBackUrl"] = spec.callback_url
@@ -208,20 +292,33 @@ def _check_prompt(prompt: str, references: Sequence[ReferenceMedia]) -> list[Pro
                 f"it can be at most {PROMPT_MAX_CHARACTERS}.",
             )
         )
-    kinds = [ref.kind for ref in references]
+    kinds = _kinds(references)
     counts = {kind: kinds.count(kind) for kind in Kind}
+    undecided = len(references) - len(kinds)
+    if undecided:
+        unknown = [m for m in find_mentions(prompt) if _surely_unknown(m.slot, counts, undecided)]
+    else:
+        unknown = check_mentions(prompt, kinds).unknown
     seen: set[Slot] = set()
-    for mention in check_mentions(prompt, kinds).unknown:
+    for mention in unknown:
         if mention.slot in seen:
             continue
         seen.add(mention.slot)
-        problems.append(
-            Problem("prompt", "unknown_position", _unknown_position(mention.slot, counts))
-        )
+        message = _unknown_position(mention.slot, counts, undecided)
+        problems.append(Problem("prompt", "unknown_position", message))
     return problems
 
 
-def _unknown_position(slot: Slot, counts: dict[Kind, int]) -> str:
+def _surely_unknown(slot: Slot, counts: dict[Kind, int], undecided: int) -> bool:
+    """Whether no reference can be behind a mention while `undecided` kinds are unknown."""
+    possible = counts[slot.kind] + (undecided if slot.kind != Kind.AUDIO else 0)
+    return not 1 <= slot.position <= possible
+
+
+def _unknown_position(slot: Slot, counts: dict[Kind, int], undecided: int = 0) -> str:
+    if undecided and slot.kind != Kind.AUDIO:
+        visual = counts[Kind.IMAGE] + counts[Kind.VIDEO] + undecided
+        return f"The prompt mentions {slot.token}, but there are only {visual} images and videos."
     count = counts[slot.kind]
     plural = _FIELD[slot.kind] if slot.kind != Kind.AUDIO else "audio files"
     if count == 0:
@@ -234,10 +331,10 @@ def _unknown_position(slot: Slot, counts: dict[Kind, int]) -> str:
 
 
 def _check_references(references: Sequence[ReferenceMedia]) -> list[Problem]:
-    slots = slots_for([ref.kind for ref in references])
     by_kind = {kind: [ref for ref in references if ref.kind == kind] for kind in Kind}
+    undecided = [ref for ref in references if ref.kind is None]
     problems = []
-    if not by_kind[Kind.IMAGE] and not by_kind[Kind.VIDEO]:
+    if not by_kind[Kind.IMAGE] and not by_kind[Kind.VIDEO] and not undecided:
         problems.append(_no_visual_reference(bool(by_kind[Kind.AUDIO])))
     for kind, limit in (
         (Kind.IMAGE, MAX_IMAGES),
@@ -246,8 +343,22 @@ def _check_references(references: Sequence[ReferenceMedia]) -> list[Problem]:
     ):
         if len(by_kind[kind]) > limit:
             problems.append(_too_many(kind, len(by_kind[kind]), limit))
-    for ref, slot in zip(references, slots, strict=True):
-        problems += _check_reference(ref, slot)
+    visual = len(by_kind[Kind.IMAGE]) + len(by_kind[Kind.VIDEO]) + len(undecided)
+    if undecided and visual > MAX_IMAGES + MAX_VIDEOS:
+        problems.append(
+            Problem(
+                "references",
+                "too_many_references",
+                f"You chose {visual} images and videos; "
+                f"the limit is {MAX_IMAGES} images and {MAX_VIDEOS} videos.",
+            )
+        )
+    slots = iter(slots_for(_kinds(references)))
+    for position, ref in enumerate(references, 1):
+        if ref.kind is None:
+            problems += _check_url_only(ref, position)
+        else:
+            problems += _check_reference(ref, next(slots))
     problems += _check_video_total(by_kind[Kind.VIDEO])
     problems += _check_audio_total(by_kind[Kind.AUDIO])
     return problems
@@ -270,6 +381,14 @@ def _too_many(kind: Kind, count: int, limit: int) -> Problem:
     )
 
 
+def _check_url_only(ref: ReferenceMedia, position: int) -> list[Problem]:
+    """What can be checked of a reference whose kind isn't known yet: its address."""
+    if _is_web_url(ref.url):
+        return []
+    message = f"Reference {position} needs a public http:// or https:// address."
+    return [Problem("references", "url", message)]
+
+
 def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
     problems = []
     where = _FIELD[ref.kind]
@@ -278,7 +397,7 @@ def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
             Problem(where, "url", f"{_name(slot, ref)} needs a public http:// or https:// address.")
         )
     if not _format_allowed(ref):
-        names = _or_list(list(dict.fromkeys(_ALLOWED[ref.kind].values())))
+        names = format_names(ref.kind)
         problems.append(
             Problem(where, "format", f"{_name(slot, ref)} must be {names}; it is {ref.format!r}.")
         )
@@ -398,42 +517,49 @@ def _seconds(seconds: float) -> str:
     return f"{seconds:.2f}".rstrip("0").rstrip(".")
 
 
+def format_names(kind: Kind) -> str:
+    """The formats Kinovi accepts for a kind, for messages: "JPEG, PNG or WebP"."""
+    return _or_list(list(dict.fromkeys(_ALLOWED[kind].values())))
+
+
 def _or_list(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
 
 
 def parse_payload(payload: Any) -> ParsedPayload:
-    """Read a createTask body as Kinovi does: its shape first, then every rule.
+    """Read a createTask body as Kinovi does: its shape first, then every rule it can check.
 
-    Kinovi knows only URLs, so a URL ending in .mp4 (or .m4v, .mov) counts as a video and
-    any other as an image; formats and lengths stay unknown until the files are fetched.
+    Either shape is read (see the module's docstring); other fields are ignored, as
+    Kinovi ignores them. A `urls` entry may be an image or a video: the URL can't tell
+    (a signed URL, a CDN path), so its kind stays None until the file is fetched
+    (`resolve_kinds`), and the rules that depend on kinds are checked as far as they can
+    be without them. Formats and lengths stay unknown until the files are fetched.
     """
     shape_errors = _check_shape(payload)
     if shape_errors:
         return ParsedPayload(None, shape_errors)
     inputs = payload["inputs"]
-    references = [
-        ReferenceMedia(Kind.VIDEO if _looks_like_video(url) else Kind.IMAGE, url)
-        for url in inputs["urls"]
-    ]
+    shape = TYPED_SHAPE if _TYPED_FIELDS & inputs.keys() else URLS_SHAPE
+    if shape == URLS_SHAPE:
+        references = [ReferenceMedia(None, url) for url in inputs["urls"]]
+    else:
+        references = [ReferenceMedia(Kind.IMAGE, url) for url in inputs.get("imageUrls", [])]
+        references += [ReferenceMedia(Kind.VIDEO, url) for url in inputs.get("videoUrls", [])]
     references += [ReferenceMedia(Kind.AUDIO, url) for url in inputs.get("audioUrls", [])]
+    output_resolution = inputs.get("outputResolution", "")
     spec = GenerationSpec(
         model=payload["model"],
         prompt=inputs["prompt"],
         references=references,
-        duration=int(inputs.get("duration", str(DEFAULT_DURATION))),
+        duration=int(inputs.get("duration", DEFAULT_DURATION)),
         aspect_ratio=inputs.get("aspectRatio", DEFAULT_ASPECT_RATIO),
-        upscale_4k="upscaleResolution" in inputs,
+        upscale_4k="upscaleResolution" in inputs or output_resolution == UPSCALE_4K,
         callback_url=payload.get("callBackUrl", ""),
     )
-    return ParsedPayload(spec, validate(spec))
+    return ParsedPayload(spec, validate(spec), shape, output_resolution)
 
 
-def _looks_like_video(url: str) -> bool:
-    try:
-        return urlsplit(url).path.lower().endswith(VIDEO_EXTENSIONS)
-    except ValueError:
-        return False
+_TYPED_FIELDS = {"imageUrls", "videoUrls"}
 
 
 def _check_shape(payload: Any) -> list[Problem]:
@@ -456,23 +582,37 @@ def _check_inputs_shape(inputs: dict[str, Any]) -> list[Problem]:
         errors.append(Problem("mode", "mode", "inputs.mode must be 'reference'."))
     if not isinstance(inputs.get("prompt"), str):
         errors.append(Problem("prompt", "shape", "inputs.prompt is required."))
-    if not _is_list_of_strings(inputs.get("urls")):
+    typed = bool(_TYPED_FIELDS & inputs.keys())
+    if typed and "urls" in inputs:
+        message = "Send images and videos either in inputs.urls or in inputs.imageUrls and "
+        message += "inputs.videoUrls, not both."
+        errors.append(Problem("references", "shape", message))
+    elif not typed and not _is_list_of_strings(inputs.get("urls")):
         errors.append(Problem("references", "shape", "inputs.urls must be a list of URLs."))
-    if not _is_list_of_strings(inputs.get("audioUrls", [])):
-        errors.append(Problem("audio", "shape", "inputs.audioUrls must be a list of URLs."))
-    duration = inputs.get("duration", str(DEFAULT_DURATION))
-    if not (
-        isinstance(duration, str)
-        and 1 <= len(duration) <= DURATION_MAX_DIGITS
-        and duration.isascii()
-        and duration.isdigit()
-    ):
-        errors.append(Problem("duration", "shape", 'inputs.duration must be a string like "5".'))
+    for name, where in (("imageUrls", "images"), ("videoUrls", "videos"), ("audioUrls", "audio")):
+        if not _is_list_of_strings(inputs.get(name, [])):
+            errors.append(Problem(where, "shape", f"inputs.{name} must be a list of URLs."))
+    if not _is_duration(inputs.get("duration", DEFAULT_DURATION)):
+        message = 'inputs.duration must be a whole number of seconds, like 5 or "5".'
+        errors.append(Problem("duration", "shape", message))
     if not isinstance(inputs.get("aspectRatio", DEFAULT_ASPECT_RATIO), str):
         errors.append(Problem("aspect_ratio", "shape", "inputs.aspectRatio must be a string."))
-    if inputs.get("upscaleResolution", "4k") != "4k":
+    if inputs.get("upscaleResolution", UPSCALE_4K) != UPSCALE_4K:
         errors.append(Problem("upscale", "shape", "inputs.upscaleResolution can only be '4k'."))
+    resolutions = (*OUTPUT_RESOLUTIONS, UPSCALE_4K)
+    if inputs.get("outputResolution", UPSCALE_4K) not in resolutions:
+        message = f"inputs.outputResolution must be one of {', '.join(resolutions)}."
+        errors.append(Problem("upscale", "shape", message))
     return errors
+
+
+def _is_duration(duration: Any) -> bool:
+    """A string of ASCII digits (the seed's shape) or an integer (the typed shape)."""
+    if isinstance(duration, str):
+        return (
+            1 <= len(duration) <= DURATION_MAX_DIGITS and duration.isascii() and duration.isdigit()
+        )
+    return isinstance(duration, int) and not isinstance(duration, bool)
 
 
 def _is_list_of_strings(value: Any) -> bool:

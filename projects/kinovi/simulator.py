@@ -1,14 +1,19 @@
 """A local stand-in for Kinovi's jobs API, for development, demos and tests.
 
     python -m projects.kinovi.simulator --port 8765 --api-key KEY
+    python manage.py kinovi_simulator ...   (the same flags, defaults from settings)
 
 It serves the same contract on 127.0.0.1 (`POST /api/v1/jobs/createTask`,
 `GET /api/v1/jobs/recordInfo?taskId=`): it checks the Bearer key, validates requests with
-`projects.kinovi.request`, reserves credits from a balance (402), limits unfinished tasks
-(429), fetches every reference URL and measures videos and audio, and moves each task
-from `waiting` through `generating` to `success` with a real H.264 MP4 it serves itself
-under `/outputs/`, or to `fail` with the credits refunded. Finished tasks are announced
-to their `callBackUrl` with Kinovi's webhook envelope.
+`projects.kinovi.request` (either documented shape of `inputs`; unknown fields ignored,
+as Kinovi ignores them), reserves credits from a balance (402), limits unfinished tasks
+(429), fetches every reference URL and decides what each file is by its bytes (a `urls`
+entry is an image or a video whatever its address says), measures videos and audio, and
+moves each task from `waiting` through `generating` to `success` with a real H.264 MP4
+it serves itself under `/outputs/`, or to `fail` with the credits refunded. Finished
+tasks are announced to their `callBackUrl` with Kinovi's webhook envelope.
+`GET /_control/tasks/<taskId>` shows what a task received: its references, where each
+came in (`urls`, `imageUrls`, ...) and what its bytes turned out to be.
 
 Faults and behaviour are `Settings` fields, set at start from `KINOVI_SIM_<FIELD>`
 environment variables (e.g. `KINOVI_SIM_ERROR_RATE=0.2`) or flags, and at run time with
@@ -31,6 +36,7 @@ import sys
 import tempfile
 import threading
 import time
+import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -49,8 +55,13 @@ from projects.kinovi.request import (
     VIDEO_MAX_SECONDS,
     VIDEO_TOTAL_MAX_SECONDS,
     GenerationSpec,
+    ParsedPayload,
+    format_names,
     parse_payload,
+    resolve_kinds,
+    validate,
 )
+from projects.kinovi.sniff import FORMATS, HEAD_SIZE, sniff
 
 logger = logging.getLogger(__name__)
 
@@ -60,14 +71,16 @@ OUTPUT_FPS = 2
 ENV_PREFIX = "KINOVI_SIM_"
 # Rules Kinovi reports by failing the task rather than refusing the request.
 TASK_FAILURE_RULES = {"audio_only"}
-# Settings that also have a command-line flag (flags win over the environment).
-SETTINGS_FLAGS = (
-    "waiting_seconds",
-    "generating_seconds",
-    "balance",
-    "concurrency_limit",
-    "policy_marker",
-)
+# Settings that also have a command-line flag (flags win over the environment), with
+# their help text.
+SETTINGS_FLAGS = {
+    "waiting_seconds": "seconds a task stays `waiting` after its references were fetched",
+    "generating_seconds": "seconds a task stays `generating`",
+    "balance": "credits at start",
+    "concurrency_limit": "unfinished tasks allowed at once (more are answered with a 429)",
+    "policy_marker": "prompts containing it fail with code 2038",
+}
+DEFAULT_PORT = 8765
 
 
 @dataclass
@@ -92,14 +105,45 @@ class Settings:
 @dataclass
 class Task:
     task_id: str
-    spec: GenerationSpec
+    request: ParsedPayload  # as received: `urls` entries have no kind until fetched
     credits: int
     create_time: int
+    fetched_kinds: list[Kind | None] = field(default_factory=list)  # what the bytes are
     status: str = "waiting"
     output: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, str] | None = None
     complete_time: int | None = None
     update_time: int = 0
+
+    @property
+    def spec(self) -> GenerationSpec:
+        assert self.request.spec is not None  # only well-shaped requests become tasks
+        return self.request.spec
+
+    def received(self) -> dict[str, Any]:
+        """What the task was sent, for tests: not part of Kinovi's API."""
+        fields_in = {
+            None: "urls",
+            Kind.IMAGE: "imageUrls",
+            Kind.VIDEO: "videoUrls",
+            Kind.AUDIO: "audioUrls",
+        }
+        fetched = self.fetched_kinds + [None] * (
+            len(self.spec.references) - len(self.fetched_kinds)
+        )
+        return {
+            "taskId": self.task_id,
+            "shape": self.request.shape,
+            "outputResolution": self.request.output_resolution,
+            "upscale4k": self.spec.upscale_4k,
+            "duration": self.spec.duration,
+            "aspectRatio": self.spec.aspect_ratio,
+            "prompt": self.spec.prompt,
+            "references": [
+                {"url": ref.url, "sentIn": fields_in[ref.kind], "fetchedKind": kind}
+                for ref, kind in zip(self.spec.references, fetched, strict=True)
+            ],
+        }
 
     def record(self) -> dict[str, Any]:
         """As recordInfo answers."""
@@ -155,6 +199,11 @@ class Simulator:
                 "webhooks": dict(self.webhooks),
             }
 
+    def received(self, task_id: str) -> dict[str, Any] | None:
+        with self.lock:
+            task = self.tasks.get(task_id)
+            return task.received() if task else None
+
     def update_settings(self, changes: Any) -> None:
         if not isinstance(changes, dict):
             raise ValueError("Send a JSON object of settings.")
@@ -186,7 +235,7 @@ class Simulator:
             if refusal:
                 return refusal
             self.settings.balance -= credits
-            task = Task(f"task_{secrets.token_hex(10)}", spec, credits, _now_ms())
+            task = Task(f"task_{secrets.token_hex(10)}", parsed, credits, _now_ms())
             task.update_time = task.create_time
             self.tasks[task.task_id] = task
             lose_answer = random.random() < self.settings.lost_answer_rate
@@ -233,7 +282,7 @@ class Simulator:
 
     def _generate(self, task: Task) -> None:
         started = time.monotonic()
-        failure = self._review_references(task.spec)
+        failure = self._review_references(task)
         if failure:
             self._finish(task, "fail", error=failure)
             return
@@ -254,24 +303,43 @@ class Simulator:
         output = {"url": url, "width": video.width, "height": video.height}
         self._finish(task, "success", output=[output])
 
-    def _review_references(self, spec: GenerationSpec) -> dict[str, str] | None:
-        """Fetch and inspect every reference as Kinovi's review does; the first problem."""
+    def _review_references(self, task: Task) -> dict[str, str] | None:
+        """Fetch and inspect every reference as Kinovi's review does; the first problem.
+
+        What a file is comes from its bytes: a `urls` entry becomes an image or a video
+        here, and only then can the rules that count images and videos be checked.
+        """
+        spec = task.spec
         kinds = [ref.kind for ref in spec.references]
-        if Kind.IMAGE not in kinds and Kind.VIDEO not in kinds:
+        if Kind.IMAGE not in kinds and Kind.VIDEO not in kinds and None not in kinds:
             message = "Audio can't be the only reference; add an image or a video."
             return {"code": "InvalidParameter", "message": message}
+        contents: list[bytes] = []
+        fetched_kinds: list[Kind | None] = []
+        for ref, name in zip(spec.references, _names_before_fetching(spec), strict=True):
+            content, problem = self._fetch(ref.url, name)
+            if problem:
+                return problem
+            fetched_kind = _kind_of(content)
+            problem = _misplaced(ref.kind, fetched_kind, name)
+            if problem:
+                return problem
+            contents.append(content)
+            # An M4A in audioUrls may announce itself as MP4: it is audio all the same.
+            fetched_kinds.append(ref.kind or fetched_kind)
+        self._update(task, fetched_kinds=fetched_kinds)
+        resolved = resolve_kinds(
+            spec,
+            [k for ref, k in zip(spec.references, fetched_kinds, strict=True) if ref.kind is None],
+        )
+        problems = validate(resolved)
+        if problems:
+            message = " ".join(problem.message for problem in problems)
+            return {"code": "InvalidParameter", "message": message}
         audio_seconds = video_seconds = 0.0
-        for ref, slot in zip(spec.references, slots_for(kinds), strict=True):
-            name = f"Reference {slot.kind} {slot.position}"
-            try:
-                response = self.http.get(ref.url)
-            except (httpx.HTTPError, httpx.InvalidURL) as error:
-                message = f"{name} could not be fetched: {type(error).__name__}"
-                return {"code": "asset_review_failed", "message": message}
-            if response.status_code != 200:
-                message = f"{name} could not be fetched: HTTP {response.status_code}"
-                return {"code": "asset_review_failed", "message": message}
-            problem, seconds = _inspect(slot, response.content)
+        slots = slots_for([ref.kind for ref in resolved.references if ref.kind is not None])
+        for slot, content in zip(slots, contents, strict=True):
+            problem, seconds = _inspect(slot, content)
             if problem:
                 return problem
             audio_seconds += seconds if slot.kind == Kind.AUDIO else 0.0
@@ -289,6 +357,17 @@ class Simulator:
             )
             return {"code": "InvalidParameter", "message": message}
         return None
+
+    def _fetch(self, url: str, name: str) -> tuple[bytes, dict[str, str] | None]:
+        try:
+            response = self.http.get(url)
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            message = f"{name} could not be fetched: {type(error).__name__}"
+            return b"", {"code": "asset_review_failed", "message": message}
+        if response.status_code != 200:
+            message = f"{name} could not be fetched: HTTP {response.status_code}"
+            return b"", {"code": "asset_review_failed", "message": message}
+        return response.content, None
 
     def _is_current(self, task: Task) -> bool:
         """False once a reset forgot the task."""
@@ -375,17 +454,57 @@ def _frame_picture(width: int, height: int, progress: float) -> Image.Image:
     return picture
 
 
+_PILLOW_IMAGE_FORMATS = {
+    name for fmt in FORMATS.values() if fmt.kind == Kind.IMAGE for name in fmt.probe_names
+}
+_IMAGE = f"a {format_names(Kind.IMAGE)} image"  # "a JPEG, PNG or WebP image"
+_VIDEO = f"an {format_names(Kind.VIDEO)} video"
+
+
+def _names_before_fetching(spec: GenerationSpec) -> list[str]:
+    """How the review names each reference while `urls` entries have no kind yet."""
+    known = slots_for([ref.kind for ref in spec.references if ref.kind is not None])
+    slots = iter(known)
+    names = []
+    for position, ref in enumerate(spec.references, 1):
+        if ref.kind is None:
+            names.append(f"Reference {position}")
+        else:
+            slot = next(slots)
+            names.append(f"Reference {slot.kind} {slot.position}")
+    return names
+
+
+def _kind_of(content: bytes) -> Kind | None:
+    """What the bytes say the file is; MP4 counts as video (an M4A may say so, too)."""
+    fmt = sniff(content[:HEAD_SIZE])
+    return fmt.kind if fmt else None
+
+
+def _misplaced(sent_as: Kind | None, fetched: Kind | None, name: str) -> dict[str, str] | None:
+    """The review's answer to a file that is not what its field holds, or None."""
+    rejected = {"code": "asset_review_failed"}
+    if sent_as is None:  # `urls`: images and videos
+        if fetched in (Kind.IMAGE, Kind.VIDEO):
+            return None
+        message = f"{name} is not {_IMAGE} or {_VIDEO}."
+        return rejected | {"message": message}
+    # An M4A file may carry an MP4 brand: the audio review reads its streams.
+    if fetched == sent_as or (sent_as == Kind.AUDIO and fetched == Kind.VIDEO):
+        return None
+    expected = {Kind.IMAGE: _IMAGE, Kind.VIDEO: _VIDEO, Kind.AUDIO: "an audio file"}
+    return rejected | {"message": f"{name} is not {expected[sent_as]}."}
+
+
 def _inspect(slot: Slot, content: bytes) -> tuple[dict[str, str] | None, float]:
     """A reference file's review problem (or None), and its length in seconds."""
     name = f"Reference {slot.kind} {slot.position}"
     rejected = {"code": "asset_review_failed"}
     if slot.kind == Kind.IMAGE:
-        if _image_format(content) not in ("JPEG", "PNG", "WEBP"):
-            return rejected | {"message": f"{name} is not a JPEG, PNG or WebP image."}, 0.0
-        return None, 0.0
+        return _inspect_image(content, name), 0.0
     seconds = _media_seconds(content, slot.kind)
     if seconds is None:
-        kind = "an MP4 video" if slot.kind == Kind.VIDEO else "an audio file"
+        kind = _VIDEO if slot.kind == Kind.VIDEO else "an audio file"
         return rejected | {"message": f"{name} is not {kind}."}, 0.0
     if slot.kind == Kind.VIDEO and seconds > VIDEO_MAX_SECONDS:
         message = (
@@ -395,12 +514,25 @@ def _inspect(slot: Slot, content: bytes) -> tuple[dict[str, str] | None, float]:
     return None, seconds
 
 
-def _image_format(content: bytes) -> str | None:
+def _inspect_image(content: bytes, name: str) -> dict[str, str] | None:
+    """The review of an image: an accepted format, a sane number of pixels."""
+    rejected = {"code": "asset_review_failed"}
     try:
-        with Image.open(io.BytesIO(content)) as picture:
-            return picture.format
-    except (OSError, ValueError):
-        return None
+        with warnings.catch_warnings():
+            # Pillow only warns between its pixel limit and twice that; refuse both.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(content)) as picture:
+                image_format = picture.format
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        # Kinovi doesn't document its limit; Pillow's guard (89.5 megapixels) stands in.
+        limit = Image.MAX_IMAGE_PIXELS or 0
+        message = f"{name} has too many pixels; at most {limit:,} are accepted."
+        return rejected | {"message": message}
+    except (OSError, ValueError, SyntaxError):
+        image_format = None
+    if image_format not in _PILLOW_IMAGE_FORMATS:
+        return rejected | {"message": f"{name} is not {_IMAGE}."}
+    return None
 
 
 def _media_seconds(content: bytes, kind: Kind) -> float | None:
@@ -414,7 +546,9 @@ def _media_seconds(content: bytes, kind: Kind) -> float | None:
                 return container.duration / av.time_base
             stream = streams[0]
             return float(stream.duration * stream.time_base) if stream.duration else None
-    except (av.FFmpegError, ValueError):
+    # A hostile file may leave a stream without a time base (TypeError) or claim an
+    # absurd length (OverflowError): it is not a file Kinovi would accept either.
+    except (av.FFmpegError, ValueError, TypeError, OverflowError, ZeroDivisionError):
         return None
 
 
@@ -470,6 +604,12 @@ class Handler(BaseHTTPRequestHandler):
             self._api(lambda: self.simulator.record_info(query.get("taskId", [""])[0]))
         elif path == "/_control":
             self._send_json(200, self.simulator.state())
+        elif match := re.fullmatch(r"/_control/tasks/(task_[0-9a-f]+)", path):
+            received = self.simulator.received(match[1])
+            if received is None:
+                self._send_json(404, {"message": f"Task {match[1]} not found."})
+            else:
+                self._send_json(200, received)
         elif match := re.fullmatch(r"/outputs/(task_[0-9a-f]+)\.mp4", path):
             self._send_output(match[1])
         else:
@@ -567,25 +707,39 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description="Run the local Kinovi simulator.")
-    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+def add_arguments(
+    parser: argparse.ArgumentParser, *, port: int = DEFAULT_PORT, api_key: str = ""
+) -> None:
+    """The command-line flags, shared by `python -m` and `manage.py kinovi_simulator`."""
+    parser.add_argument("--port", type=int, default=port, help="0 picks a free port")
     parser.add_argument(
-        "--api-key", default=os.environ.get("KINOVI_SIMULATOR_KEY", "sim-local-key")
+        "--api-key",
+        default=api_key or os.environ.get("KINOVI_SIMULATOR_KEY", "sim-local-key"),
+        help="the Bearer key the simulator accepts",
     )
-    parser.add_argument("--waiting-seconds", type=float)
-    parser.add_argument("--generating-seconds", type=float)
-    parser.add_argument("--balance", type=int, help="credits at start")
-    parser.add_argument("--concurrency-limit", type=int)
-    parser.add_argument("--policy-marker", help="prompts containing it fail with code 2038")
-    args = parser.parse_args(argv)
+    for name, help_text in SETTINGS_FLAGS.items():
+        kind = {f.name: f.type for f in fields(Settings)}[name]
+        flag = "--" + name.replace("_", "-")
+        parser.add_argument(
+            flag, type=kind, help=f"{help_text} (default: {getattr(Settings, name)})"
+        )
+
+
+def serve(*, port: int, api_key: str, **flags: Any) -> None:
+    """Run until interrupted. `flags` are Settings fields; None leaves the environment's."""
     logging.basicConfig(
         level=logging.INFO, stream=sys.stderr, format="%(asctime)s %(name)s %(message)s"
     )
-    flags = {name: value for name, value in vars(args).items() if name in SETTINGS_FLAGS}
-    flags = {name: value for name, value in flags.items() if value is not None}
-    settings = replace(settings_from_environment(), **flags)
-    server = SimulatorServer(args.port, Simulator(args.api_key, settings))
+    try:
+        changes = {
+            name: _convert(name, value)
+            for name, value in flags.items()
+            if name in SETTINGS_FLAGS and value is not None
+        }
+        settings = replace(settings_from_environment(), **changes)
+    except ValueError as error:
+        raise SystemExit(f"Kinovi simulator: {error}") from None
+    server = SimulatorServer(port, Simulator(api_key, settings))
     print(f"Kinovi simulator listening on {server.simulator.root_url}", flush=True)
     try:
         server.serve_forever()
@@ -593,6 +747,12 @@ def main(argv: list[str] | None = None) -> None:
         pass
     finally:
         server.server_close()
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Run the local Kinovi simulator.")
+    add_arguments(parser)
+    serve(**vars(parser.parse_args(argv)))
 
 
 if __name__ == "__main__":

@@ -1,6 +1,25 @@
-from projects.models.generation import Generation
+from projects.models.credits import AuditEntry, Budget, LedgerEntry, PriceVersion, SoftLimitWarning
+from projects.models.generation import (
+    DispatchGate,
+    Generation,
+    GenerationReference,
+    KinoviAlert,
+)
 from projects.models.library import *  # noqa: F403
 from projects.models.project import Project
 from projects.models.teams import Membership, Team
 
-__all__ = ["Generation", "Membership", "Project", "Team"]
+__all__ = [
+    "AuditEntry",
+    "Budget",
+    "DispatchGate",
+    "Generation",
+    "GenerationReference",
+    "KinoviAlert",
+    "LedgerEntry",
+    "Membership",
+    "PriceVersion",
+    "Project",
+    "SoftLimitWarning",
+    "Team",
+]

@@ -1,25 +1,102 @@
+"""Generations: a video asked of Kinovi, the references it was sent with, its life cycle.
+
+Every status change is one method of `Generation` (`submit`, `start_dispatch`, `accept`,
+`retry_later`, `apply`, `give_up`, `mark_unknown`) that checks the transition and writes
+its ledger row in the same transaction; the worker's handlers, the webhook view and the
+admin only call them. The library domain doesn't import this module; this module builds
+on the library (assets, characters) and on the credits ledger.
+"""
+
+import hashlib
+import hmac
+import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import models
-from django.db.models import Q
+from django.db import IntegrityError, models, transaction
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.urls import reverse
 from django.utils import timezone
 
+from projects.kinovi.client import TaskInfo, TaskStatus, explain_failure
+from projects.kinovi.request import ReferenceMedia
+from projects.models import credits
+from projects.models.library import Character, Kind, ReferenceAsset
 from projects.models.project import Project
 
+__all__ = [
+    "DispatchGate",
+    "Generation",
+    "GenerationReference",
+    "InvalidTransition",
+    "KinoviAlert",
+    "StoredOutput",
+]
 
-def _callback_token() -> str:
-    return secrets.token_urlsafe(32)
+log = logging.getLogger(__name__)
+
+# How long an unknown generation waits before the worker asks Kinovi about its task
+# again (Kinovi asks not to call a task stuck before ~10 minutes); without a task id
+# there is nothing to ask, so it waits for a webhook or an admin.
+UNKNOWN_RECHECK = timedelta(minutes=10)
+UNKNOWN_PARKED = timedelta(days=1)
+# After a 429, how long new dispatches wait for a slot of ours to free before trying.
+REFUSAL_PATIENCE = timedelta(seconds=30)
 
 
 class InvalidTransition(Exception):
     pass
 
 
+@dataclass(frozen=True)
+class StoredOutput:
+    """What the worker copied into our storage before `apply` marks a task successful."""
+
+    video: str = ""  # storage names
+    poster: str = ""
+    last_frame: str = ""
+
+
 class GenerationQuerySet(models.QuerySet):
     def for_team(self, team):
         return self.filter(project__team=team)
+
+    def for_user(self, user, team):
+        """Generations in the user's own projects in `team`: nobody else sees them."""
+        return self.filter(project__owner=user, project__team=team)
+
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def using_character(self, character):
+        return self.filter(references__character=character).distinct()
+
+    def in_flight(self):
+        """Tasks that hold one of Kinovi's concurrency slots (or are about to)."""
+        return self.filter(status__in=Generation.IN_FLIGHT_STATES)
+
+    def with_queue_position(self):
+        """Annotate `queue_position`: 1 for the next queued generation to go, None if not queued.
+
+        Counted over every queued generation (they all share one Kinovi key), in the
+        order they were submitted.
+        """
+        ahead = (
+            Generation.objects.filter(status=Generation.Status.QUEUED, pk__lte=OuterRef("pk"))
+            .order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return self.annotate(
+            queue_position=models.Case(
+                models.When(status=Generation.Status.QUEUED, then=Subquery(ahead)),
+                default=None,
+                output_field=models.IntegerField(),
+            )
+        )
 
     def due(self, now=None):
         """Rows the worker should look at now: work pending and not leased."""
@@ -45,8 +122,8 @@ class GenerationQuerySet(models.QuerySet):
         workers racing for a row exactly one changes it (on PostgreSQL the
         loser's UPDATE re-reads the row after the winner commits and matches
         nothing; SQLite serialises writers), and a row that stopped being due
-        meanwhile (finished by a webhook, put back with a backoff, leased by
-        another worker) is left alone.
+        meanwhile (finished, put back with a backoff, leased by another worker)
+        is left alone.
         """
         now = now or timezone.now()
         lease = timedelta(seconds=lease_seconds or settings.WORKER_LEASE_SECONDS)
@@ -56,6 +133,27 @@ class GenerationQuerySet(models.QuerySet):
             .update(claimed_by=worker_id, claimed_until=now + lease)
         )
         return bool(won)
+
+    def for_callback_token(self, token: str) -> "Generation | None":
+        """The generation whose callback URL carries `token`, or None."""
+        pk, _, _ = token.partition(".")
+        if not pk.isascii() or not pk.isdigit() or len(pk) > 18:
+            return None
+        generation = self.filter(pk=int(pk)).exclude(callback_token_hash="").first()
+        if generation is None:
+            return None
+        if not hmac.compare_digest(_token_hash(token), generation.callback_token_hash):
+            return None
+        return generation
+
+
+def _callback_token() -> str:
+    """The default of the raw-token column migration 0001 made (0004 drops the column)."""
+    return secrets.token_urlsafe(32)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
 
 
 class Generation(models.Model):
@@ -77,53 +175,95 @@ class Generation(models.Model):
         S.QUEUED: {S.SUBMITTING, S.FAIL},
         # Back to queued on 429/5xx; unknown when the create call got no answer.
         S.SUBMITTING: {S.WAITING, S.QUEUED, S.FAIL, S.UNKNOWN},
+        # Rescued by its task id (from a webhook, or an admin's check), or given up.
         S.UNKNOWN: {S.WAITING, S.GENERATING, S.SUCCESS, S.FAIL},
-        S.WAITING: {S.GENERATING, S.SUCCESS, S.FAIL},
-        S.GENERATING: {S.SUCCESS, S.FAIL},
+        # Unknown after KINOVI_STUCK_MINUTES without an end.
+        S.WAITING: {S.GENERATING, S.SUCCESS, S.FAIL, S.UNKNOWN},
+        S.GENERATING: {S.SUCCESS, S.FAIL, S.UNKNOWN},
         S.SUCCESS: set(),
         S.FAIL: set(),
     }
-    # States in which the worker has something to do.
-    WORKER_STATES = (S.QUEUED, S.SUBMITTING, S.WAITING, S.GENERATING)
+    # States in which the worker has something to do (unknown: only once a task id is known).
+    WORKER_STATES = (S.QUEUED, S.SUBMITTING, S.WAITING, S.GENERATING, S.UNKNOWN)
+    IN_FLIGHT_STATES = (S.SUBMITTING, S.WAITING, S.GENERATING)
+    # States in which Kinovi's account of the task (recordInfo) is followed.
+    FOLLOWED_STATES = (S.WAITING, S.GENERATING, S.UNKNOWN)
     FINISHED_STATES = (S.SUCCESS, S.FAIL)
+    # Kinovi's task status → ours.
+    FROM_TASK_STATUS = {
+        TaskStatus.WAITING: S.WAITING,
+        TaskStatus.GENERATING: S.GENERATING,
+        TaskStatus.SUCCESS: S.SUCCESS,
+        TaskStatus.FAIL: S.FAIL,
+    }
 
     project = models.ForeignKey(Project, models.CASCADE, related_name="generations")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="generations"
     )
+    # Rendered into the composer form: a double click or a resubmitted form finds the
+    # generation it already made instead of making another.
+    idempotency_key = models.CharField(max_length=64, blank=True)
     model = models.CharField(max_length=40)
-    prompt = models.TextField()
+    prompt = models.TextField(help_text="As the user wrote it.")
+    prompt_sent = models.TextField(blank=True, help_text="As sent: handles turned into @imageN.")
     duration = models.PositiveSmallIntegerField(default=5)
     aspect_ratio = models.CharField(max_length=5, default="16:9")
     upscale_4k = models.BooleanField(default=False)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
+    status_detail = models.CharField(
+        max_length=300, blank=True, help_text="Why it waits (retry) or is unknown."
+    )
     task_id = models.CharField(max_length=100, blank=True, db_index=True)
-    callback_token = models.CharField(max_length=64, default=_callback_token, unique=True)
+    # The body createTask gets, without callBackUrl (added at dispatch: it holds a secret).
     request_payload = models.JSONField(null=True, blank=True)
-    credits_estimated = models.PositiveIntegerField(default=0)
+    # The callback URL's token is HMAC(SECRET_KEY, pk + salt): the worker rebuilds it,
+    # the database only keeps its hash.
+    callback_salt = models.CharField(max_length=32, blank=True)
+    callback_token_hash = models.CharField(max_length=64, blank=True)
+    credits_estimated = models.PositiveIntegerField(default=0, help_text="Credits reserved.")
     credits_used = models.PositiveIntegerField(null=True, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
-    error_message = models.TextField(blank=True)
-    output_url = models.URLField(max_length=2000, blank=True)
-    output_file = models.FileField(upload_to="outputs/", blank=True)
+    error_message = models.TextField(blank=True, help_text="Why it failed, in plain words.")
+
+    output_url = models.URLField(max_length=2000, blank=True, help_text="Kinovi's URL.")
+    output_file = models.FileField(max_length=300, blank=True)
+    poster_file = models.FileField(max_length=300, blank=True)
+    last_frame_file = models.FileField(max_length=300, blank=True)
+    output_width = models.PositiveIntegerField(null=True, blank=True)
+    output_height = models.PositiveIntegerField(null=True, blank=True)
+    seed = models.BigIntegerField(null=True, blank=True)
 
     # Worker bookkeeping: when to look again, who holds the lease, how often tried.
     attempts = models.PositiveSmallIntegerField(default=0)
     next_attempt_at = models.DateTimeField(default=timezone.now, db_index=True)
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
+    webhook_received_at = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
-    submitted_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, help_text="Queued at.")
+    accepted_at = models.DateTimeField(null=True, blank=True, help_text="Kinovi took it.")
     completed_at = models.DateTimeField(null=True, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
 
     objects = GenerationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["-created_at"]
-        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"]),
+            models.Index(fields=["project", "archived_at", "created_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["created_by", "idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="generation_submitted_once_per_key",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Generation {self.pk} ({self.status})"
@@ -132,18 +272,51 @@ class Generation(models.Model):
     def is_finished(self) -> bool:
         return self.status in self.FINISHED_STATES
 
-    def transition(self, to: str, **fields) -> bool:
-        """Move to state `to`, saving `fields` with it.
+    @property
+    def place_in_line(self) -> int | None:
+        """1 for the next to go; None unless queued (reads the annotation when present)."""
+        if self.status != self.Status.QUEUED:
+            return None
+        if hasattr(self, "queue_position"):
+            return self.queue_position
+        return Generation.objects.filter(status=self.Status.QUEUED, pk__lte=self.pk).count()
 
-        Checked against TRANSITIONS, and conditional on the row still being in
-        the state this instance holds: when a webhook and the poller race, one
-        wins and the other gets False and changes nothing.
+    @property
+    def has_video_reference(self) -> bool:
+        return any(ref.kind == Kind.VIDEO for ref in self.references.all())
+
+    # The callback URL --------------------------------------------------------------------
+
+    def callback_token(self) -> str:
+        mac = hmac.new(
+            settings.SECRET_KEY.encode(), f"{self.pk}:{self.callback_salt}".encode(), "sha256"
+        )
+        return f"{self.pk}.{mac.hexdigest()}"
+
+    def callback_url(self) -> str:
+        """Where Kinovi announces the end of this task. A secret: never log it."""
+        return settings.SITE_URL + reverse("kinovi_webhook", args=[self.callback_token()])
+
+    def request_body(self) -> dict:
+        """The createTask body: the stored request plus this generation's callback URL."""
+        return {**self.request_payload, "callBackUrl": self.callback_url()}
+
+    # The life cycle ----------------------------------------------------------------------
+
+    def _move(self, to: str, *, only_from: tuple[str, ...] = (), **fields) -> bool:
+        """Move to state `to`, saving `fields` with it; the one writer of `status`.
+
+        Checked against TRANSITIONS (and `only_from`, the states the calling step
+        starts from), and conditional on the row still being in the state this
+        instance holds: when two writers race, one wins and the other gets False and
+        changes nothing (so writes no ledger row).
         """
-        if to not in self.TRANSITIONS[self.status]:
-            raise InvalidTransition(f"{self.status} → {to} is not allowed")
+        if to not in self.TRANSITIONS[self.status] or (only_from and self.status not in only_from):
+            raise InvalidTransition(f"{self.status} → {to} is not allowed here")
+        now = timezone.now()
         if to in self.FINISHED_STATES:
-            fields.setdefault("completed_at", timezone.now())
-        fields["updated_at"] = timezone.now()
+            fields.setdefault("completed_at", now)
+        fields["updated_at"] = now
         changed = Generation.objects.filter(pk=self.pk, status=self.status).update(
             status=to, **fields
         )
@@ -152,6 +325,199 @@ class Generation(models.Model):
             for name, value in fields.items():
                 setattr(self, name, value)
         return bool(changed)
+
+    def submit(self) -> None:
+        """draft → queued: reserve the credits; raises credits.BudgetExceeded.
+
+        No network call: the worker sends it. The callback token is made here, once
+        the row has its primary key.
+        """
+        salt = secrets.token_hex(16)
+        now = timezone.now()
+        with transaction.atomic():
+            # Locked until the move: a second submit of the same row waits, then sees it
+            # queued and reserves nothing.
+            if not Generation.objects.select_for_update().filter(pk=self.pk, status=self.S.DRAFT):
+                raise InvalidTransition(f"{self} was submitted already")
+            # Saves credits_estimated; rolled back with the rest if the move fails.
+            credits.reserve(self, has_video_reference=self.has_video_reference)
+            token = Generation(pk=self.pk, callback_salt=salt).callback_token()
+            moved = self._move(
+                self.Status.QUEUED,
+                only_from=(self.S.DRAFT,),
+                submitted_at=now,
+                next_attempt_at=now,
+                callback_salt=salt,
+                callback_token_hash=_token_hash(token),
+            )
+            if not moved:
+                raise InvalidTransition(f"{self} was submitted already")
+
+    def start_dispatch(self) -> bool:
+        """queued → submitting when a slot is free under the local limit; False otherwise.
+
+        The worker is about to send createTask. The gate row stays locked while the
+        tasks in flight are counted, so two workers never both take the last slot.
+        """
+        with transaction.atomic():
+            gate = DispatchGate.objects.locked()
+            if not gate.has_room(Generation.objects.in_flight().count()):
+                return False
+            return self._move(self.Status.SUBMITTING, only_from=(self.S.QUEUED,), status_detail="")
+
+    def accept(self, task_id: str) -> bool:
+        """submitting/unknown → waiting: Kinovi created task `task_id`."""
+        now = timezone.now()
+        with transaction.atomic():
+            moved = self._move(
+                self.Status.WAITING,
+                only_from=(self.S.SUBMITTING, self.S.UNKNOWN),
+                task_id=task_id,
+                accepted_at=self.accepted_at or now,
+                next_attempt_at=now + timedelta(seconds=settings.KINOVI_POLL_SECONDS),
+                status_detail="",
+            )
+            if moved:
+                # Kinovi took a task: it had room, and the account works.
+                DispatchGate.objects.clear_refusal()
+                KinoviAlert.objects.open().update(resolved_at=now)
+        return moved
+
+    def retry_later(self, seconds: float, reason: str, *, failed: bool = True) -> bool:
+        """submitting → queued: Kinovi didn't take it this time (429, 5xx, unreachable).
+
+        `failed` attempts (errors, not a full queue at Kinovi) count towards
+        KINOVI_MAX_ATTEMPTS.
+        """
+        return self._move(
+            self.Status.QUEUED,
+            only_from=(self.S.SUBMITTING,),
+            next_attempt_at=timezone.now() + timedelta(seconds=seconds),
+            status_detail=reason[:300],
+            attempts=self.attempts + 1 if failed else self.attempts,
+        )
+
+    def apply(self, info: TaskInfo, stored: StoredOutput | None = None) -> bool:
+        """Follow Kinovi's account of the task (recordInfo); True when the state changed.
+
+        Success settles the reservation to `creditsUsed`; fail refunds it whole. A
+        report older than what we know (waiting after generating, anything after the
+        end) changes nothing: webhooks and polls arrive in any order.
+        """
+        if info.task_id != self.task_id and self.task_id:
+            raise ValueError(f"{self} is task {self.task_id}, not {info.task_id}")
+        if self.status not in (*self.FOLLOWED_STATES, *self.FINISHED_STATES):
+            raise InvalidTransition(f"{self} has no Kinovi task to follow yet")
+        to = self.FROM_TASK_STATUS[info.status]
+        if to == self.status or to not in self.TRANSITIONS[self.status]:
+            return False
+        if to == self.S.SUCCESS:
+            return self._succeed(info, stored or StoredOutput())
+        if to == self.S.FAIL:
+            reason = explain_failure(info.error_code, info.error_message)
+            return self._fail(info.error_code or "task_failed", reason)
+        fields = {"task_id": info.task_id, "status_detail": ""}
+        if self.status == self.S.UNKNOWN:
+            fields["accepted_at"] = self.accepted_at or timezone.now()
+        return self._move(to, **fields)
+
+    def _succeed(self, info: TaskInfo, stored: StoredOutput) -> bool:
+        output = info.outputs[0] if info.outputs else None
+        credits_used = info.credits_used
+        if credits_used is None:
+            log.warning("%s succeeded without creditsUsed; settling to the reservation", self)
+            credits_used = self.credits_estimated
+        with transaction.atomic():
+            moved = self._move(
+                self.S.SUCCESS,
+                task_id=info.task_id,
+                status_detail="",
+                credits_used=credits_used,
+                output_url=output.url if output else "",
+                output_width=output.width if output else None,
+                output_height=output.height if output else None,
+                seed=info.seed,
+                output_file=stored.video,
+                poster_file=stored.poster,
+                last_frame_file=stored.last_frame,
+            )
+            if moved:
+                credits.settle(self, credits_used)
+        return moved
+
+    def _fail(self, code: str, reason: str) -> bool:
+        with transaction.atomic():
+            moved = self._move(
+                self.S.FAIL, error_code=code[:60], error_message=reason, status_detail=""
+            )
+            if moved:
+                credits.refund(self)
+        return moved
+
+    def give_up(self, reason: str, *, code: str = "gave_up") -> bool:
+        """→ fail, refunding the whole reservation; `reason` is shown to the user."""
+        return self._fail(code, reason)
+
+    def mark_unknown(self, reason: str) -> bool:
+        """→ unknown: Kinovi may or may not be making it; never re-created blindly.
+
+        The reservation stays until an admin or the task's own end decides. With a
+        task id the worker checks it again later; without one it waits for a webhook
+        naming it, or for an admin.
+        """
+        later = UNKNOWN_RECHECK if self.task_id else UNKNOWN_PARKED
+        return self._move(
+            self.S.UNKNOWN, status_detail=reason[:300], next_attempt_at=timezone.now() + later
+        )
+
+    def record_webhook(self, task_id: str) -> bool:
+        """Wake the worker, and note that Kinovi called back about `task_id`.
+
+        Never changes the status (webhooks aren't signed: the worker confirms with
+        recordInfo), but the task id rescues a generation whose create answer was
+        lost. False when the webhook names no task, or another task than ours.
+        """
+        now = timezone.now()
+        mine = Generation.objects.filter(pk=self.pk)
+        self.wake()
+        if task_id and not self.task_id:
+            # Only fill an empty task id: the worker may be storing the same one.
+            mine.filter(task_id="").update(task_id=task_id)
+            self.refresh_from_db(fields=["task_id"])
+        if not task_id:
+            return False
+        if task_id != self.task_id:
+            log.warning("%s got a webhook naming another task", self)
+            return False
+        mine.update(webhook_received_at=now)
+        self.webhook_received_at = now
+        return True
+
+    def wake(self) -> None:
+        """Have the worker look at it now rather than at its next poll."""
+        Generation.objects.filter(pk=self.pk, status__in=self.WORKER_STATES).update(
+            next_attempt_at=timezone.now()
+        )
+
+    def archive(self) -> None:
+        """Hide it from the project page; its status, files and ledger rows stay."""
+        if self.archived_at is None:
+            self.archived_at = timezone.now()
+            Generation.objects.filter(pk=self.pk).update(archived_at=self.archived_at)
+
+    def unarchive(self) -> None:
+        self.archived_at = None
+        Generation.objects.filter(pk=self.pk).update(archived_at=None)
+
+    def extend_lease(self, seconds: float) -> bool:
+        """Keep the worker lease `seconds` longer, if this instance's worker still holds it."""
+        until = timezone.now() + timedelta(seconds=seconds)
+        held = Generation.objects.filter(pk=self.pk, claimed_by=self.claimed_by).update(
+            claimed_until=until
+        )
+        if held:
+            self.claimed_until = until
+        return bool(held)
 
     def release(self, *, retry_in: float | None = None) -> bool:
         """Give the worker lease back; look again in `retry_in` seconds.
@@ -170,3 +536,165 @@ class Generation(models.Model):
             for name, value in fields.items():
                 setattr(self, name, value)
         return bool(released)
+
+
+class GenerationReference(models.Model):
+    """A reference a generation was sent with, as it was then, in Kinovi's order (@image1...).
+
+    The URL, format and length are copied at submit time, so the history survives the
+    asset being edited or deleted.
+    """
+
+    generation = models.ForeignKey(Generation, models.CASCADE, related_name="references")
+    asset = models.ForeignKey(
+        ReferenceAsset,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="generation_references",
+    )
+    kind = models.CharField(max_length=5, choices=Kind.choices)
+    position = models.PositiveSmallIntegerField(help_text="1-based, within its kind.")
+    url = models.URLField(max_length=2000, blank=True, help_text="The asset's URL when sent.")
+    handle = models.CharField(max_length=40, blank=True, help_text="The character's handle.")
+    format = models.CharField(max_length=50, blank=True, help_text="MIME type.")
+    duration_seconds = models.FloatField(null=True, blank=True)
+    label = models.CharField(max_length=200, blank=True, help_text="How the user knows it.")
+    character = models.ForeignKey(
+        Character,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="generation_references",
+    )
+
+    class Meta:
+        ordering = ["generation", "kind", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation", "kind", "position"], name="generation_reference_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.token
+
+    @property
+    def token(self) -> str:
+        return f"@{self.kind}{self.position}"
+
+    def as_reference_media(self) -> ReferenceMedia:
+        return ReferenceMedia(
+            kind=Kind(self.kind),
+            url=self.url,
+            format=self.format,
+            duration_seconds=self.duration_seconds,
+            label=self.label,
+            handle=self.handle,
+        )
+
+
+class DispatchGateManager(models.Manager):
+    GATE_PK = 1
+
+    def locked(self) -> "DispatchGate":
+        """The gate row, locked until the end of the caller's transaction."""
+        self.get_or_create(pk=self.GATE_PK)
+        return self.select_for_update().get(pk=self.GATE_PK)
+
+    def record_refusal(self, limit: int | None) -> None:
+        """Kinovi answered 429: hold new dispatches until one of ours ends (or a while)."""
+        with transaction.atomic():
+            gate = self.locked()
+            gate.reported_limit = limit or gate.reported_limit
+            gate.in_flight_at_refusal = Generation.objects.in_flight().count()
+            gate.refused_at = timezone.now()
+            gate.save()
+
+    def clear_refusal(self) -> None:
+        self.filter(pk=self.GATE_PK, refused_at__isnull=False).update(
+            refused_at=None, in_flight_at_refusal=None
+        )
+
+
+class DispatchGate(models.Model):
+    """One row: dispatches lock it, so the in-flight count each one checks stays true.
+
+    Also remembers Kinovi's last concurrency refusal (429): its `limit`, and how many
+    tasks we had in flight then, so the worker waits for one of them to end instead of
+    asking again at once.
+    """
+
+    reported_limit = models.PositiveIntegerField(null=True, blank=True)
+    in_flight_at_refusal = models.PositiveIntegerField(null=True, blank=True)
+    refused_at = models.DateTimeField(null=True, blank=True)
+
+    objects = DispatchGateManager()
+
+    def __str__(self) -> str:
+        return "Kinovi dispatch gate"
+
+    @property
+    def limit(self) -> int:
+        """Tasks we keep in flight at most: our setting, or less if Kinovi said so."""
+        local = settings.KINOVI_MAX_CONCURRENT_TASKS
+        return min(local, self.reported_limit) if self.reported_limit else local
+
+    def has_room(self, in_flight: int) -> bool:
+        if in_flight >= self.limit:
+            return False
+        if self.refused_at is None:
+            return True
+        # After a 429, wait for one of our tasks to end; others may share the key, so
+        # after a while try again anyway (another 429 closes the gate again).
+        slot_freed = in_flight < (self.in_flight_at_refusal or 0)
+        return slot_freed or timezone.now() - self.refused_at > REFUSAL_PATIENCE
+
+
+class KinoviAlertQuerySet(models.QuerySet):
+    def open(self):
+        return self.filter(resolved_at__isnull=True)
+
+    def raise_for(self, status_code: int, message: str) -> None:
+        """Open the alert for `status_code`, or refresh the one open already."""
+        now = timezone.now()
+        if self.open().filter(status_code=status_code).update(message=message, last_seen_at=now):
+            return
+        try:
+            with transaction.atomic():
+                self.create(status_code=status_code, message=message, last_seen_at=now)
+        except IntegrityError:  # another worker opened it a moment ago
+            self.open().filter(status_code=status_code).update(message=message, last_seen_at=now)
+
+
+class KinoviAlert(models.Model):
+    """A Kinovi account problem (401, 402, 403) shown to every admin until resolved."""
+
+    status_code = models.PositiveSmallIntegerField()
+    message = models.TextField()
+    raised_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    objects = KinoviAlertQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["status_code"],
+                condition=Q(resolved_at__isnull=True),
+                name="one_open_kinovi_alert_per_status",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Kinovi HTTP {self.status_code}: {self.message}"
+
+    def resolve(self, by) -> None:
+        self.resolved_at = timezone.now()
+        self.resolved_by = by
+        self.save(update_fields=["resolved_at", "resolved_by"])

@@ -20,14 +20,13 @@ from django.utils import timezone
 from projects import media
 from projects.kinovi.references import HANDLE_MAX_LENGTH
 from projects.kinovi.references import validate_handle as kinovi_validate_handle
-from projects.models.generation import Generation
+from projects.kinovi.request import MAX_IMAGES
 from projects.models.teams import Team
 
 __all__ = [
     "AssetTag",
     "Character",
     "CharacterImage",
-    "GenerationReference",
     "MediaError",
     "ReferenceAsset",
     "validate_handle",
@@ -36,7 +35,9 @@ __all__ = [
 logger = logging.getLogger(__name__)
 MediaError = media.MediaError
 
-MAX_CHARACTER_IMAGES = 9
+# A character's images all go into a request: Kinovi's limit of images per video.
+MAX_CHARACTER_IMAGES = MAX_IMAGES
+FORMAT_NAMES = {f.mime: f.name.upper() for f in media.FORMATS.values()}
 
 
 def validate_handle(value: str) -> None:
@@ -98,8 +99,7 @@ class ReferenceAssetQuerySet(models.QuerySet):
         """
         upload.seek(0)
         head = upload.read(media.HEAD_SIZE)
-        if media.sniff(head) is None:
-            raise MediaError(f"This file type is not accepted. Upload {media.ACCEPTED}.")
+        media.accepted_format(head, upload.size)
         upload.seek(0)
         digest = media.sha256_of(upload.chunks())
         existing = self.filter(owner=owner, team=team, sha256=digest).first()
@@ -215,6 +215,11 @@ class ReferenceAsset(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def format_name(self) -> str:
+        """What tells portrait.jpg from portrait.png on a card: JPEG, PNG, MP4..."""
+        return FORMAT_NAMES.get(self.mime_type, self.mime_type)
 
     def can_edit(self, user, membership) -> bool:
         if self.owner_id == user.pk:
@@ -388,14 +393,6 @@ class Character(models.Model):
             copy.set_images([i.asset for i in images], primary.asset if primary else None, by=user)
         return copy
 
-    def uses(self):
-        """Generations that used this character, newest first."""
-        return (
-            Generation.objects.filter(references__character=self)
-            .select_related("project", "created_by")
-            .distinct()
-        )
-
 
 class CharacterImage(models.Model):
     character = models.ForeignKey(Character, models.CASCADE, related_name="images")
@@ -421,30 +418,3 @@ class CharacterImage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.character} #{self.position}"
-
-
-class GenerationReference(models.Model):
-    """A reference a generation was sent with, in Kinovi's order (@image1...)."""
-
-    generation = models.ForeignKey(Generation, models.CASCADE, related_name="references")
-    asset = models.ForeignKey(ReferenceAsset, models.PROTECT, related_name="generation_references")
-    kind = models.CharField(max_length=5, choices=Kind.choices)
-    position = models.PositiveSmallIntegerField(help_text="1-based, within its kind.")
-    character = models.ForeignKey(
-        Character,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="generation_references",
-    )
-
-    class Meta:
-        ordering = ["generation", "kind", "position"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["generation", "kind", "position"], name="generation_reference_position"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"@{self.kind}{self.position}"

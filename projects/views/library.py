@@ -1,4 +1,5 @@
-from django.conf import settings
+import contextlib
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -7,9 +8,12 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.html import format_html
 from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
+from projects import media
 from projects.decorators import team_required
 from projects.forms.library import (
     AssetEditForm,
@@ -17,10 +21,15 @@ from projects.forms.library import (
     CharacterFilterForm,
     CharacterForm,
 )
-from projects.models import AssetTag, Character, MediaError, ReferenceAsset
+from projects.models import AssetTag, Character, Generation, MediaError, ReferenceAsset
+from projects.models.library import upload_limits
 
 ASSETS_PER_PAGE = 60
 TEMPLATES = "projects/library/"
+
+
+# One URL answers a page or, to HTMX, a part of it: caches must keep both apart.
+vary_on_htmx = vary_on_headers("HX-Request")
 
 
 def _partial_request(request) -> bool:
@@ -60,14 +69,40 @@ def _get_rw_character_for_user(request, character_id: int) -> Character:
     return character
 
 
+def upload_rules() -> dict:
+    """What the upload form accepts, read from the one definition of each limit."""
+    limits = upload_limits()
+    seconds = {
+        media.Kind.VIDEO: limits.max_video_seconds,
+        media.Kind.AUDIO: limits.max_audio_seconds,
+    }
+    nouns = {media.Kind.IMAGE: "images", media.Kind.VIDEO: "videos", media.Kind.AUDIO: "audio"}
+    formats = list(media.FORMATS.values())
+    return {
+        "accept": ",".join(
+            dict.fromkeys([f.mime for f in formats] + [f".{f.extension}" for f in formats])
+        ),
+        "rules": [
+            {
+                "noun": noun,
+                "formats": ", ".join(f.name.upper() for f in formats if f.kind == kind),
+                "megabytes": limits.max_bytes[kind] // 2**20,
+                "seconds": seconds.get(kind),
+            }
+            for kind, noun in nouns.items()
+        ],
+    }
+
+
 @team_required
+@vary_on_htmx
 def library(request):
     visible = ReferenceAsset.objects.visible_to(request.user, request.team).active()
     filters = AssetFilterForm(request.GET)
     assets = filters.filter(visible).select_related("owner").prefetch_related("tags")
     page = Paginator(assets, ASSETS_PER_PAGE).get_page(request.GET.get("page"))
     template_name = TEMPLATES + "asset_list.html"
-    context = {"nav": "library", "filters": filters, "page": page}
+    context = {"filters": filters, "page": page}
     if _partial_request(request):
         template_name += "#asset-grid"
     else:
@@ -77,24 +112,8 @@ def library(request):
             .distinct()
             .order_by("name")
         )
-        context["limits"] = {
-            "image": settings.UPLOAD_MAX_IMAGE_MB,
-            "video": settings.UPLOAD_MAX_VIDEO_MB,
-            "audio": settings.UPLOAD_MAX_AUDIO_MB,
-        }
+        context["upload"] = upload_rules()
     return render(request, template_name, context)
-
-
-def _upload_too_large(request) -> bool:
-    """Refuse before reading a body no cap allows (Django would spool it to disk)."""
-    largest = max(
-        settings.UPLOAD_MAX_IMAGE_MB, settings.UPLOAD_MAX_VIDEO_MB, settings.UPLOAD_MAX_AUDIO_MB
-    )
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > (largest + 1) * 2**20
 
 
 @team_required
@@ -105,13 +124,8 @@ def asset_upload(request):
     upload.js gets the new card's HTML (201, or 200 for bytes already stored)
     or the reason for refusing the file as plain text (400).
     """
+    # A body larger than every cap never gets here: RequestSizeLimitMiddleware.
     one_by_one = request.headers.get("X-Requested-With") == "XMLHttpRequest"
-    if _upload_too_large(request):
-        message = "The file is too large for any kind of reference."
-        if one_by_one:
-            return HttpResponse(message, status=413, content_type="text/plain; charset=utf-8")
-        messages.error(request, message)
-        return redirect("library")
     files = request.FILES.getlist("file")
     if not files:
         message = "Choose a file to upload."
@@ -142,14 +156,15 @@ def asset_upload(request):
 
 
 @team_required
+@vary_on_htmx
 def asset_detail(request, asset_id: int):
     asset = _get_asset_for_user(request, asset_id)
     return _render_asset_detail(request, asset, editing=False)
 
 
-def _render_asset_detail(request, asset, *, editing: bool, form=None, status: int = 200):
+def _render_asset_detail(request, asset, *, editing: bool, form=None, partial: str = ""):
+    """The page, or to HTMX the part that changed (`partial`, or the form or facts)."""
     context = {
-        "nav": "library",
         "asset": asset,
         "editing": editing,
         "form": form or AssetEditForm(instance=asset),
@@ -163,11 +178,12 @@ def _render_asset_detail(request, asset, *, editing: bool, form=None, status: in
     }
     template_name = TEMPLATES + "asset_detail.html"
     if _partial_request(request):
-        template_name += "#edit-form" if editing else "#facts"
-    return render(request, template_name, context, status=status)
+        template_name += "#" + (partial or ("edit-form" if editing else "facts"))
+    return render(request, template_name, context)
 
 
 @team_required
+@vary_on_htmx
 def asset_edit(request, asset_id: int):
     asset = _get_rw_asset_for_user(request, asset_id)
     if request.method != "POST":
@@ -176,10 +192,11 @@ def asset_edit(request, asset_id: int):
     if not form.is_valid():
         return _render_asset_detail(request, asset, editing=True, form=form)
     form.save()
+    messages.success(request, f"Saved “{asset.name}”.")
     if not _partial_request(request):
-        messages.success(request, "Saved.")
         return redirect("asset_detail", asset.pk)
-    return _render_asset_detail(request, asset, editing=False)
+    # The facts, with the new name in the title, the breadcrumb and a message.
+    return _render_asset_detail(request, asset, editing=False, partial="saved")
 
 
 @team_required
@@ -196,12 +213,11 @@ def asset_delete(request, asset_id: int):
         )
     else:
         messages.success(request, f"“{asset.name}” deleted.")
-    if request.htmx:
-        return HttpResponseClientRedirect(reverse("library"))
     return redirect("library")
 
 
 @team_required
+@vary_on_htmx
 def character_list(request):
     filters = CharacterFilterForm(request.GET)
     characters = (
@@ -214,25 +230,18 @@ def character_list(request):
     template_name = TEMPLATES + "character_list.html"
     if _partial_request(request):
         template_name += "#character-list"
-    return render(
-        request,
-        template_name,
-        {"nav": "library", "filters": filters, "characters": characters},
-    )
+    return render(request, template_name, {"filters": filters, "characters": characters})
 
 
 def _render_character_form(request, form, character=None):
     template_name = TEMPLATES + "character_form.html"
     if _partial_request(request):
         template_name += "#form"
-    return render(
-        request,
-        template_name,
-        {"nav": "library", "form": form, "character": character},
-    )
+    return render(request, template_name, {"form": form, "character": character})
 
 
 @team_required
+@vary_on_htmx
 def character_create(request):
     form = CharacterForm(request.POST or None, user=request.user, team=request.team)
     if request.method == "POST" and form.is_valid():
@@ -242,11 +251,12 @@ def character_create(request):
             # Lost a race for the handle with another request.
             form.add_error("handle", "This handle is already used in this library.")
             return _render_character_form(request, form)
+        messages.success(request, f"@{character.handle} created.")
         if _partial_request(request):
-            response = HttpResponse(status=204)
+            # The dialog closes, the list refreshes, the message joins the page's.
+            response = render(request, "partials/messages_oob.html")
             trigger_client_event(response, "characterCreated", {"id": character.pk})
             return trigger_client_event(response, "closeModal")
-        messages.success(request, f"@{character.handle} created.")
         return redirect("character_detail", character.pk)
     return _render_character_form(request, form)
 
@@ -258,16 +268,18 @@ def character_detail(request, character_id: int):
         request,
         TEMPLATES + "character_detail.html",
         {
-            "nav": "library",
             "character": character,
             "can_edit": character.can_edit(request.user, request.membership),
             "can_copy_to_team": character.can_copy_to_team(request.user),
-            "uses": character.uses(),
+            "uses": Generation.objects.for_user(request.user, request.team)
+            .using_character(character)
+            .select_related("project", "created_by"),
         },
     )
 
 
 @team_required
+@vary_on_htmx
 def character_edit(request, character_id: int):
     character = _get_rw_character_for_user(request, character_id)
     form = CharacterForm(
@@ -309,13 +321,23 @@ def character_copy(request, character_id: int):
         owner, where = None, "the team library"
     else:
         raise PermissionDenied
-    if Character.objects.in_library(request.team, owner).filter(handle=character.handle).exists():
-        messages.error(request, f"@{character.handle} already exists in {where}.")
-        return redirect("character_detail", character.pk)
-    try:
-        copy = character.copy_to(owner=owner, user=request.user)
-    except IntegrityError:
-        messages.error(request, f"@{character.handle} already exists in {where}.")
+    existing = Character.objects.in_library(request.team, owner).filter(handle=character.handle)
+    copy = None
+    if not existing.exists():
+        # Losing a race with another copy gets the same answer as finding it.
+        with contextlib.suppress(IntegrityError):
+            copy = character.copy_to(owner=owner, user=request.user)
+    if copy is None:
+        # Not an error: what the user asked for is there; point to it.
+        messages.info(
+            request,
+            format_html(
+                '@{} already exists in {}: <a href="{}">open that copy</a>.',
+                character.handle,
+                where,
+                reverse("character_detail", args=[existing.get().pk]),
+            ),
+        )
         return redirect("character_detail", character.pk)
     messages.success(request, f"@{copy.handle} copied to {where}.")
     return redirect("character_detail", copy.pk)

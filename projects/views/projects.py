@@ -1,15 +1,22 @@
 from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
 from projects.decorators import team_required
-from projects.forms.projects import ProjectForm
-from projects.models import Project
+from projects.forms.projects import ProjectForm, ProjectSettingsForm
+from projects.models import Generation, Project
 
 
 def _get_project_for_user(request, project_id: int) -> Project:
-    """The project if it belongs to the user's current team; 404 otherwise."""
-    return get_object_or_404(Project.objects.for_team(request.team), pk=project_id)
+    """The user's own project in their current team; 404 for anyone else, admins too."""
+    return get_object_or_404(Project.objects.for_user(request.user, request.team), pk=project_id)
+
+
+def _get_generation_for_user(request, generation_id: int) -> Generation:
+    """A generation in one of the user's own projects in their current team; 404 otherwise."""
+    generations = Generation.objects.for_user(request.user, request.team)
+    return get_object_or_404(generations.select_related("project"), pk=generation_id)
 
 
 @team_required
@@ -18,24 +25,61 @@ def project_list(request):
     if request.method == "POST" and form.is_valid():
         project = form.save(commit=False)
         project.team = request.team
-        project.created_by = request.user
+        project.owner = request.user
         project.save()
         messages.success(request, f"Project “{project.name}” created.")
         return redirect("project_detail", project.pk)
-    projects = (
-        Project.objects.for_team(request.team)
-        .select_related("created_by")
-        .annotate(num_generations=Count("generations"))
+    projects = Project.objects.for_user(request.user, request.team).annotate(
+        num_generations=Count("generations")
     )
-    return render(request, "projects/project_list.html", {"projects": projects, "form": form})
+    return render(
+        request,
+        "projects/project_list.html",
+        {
+            "projects": projects.active(),
+            "archived_projects": projects.archived(),
+            "form": form,
+        },
+    )
 
 
 @team_required
 def project_detail(request, project_id: int):
     project = _get_project_for_user(request, project_id)
-    generations = project.generations.select_related("created_by")
+    generations = project.generations.active().select_related("created_by")
     return render(
         request,
         "projects/project_detail.html",
         {"project": project, "generations": generations},
     )
+
+
+@team_required
+def project_settings(request, project_id: int):
+    project = _get_project_for_user(request, project_id)
+    form = ProjectSettingsForm(request.POST or None, instance=project)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, f"Settings of “{project.name}” saved.")
+        return redirect("project_detail", project.pk)
+    return render(request, "projects/project_settings.html", {"project": project, "form": form})
+
+
+@require_POST
+@team_required
+def project_archive(request, project_id: int):
+    project = _get_project_for_user(request, project_id)
+    project.archive()
+    messages.success(
+        request, f"“{project.name}” archived. Its videos and spend are kept; restore it any time."
+    )
+    return redirect("project_list")
+
+
+@require_POST
+@team_required
+def project_unarchive(request, project_id: int):
+    project = _get_project_for_user(request, project_id)
+    project.unarchive()
+    messages.success(request, f"“{project.name}” restored.")
+    return redirect("project_detail", project.pk)

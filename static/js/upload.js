@@ -3,6 +3,8 @@
 (function () {
   "use strict";
 
+  var DONE_ROW_SECONDS = 4;
+
   function setup(section) {
     var form = section.querySelector("form");
     var input = form.querySelector("input[type=file]");
@@ -54,7 +56,13 @@
       var status = document.createElement("span");
       status.className = "upload-status";
       status.textContent = "Waiting…";
-      item.append(name, bar, status);
+      var dismiss = document.createElement("button");
+      dismiss.type = "button";
+      dismiss.className = "upload-dismiss";
+      dismiss.textContent = "×";
+      dismiss.setAttribute("aria-label", "Dismiss " + file.name);
+      dismiss.addEventListener("click", function () { remove(item); });
+      item.append(name, bar, status, dismiss);
       list.prepend(item);
 
       var xhr = new XMLHttpRequest();
@@ -74,6 +82,8 @@
           item.classList.add("is-done");
           status.textContent = xhr.status === 201 ? "Uploaded" : "Already in your library";
           addCard(xhr.responseText);
+          // A finished row has said what it had to: it fades, its card stays.
+          setTimeout(function () { fade(item); }, DONE_ROW_SECONDS * 1000);
         } else {
           fail(xhr.status === 403 ? "Your session expired: reload the page." :
                xhr.responseText || "The upload failed (" + xhr.status + ").");
@@ -89,6 +99,22 @@
         bar.remove();
         status.textContent = message;
         status.setAttribute("role", "alert");
+      }
+    }
+
+    // Errors stay until dismissed; the list never pushes the grid down for long.
+    function fade(item) {
+      if (!item.isConnected || item.contains(document.activeElement)) { return; }
+      item.classList.add("fade");
+      setTimeout(function () { remove(item); }, 700);
+    }
+
+    function remove(item) {
+      var next = item.nextElementSibling || item.previousElementSibling;
+      var hadFocus = item.contains(document.activeElement);
+      item.remove();
+      if (hadFocus) {
+        (next ? next.querySelector(".upload-dismiss") : zone).focus();
       }
     }
 

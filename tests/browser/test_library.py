@@ -68,7 +68,7 @@ def test_it_shares_a_team_character_with_teammates_only(
     expect(page.get_by_test_id("asset-card")).to_have_count(3)
 
     page.get_by_role("link", name="Characters").click()
-    page.get_by_role("button", name="New character").click()
+    page.get_by_role("link", name="New character").click()
     dialog = page.locator("#character-dialog")
     expect(dialog).to_be_visible()
     dialog.get_by_label("Name").fill("Mira")

@@ -15,8 +15,8 @@ def _generations(project, n, status=Generation.Status.QUEUED):
 
 
 @pytest.fixture
-def project(team):
-    return Project.objects.create(team=team, name="Trailer")
+def project(team, bob):
+    return Project.objects.create(team=team, name="Trailer", owner=bob)
 
 
 def test_it_claims_the_oldest_due_row_once(project):
@@ -72,8 +72,8 @@ def test_it_keeps_a_late_worker_from_releasing_anothers_lease(project):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_it_never_gives_one_row_to_two_concurrent_workers(team):
-    project = Project.objects.create(team=team, name="Race")
+def test_it_never_gives_one_row_to_two_concurrent_workers(team, bob):
+    project = Project.objects.create(team=team, name="Race", owner=bob)
     rows = _generations(project, 40)
     start = threading.Barrier(2)
     claims: dict[str, list[int]] = {"w1": [], "w2": []}

@@ -22,8 +22,8 @@ def _database_url() -> str:
 
 
 @pytest.fixture
-def queued(team):
-    project = Project.objects.create(team=team, name="Trailer")
+def queued(team, bob):
+    project = Project.objects.create(team=team, name="Trailer", owner=bob)
     return Generation.objects.create(
         project=project, model="seedance-20", prompt="a shot", status=Generation.Status.QUEUED
     )

@@ -2,9 +2,12 @@
 
 import io
 import logging
+import shutil
 import socket
+import struct
 import time
 import traceback
+import zlib
 
 import av
 import httpx
@@ -39,11 +42,11 @@ def client(sim):
         yield client
 
 
-def payload(media_server, prompt="@image1 waves", references=None, **fields):
+def payload(media_server, prompt="@image1 waves", references=None, *, shape="urls", **fields):
     references = references or [
         ReferenceMedia(Kind.IMAGE, media_server.file_url("portrait.png"), "png")
     ]
-    built = build_request(GenerationSpec("seedance-20", prompt, references, **fields))
+    built = build_request(GenerationSpec("seedance-20", prompt, references, **fields), shape=shape)
     assert built.ok, built.errors
     return built.payload
 
@@ -110,13 +113,28 @@ def test_it_refuses_a_wrong_api_key(sim, media_server):
 
 
 def test_it_answers_400_for_requests_breaking_the_rules(client, media_server):
-    body = payload(media_server)
-    body["inputs"]["urls"] *= 10
+    body = payload(media_server, shape="typed")
+    body["inputs"]["imageUrls"] *= 10
     body["inputs"]["prompt"] = "@video1 dances"
     with pytest.raises(InvalidRequest) as caught:
         client.create_task(body)
     assert "You chose 10 images; the limit is 9." in caught.value.message
     assert "@video1" in caught.value.message
+
+
+def test_it_counts_images_in_urls_once_it_has_fetched_them(client, sim, media_server):
+    # `urls` doesn't say which entries are images: only more than 9 + 3 is surely wrong.
+    body = payload(media_server)
+    body["inputs"]["urls"] *= 13
+    with pytest.raises(InvalidRequest, match="You chose 13 images and videos"):
+        client.create_task(body)
+    body["inputs"]["urls"] = body["inputs"]["urls"][:10]
+    body["inputs"]["prompt"] = "@video1 dances"
+    info, _ = wait_until_finished(client, client.create_task(body))
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "InvalidParameter")
+    assert info.error_message == (
+        "The prompt mentions @video1, but there are no videos. You chose 10 images; the limit is 9."
+    )
 
 
 def test_it_answers_402_without_enough_credits(client, sim, media_server):
@@ -242,19 +260,124 @@ def test_it_fails_a_task_whose_reference_cannot_be_fetched(client, media_server)
         ReferenceMedia(Kind.IMAGE, media_server.file_url("portrait.png"), "png"),
         ReferenceMedia(Kind.IMAGE, media_server.file_url("missing.png"), "png"),
     ]
-    task_id = client.create_task(payload(media_server, "@image1 @image2", references))
-    info, _ = wait_until_finished(client, task_id)
-    assert (info.status, info.error_code) == (TaskStatus.FAIL, "asset_review_failed")
-    assert info.error_message == "Reference image 2 could not be fetched: HTTP 404"
+    for shape, name in (("urls", "Reference 2"), ("typed", "Reference image 2")):
+        task_id = client.create_task(
+            payload(media_server, "@image1 @image2", references, shape=shape)
+        )
+        info, _ = wait_until_finished(client, task_id)
+        assert (info.status, info.error_code) == (TaskStatus.FAIL, "asset_review_failed")
+        assert info.error_message == f"{name} could not be fetched: HTTP 404"
 
 
-def test_it_fails_a_reference_that_is_not_an_image(client, media_server):
+@pytest.mark.parametrize(
+    ("shape", "message"),
+    [
+        ("urls", "Reference 1 is not a JPEG, PNG or WebP image or an MP4 video."),
+        ("typed", "Reference image 1 is not a JPEG, PNG or WebP image."),
+    ],
+)
+def test_it_fails_a_reference_that_is_not_an_image(client, media_server, shape, message):
     references = [ReferenceMedia(Kind.IMAGE, media_server.file_url("not-an-image.png"), "png")]
     info, _ = wait_until_finished(
-        client, client.create_task(payload(media_server, "@image1", references))
+        client, client.create_task(payload(media_server, "@image1", references, shape=shape))
     )
     assert info.error_code == "asset_review_failed"
-    assert info.error_message == "Reference image 1 is not a JPEG, PNG or WebP image."
+    assert info.error_message == message
+
+
+def test_it_tells_images_from_videos_by_their_bytes_not_their_urls(client, sim, media_server):
+    # A PNG at an address ending in .mp4, an MP4 at a signed address without extension.
+    directory = media_server.directory
+    shutil.copy(directory / "portrait.png", directory / "still.mp4")
+    shutil.copy(directory / "dance.mp4", directory / "clip-7f3a")
+    still = ReferenceMedia(Kind.IMAGE, media_server.file_url("still.mp4"), "png")
+    clip = ReferenceMedia(Kind.VIDEO, media_server.file_url("clip-7f3a") + "?sig=x", "mp4", 2.0)
+    task_id = client.create_task(payload(media_server, "@image1 moves like @video1", [still, clip]))
+    assert wait_until_finished(client, task_id)[0].status == TaskStatus.SUCCESS
+    assert [(r["sentIn"], r["fetchedKind"]) for r in sim.received(task_id)["references"]] == [
+        ("urls", "image"),
+        ("urls", "video"),
+    ]
+
+    body = payload(media_server, "@image1 moves like @video1", [still, clip])
+    body["inputs"]["prompt"] = "@image2 moves like @video1"  # there is one image only
+    info, _ = wait_until_finished(client, client.create_task(body))
+    assert (info.error_code, info.error_message) == (
+        "InvalidParameter",
+        "The prompt mentions @image2, but there is only one image.",
+    )
+
+
+def _png_claiming(width, height):
+    """A tiny PNG whose header claims `width` x `height` pixels."""
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\0" * 1024))
+        + chunk(b"IEND", b"")
+    )
+
+
+@pytest.mark.parametrize("side", [100_000, 12_000])  # over twice Pillow's limit, and just over
+def test_it_fails_a_decompression_bomb_as_a_review_failure(client, media_server, side):
+    (media_server.directory / f"bomb-{side}.png").write_bytes(_png_claiming(side, side))
+    bomb = ReferenceMedia(Kind.IMAGE, media_server.file_url(f"bomb-{side}.png"), "png")
+    info, _ = wait_until_finished(
+        client, client.create_task(payload(media_server, "@image1", [bomb]))
+    )
+    assert (info.status, info.error_code) == (TaskStatus.FAIL, "asset_review_failed")
+    assert (
+        info.error_message
+        == "Reference image 1 has too many pixels; at most 89,478,485 are accepted."
+    )
+
+
+@pytest.mark.parametrize("shape", ["urls", "typed"])
+def test_it_receives_the_references_in_each_request_shape(client, sim, media_server, shape):
+    image = ReferenceMedia(Kind.IMAGE, media_server.file_url("portrait.png"), "png")
+    dance = ReferenceMedia(Kind.VIDEO, media_server.file_url("dance.mp4"), "mp4", 2.0)
+    beat = ReferenceMedia(Kind.AUDIO, media_server.file_url("beat.wav"), "wav", 1.0)
+    body = payload(
+        media_server, "@image1 @video1 @audio1", [beat, dance, image], shape=shape, upscale_4k=True
+    )
+    task_id = client.create_task(body)
+    info, _ = wait_until_finished(client, task_id)
+    assert info.status == TaskStatus.SUCCESS
+    assert info.credits_used == credits_for("seedance-20", 5, upscale_4k=True)
+    received = sim.received(task_id)
+    assert received["shape"] == shape and received["upscale4k"] is True
+    assert received["outputResolution"] == ("720p" if shape == "urls" else "4k")
+    sent = [(r["url"], r["sentIn"], r["fetchedKind"]) for r in received["references"]]
+    if shape == "urls":  # the chosen order, audio apart
+        assert sent == [
+            (dance.url, "urls", "video"),
+            (image.url, "urls", "image"),
+            (beat.url, "audioUrls", "audio"),
+        ]
+    else:
+        assert sent == [
+            (image.url, "imageUrls", "image"),
+            (dance.url, "videoUrls", "video"),
+            (beat.url, "audioUrls", "audio"),
+        ]
+
+
+def test_it_ignores_fields_it_does_not_know_like_kinovi(client, media_server):
+    # References under a name Kinovi doesn't know are ignored: the request has none.
+    body = payload(media_server)
+    body["inputs"]["images"] = body["inputs"].pop("urls")
+    with pytest.raises(InvalidRequest, match=r"inputs\.urls must be a list of URLs"):
+        client.create_task(body)
+    body["inputs"]["urls"] = body["inputs"]["images"]
+    body["inputs"]["seed"] = 42
+    assert wait_until_finished(client, client.create_task(body))[0].status == TaskStatus.SUCCESS
 
 
 def test_it_measures_videos_and_audio(client, media_server):
@@ -296,7 +419,7 @@ def test_it_fails_a_quicktime_video(client, media_server):
     # FFmpeg reads .mov and .mp4 with one demuxer; the ftyp brand (`qt  `) tells them apart.
     mov = ReferenceMedia(Kind.VIDEO, media_server.file_url("quicktime.mov"), "")
     info, _ = wait_until_finished(
-        client, client.create_task(payload(media_server, "@video1", [mov]))
+        client, client.create_task(payload(media_server, "@video1", [mov], shape="typed"))
     )
     assert (info.status, info.error_code) == (TaskStatus.FAIL, "asset_review_failed")
     assert info.error_message == "Reference video 1 is not an MP4 video."

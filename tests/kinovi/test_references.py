@@ -1,6 +1,6 @@
 import re
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from projects.kinovi.references import (
@@ -110,7 +110,6 @@ prompt_text = st.lists(
 ).map("".join)
 
 
-@settings(deadline=None, max_examples=150)
 @given(prompt=st.one_of(st.text(max_size=80), prompt_text), kinds=st.lists(st.sampled_from(Kind)))
 def test_it_reports_only_real_problems(prompt, kinds):
     report = check_mentions(prompt, kinds)
@@ -124,7 +123,6 @@ def test_it_reports_only_real_problems(prompt, kinds):
         assert slot in slots and slot not in mentioned
 
 
-@settings(deadline=None, max_examples=150)
 @given(
     prompt=prompt_text,
     handles=st.dictionaries(
@@ -142,7 +140,6 @@ def test_it_rewrites_known_handles_to_known_positions_only(prompt, handles):
     assert not remaining & set(handles)
 
 
-@settings(deadline=None, max_examples=100)
 @given(
     handle=handle_strategy,
     before=st.sampled_from(["", " ", "(", "\n"]),

@@ -1,14 +1,17 @@
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from projects.kinovi.references import Kind, Slot, find_mentions, slots_for
 from projects.kinovi.request import (
     ASPECT_RATIOS,
+    REQUEST_SHAPES,
     GenerationSpec,
     ReferenceMedia,
     build_request,
     parse_payload,
+    resolve_kinds,
+    validate,
 )
 
 IMAGE, VIDEO, AUDIO = Kind.IMAGE, Kind.VIDEO, Kind.AUDIO
@@ -38,7 +41,8 @@ def rules(built):
 
 def test_it_builds_the_seed_example_exactly():
     built = build_request(
-        spec("A person @image1 walking on the beach at sunset, cinematic lighting")
+        spec("A person @image1 walking on the beach at sunset, cinematic lighting"),
+        output_resolution="",
     )
     assert built.errors == []
     assert built.payload == {
@@ -76,9 +80,80 @@ def test_it_builds_every_optional_field():
             "duration": "15",
             "aspectRatio": "9:16",
             "mode": "reference",
+            "outputResolution": "720p",
             "upscaleResolution": "4k",
         },
     }
+
+
+def every_kind(**fields):
+    return GenerationSpec(
+        "seedance-20",
+        "@image2 performs the moves from @video1 to @audio1",
+        [audio(), image(1), video(), image(2)],
+        **fields,
+    )
+
+
+def test_it_builds_the_typed_shape_of_kinovis_examples():
+    built = build_request(every_kind(duration=6), shape="typed", output_resolution="1080p")
+    assert built.payload == {
+        "model": "seedance-20",
+        "inputs": {
+            "imageUrls": ["https://cdn.example.com/1.jpg", "https://cdn.example.com/2.jpg"],
+            "videoUrls": ["https://cdn.example.com/1.mp4"],
+            "audioUrls": ["https://cdn.example.com/1.mp3"],
+            "prompt": "@image2 performs the moves from @video1 to @audio1",
+            "duration": 6,
+            "aspectRatio": "16:9",
+            "mode": "reference",
+            "outputResolution": "1080p",
+        },
+    }
+
+
+def test_it_asks_for_4k_in_each_shape_as_kinovi_documents_it():
+    typed = build_request(every_kind(upscale_4k=True), shape="typed").payload["inputs"]
+    assert typed["outputResolution"] == "4k" and "upscaleResolution" not in typed
+    seed = build_request(every_kind(upscale_4k=True), output_resolution="").payload["inputs"]
+    assert seed["upscaleResolution"] == "4k" and "outputResolution" not in seed
+
+
+def test_it_leaves_out_empty_kinds_and_an_empty_resolution_in_the_typed_shape():
+    inputs = build_request(spec(), shape="typed", output_resolution="").payload["inputs"]
+    assert set(inputs) == {"imageUrls", "prompt", "duration", "aspectRatio", "mode"}
+
+
+def test_it_refuses_settings_it_does_not_know():
+    with pytest.raises(ValueError, match="shape"):
+        build_request(spec(), shape="flat")
+    with pytest.raises(ValueError, match="resolution"):
+        build_request(spec(), output_resolution="8k")
+
+
+@pytest.mark.parametrize("shape", REQUEST_SHAPES)
+@pytest.mark.parametrize("upscale_4k", [False, True])
+def test_it_reads_each_shape_back(shape, upscale_4k):
+    original = every_kind(duration=9, upscale_4k=upscale_4k)
+    parsed = parse_payload(build_request(original, shape=shape).payload)
+    assert parsed.errors == [] and parsed.shape == shape
+    assert parsed.output_resolution == ("4k" if upscale_4k and shape == "typed" else "720p")
+    spec_read = parsed.spec
+    if shape == "urls":
+        # `urls` doesn't say which entries are videos: the fetched bytes will.
+        assert [ref.kind for ref in spec_read.references] == [None, None, None, AUDIO]
+        spec_read = resolve_kinds(spec_read, [IMAGE, VIDEO, IMAGE])
+    assert [(ref.kind, ref.url) for ref in spec_read.references] == [
+        (IMAGE, "https://cdn.example.com/1.jpg"),
+        (IMAGE, "https://cdn.example.com/2.jpg") if shape == "typed" else (VIDEO, VIDEO_URL),
+        (VIDEO, VIDEO_URL) if shape == "typed" else (IMAGE, "https://cdn.example.com/2.jpg"),
+        (AUDIO, "https://cdn.example.com/1.mp3"),
+    ]
+    assert (spec_read.duration, spec_read.upscale_4k) == (9, upscale_4k)
+    assert validate(spec_read) == []
+
+
+VIDEO_URL = "https://cdn.example.com/1.mp4"
 
 
 def test_it_names_the_primary_reference_when_the_prompt_mentions_none():
@@ -262,26 +337,59 @@ def test_it_rejects_urls_that_are_not_public_web_addresses():
     assert [(p.field, p.rule) for p in built.errors] == [("images", "url")]
 
 
-def test_it_reads_a_payload_back_like_kinovi():
-    built = build_request(
-        spec("@image1 and @video1", [image(), video()], duration=8, upscale_4k=True)
-    )
+def test_it_does_not_judge_a_reference_by_its_url():
+    # An image at an address ending in .mp4, a video at a signed URL without extension.
+    image_at_mp4 = ReferenceMedia(IMAGE, "https://cdn.example.com/still.mp4", "png")
+    signed_video = ReferenceMedia(VIDEO, "https://cdn.example.com/v?sig=1", "mp4", 5.0)
+    built = build_request(spec("@image1 and @video1", [image_at_mp4, signed_video]))
     parsed = parse_payload(built.payload)
-    assert parsed.errors == []
-    assert [ref.kind for ref in parsed.spec.references] == [IMAGE, VIDEO]
-    assert (parsed.spec.duration, parsed.spec.upscale_4k) == (8, True)
+    assert parsed.errors == [] and parsed.undecided == 2
+    assert [ref.kind for ref in parsed.spec.references] == [None, None]
+    resolved = resolve_kinds(parsed.spec, [IMAGE, VIDEO])
+    assert validate(resolved) == []
+    wrong = resolve_kinds(parsed.spec, [VIDEO, VIDEO])
+    assert [p.rule for p in validate(wrong)] == ["unknown_position"]
+
+
+def test_it_checks_what_it_can_before_the_kinds_are_known():
+    def body(prompt, count):
+        inputs = {"mode": "reference", "prompt": prompt, "urls": ["https://a/x"] * count}
+        return {"model": "seedance-20", "inputs": inputs}
+
+    assert parse_payload(body("@video3 and @image3", 3)).errors == []
+    assert [p.message for p in parse_payload(body("@image4 @audio1", 3)).errors] == [
+        "The prompt mentions @image4, but there are only 3 images and videos.",
+        "The prompt mentions @audio1, but there are no audio files.",
+    ]
+    assert [p.rule for p in parse_payload(body("@image1", 13)).errors] == ["too_many_references"]
+    assert parse_payload(body("@image1", 12)).errors == []
 
 
 def test_it_reports_a_malformed_payload():
-    parsed = parse_payload({"model": "seedance-20", "inputs": {"urls": "x", "duration": 5}})
+    parsed = parse_payload({"model": "seedance-20", "inputs": {"urls": "x", "duration": 5.0}})
     assert parsed.spec is None
     assert [p.message for p in parsed.errors] == [
         "inputs.mode must be 'reference'.",
         "inputs.prompt is required.",
         "inputs.urls must be a list of URLs.",
-        'inputs.duration must be a string like "5".',
+        'inputs.duration must be a whole number of seconds, like 5 or "5".',
     ]
     assert parse_payload([]).errors[0].field == "body"
+
+
+def test_it_refuses_a_body_mixing_both_shapes():
+    inputs = {"mode": "reference", "prompt": "x", "urls": [], "imageUrls": ["https://a/i"]}
+    parsed = parse_payload({"model": "seedance-20", "inputs": inputs})
+    assert [p.message for p in parsed.errors] == [
+        "Send images and videos either in inputs.urls or in inputs.imageUrls and "
+        "inputs.videoUrls, not both."
+    ]
+
+
+def test_it_ignores_fields_it_does_not_know_like_kinovi():
+    inputs = {"mode": "reference", "prompt": "@image1", "imageUrls": ["https://a/i"]}
+    parsed = parse_payload({"model": "seedance-20", "inputs": inputs | {"seed": 7, "x": []}})
+    assert parsed.errors == [] and parsed.spec.references == [ReferenceMedia(IMAGE, "https://a/i")]
 
 
 def test_it_bounds_the_duration_string_before_reading_it():
@@ -325,10 +433,9 @@ spec_strategy = st.builds(
 )
 
 
-@settings(deadline=None, max_examples=200)
-@given(spec_strategy)
-def test_it_never_crashes_and_reports_only_real_problems(generation):
-    built = build_request(generation)
+@given(spec_strategy, st.sampled_from(REQUEST_SHAPES))
+def test_it_never_crashes_and_reports_only_real_problems(generation, shape):
+    built = build_request(generation, shape=shape)
     references = generation.references
     kinds = [ref.kind for ref in references]
     for problem in built.errors:
@@ -354,7 +461,13 @@ def test_it_never_crashes_and_reports_only_real_problems(generation):
         ]
         slots = set(slots_for([r.kind for r in ordered]))
         assert all(m.slot in slots for m in find_mentions(built.payload["inputs"]["prompt"]))
-        assert parse_payload(built.payload).errors == []
+        # Kinovi's reading: first what the body tells, then what the fetched files tell.
+        parsed = parse_payload(built.payload)
+        assert parsed.errors == [] and parsed.shape == shape
+        visual_kinds = [r.kind for r in ordered if r.kind != AUDIO]
+        fetched = resolve_kinds(parsed.spec, visual_kinds if shape == "urls" else [])
+        assert sorted(r.kind for r in fetched.references) == sorted(kinds)
+        assert validate(fetched) == []
 
 
 json_values = st.recursive(
@@ -368,20 +481,22 @@ inputs_strategy = st.fixed_dictionaries(
     {},
     optional={
         "urls": st.lists(
-            st.sampled_from(["https://a/x.png", "https://a/v.mp4", "http://[", 3]), max_size=12
+            st.sampled_from(["https://a/x.png", "https://a/v.mp4", "http://[", 3]), max_size=14
         )
         | json_values,
+        "imageUrls": st.lists(st.just("https://a/i"), max_size=11) | json_values,
+        "videoUrls": st.lists(st.just("https://a/v"), max_size=5) | json_values,
         "audioUrls": st.lists(st.just("https://a/s.mp3"), max_size=4) | json_values,
         "prompt": st.sampled_from(["@image1", "@video2 x", "", "@audio1"]) | json_values,
-        "duration": st.sampled_from(["5", "15", "16", "٣", "-1", "00"]) | json_values,
+        "duration": st.sampled_from(["5", "15", "16", "٣", "-1", "00", 5, 16]) | json_values,
         "aspectRatio": st.sampled_from(["16:9", "2:1"]) | json_values,
         "mode": st.sampled_from(["reference", "keyframe"]) | json_values,
         "upscaleResolution": st.sampled_from(["4k", "8k"]) | json_values,
+        "outputResolution": st.sampled_from(["720p", "4k", "8k", ""]) | json_values,
     },
 )
 
 
-@settings(deadline=None, max_examples=200)
 @given(
     st.one_of(
         json_values,
@@ -397,4 +512,8 @@ def test_it_reads_any_json_body_without_crashing(body):
         p.rule == "shape" or p.rule == "mode" for p in parsed.errors
     )
     if parsed.spec is not None and not parsed.errors:
-        assert build_request(parsed.spec).ok
+        # Whatever the fetched files turn out to be, only rules about kinds can fail.
+        for kind in (IMAGE, VIDEO):
+            fetched = resolve_kinds(parsed.spec, [kind] * parsed.undecided)
+            problems = {p.rule for p in build_request(fetched).errors}
+            assert problems <= {"too_many_images", "too_many_videos", "unknown_position"}

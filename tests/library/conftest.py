@@ -65,7 +65,7 @@ def make_character(team, created_by, *, owner=None, handle="mira", images=1, **f
 
 
 def make_generation(team, user, **fields) -> Generation:
-    project = Project.objects.create(team=team, name="Pilot", created_by=user)
+    project = Project.objects.create(team=team, name="Pilot", owner=user)
     fields.setdefault("prompt", "@image1 walks")
     return Generation.objects.create(
         project=project, created_by=user, model="seedance-20", **fields

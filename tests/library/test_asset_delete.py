@@ -41,14 +41,6 @@ def test_it_archives_an_asset_a_character_uses(alice_client, alice, team):
     assert character.images.get().asset == asset
 
 
-def test_it_answers_htmx_with_a_client_redirect(alice_client, alice, team):
-    asset = make_asset(alice, team)
-    response = alice_client.post(
-        f"/library/assets/{asset.pk}/delete/", headers={"HX-Request": "true"}
-    )
-    assert response["HX-Redirect"] == "/library/"
-
-
 def test_it_only_accepts_post(alice_client, alice, team):
     asset = make_asset(alice, team)
     assert alice_client.get(f"/library/assets/{asset.pk}/delete/").status_code == 405

@@ -58,11 +58,16 @@ def test_it_answers_htmx_with_events_that_close_the_dialog_and_refresh_the_list(
         {"name": "Mira", "handle": "@Mira", "library": "personal", "images": [images[0].pk]},
         headers={"HX-Request": "true"},
     )
-    assert response.status_code == 204
+    assert response.status_code == 200
     events = json.loads(response["HX-Trigger"])
     assert events["characterCreated"] == {"id": Character.objects.get().pk}
     assert "closeModal" in events
     assert Character.objects.get().handle == "mira"
+    # The confirmation joins the page's messages; nothing else is swapped in.
+    html = response.content.decode()
+    assert 'hx-swap-oob="beforeend:#messages"' in html
+    assert "@mira created." in html
+    assert "<form" not in html
 
 
 def test_it_rerenders_the_form_in_place_with_errors(alice_client, images):
@@ -120,13 +125,16 @@ def test_it_refuses_images_the_user_cannot_see(alice_client, bob, charlie, team,
     for foreign in (make_asset(bob, team), make_asset(charlie, other_team, shared=True)):
         response = _post(alice_client, [foreign])
         assert response.status_code == 200
-        assert "Select a valid choice" in response.content.decode()
+        assert f"File {foreign.pk} is not an image in your library." in response.content.decode()
     assert not Character.objects.exists()
 
 
 def test_it_refuses_video_as_a_character_image(alice_client, alice, team):
     video = make_asset(alice, team, kind="video")
-    assert "Select a valid choice" in _post(alice_client, [video]).content.decode()
+    assert (
+        f"File {video.pk} is not an image in your library."
+        in _post(alice_client, [video]).content.decode()
+    )
 
 
 def test_it_shows_the_form_as_a_page_and_as_a_dialog_partial(alice_client, images):

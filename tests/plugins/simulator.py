@@ -11,6 +11,8 @@ The object both yield:
 - `.control(**settings)`: change `Settings` fields of projects/kinovi/simulator.py
   (e.g. `error_rate=1.0`, `force_429=True`, `balance=100`); returns the state
 - `.state()`: `{"settings": {...}, "tasks": {status: count}, "webhooks": {...}}`
+- `.received(task_id)`: what a task was sent: shape, outputResolution, and its references
+  with the field each came in and the kind its bytes turned out to be
 - `.reset()`
 """
 
@@ -45,6 +47,9 @@ class RunningSimulator:
 
     def state(self) -> dict[str, Any]:
         return httpx.get(f"{self.root_url}/_control").raise_for_status().json()
+
+    def received(self, task_id: str) -> dict[str, Any]:
+        return httpx.get(f"{self.root_url}/_control/tasks/{task_id}").raise_for_status().json()
 
     def reset(self) -> dict[str, Any]:
         return httpx.post(f"{self.root_url}/_control/reset").raise_for_status().json()

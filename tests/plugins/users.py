@@ -69,3 +69,16 @@ def bob_client(bob):
 @pytest.fixture
 def charlie_client(charlie):
     return _client_of(charlie)
+
+
+@pytest.fixture
+def erin(team):
+    """A team admin of `team` who owns nothing in it."""
+    user = _user("erin")
+    team.add_member(user, Membership.Role.ADMIN)
+    return user
+
+
+@pytest.fixture
+def erin_client(erin):
+    return _client_of(erin)

@@ -5,11 +5,13 @@ from projects.kinovi import simulator
 
 
 class Command(BaseCommand):
-    help = "Run the local Kinovi simulator (see projects/kinovi/simulator.py for its flags)."
+    help = "Run the local Kinovi simulator (the flags of python -m projects.kinovi.simulator)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--port", type=int, default=settings.KINOVI_SIMULATOR_PORT)
-        parser.add_argument("--api-key", default=settings.KINOVI_SIMULATOR_KEY)
+        simulator.add_arguments(
+            parser, port=settings.KINOVI_SIMULATOR_PORT, api_key=settings.KINOVI_SIMULATOR_KEY
+        )
 
     def handle(self, *args, port, api_key, **options):
-        simulator.main(["--port", str(port), "--api-key", api_key])
+        flags = {name: options[name] for name in simulator.SETTINGS_FLAGS}
+        simulator.serve(port=port, api_key=api_key, **flags)

@@ -1,0 +1,250 @@
+"""Forms of the credits pages: report filters, budgets, price versions, adjustments."""
+
+import datetime as dt
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django import forms
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from projects.kinovi import pricing
+from projects.models import Budget, Generation, Project, Team
+from projects.models.credits import GROUPINGS, IN_FLIGHT, ReportScope
+
+PRESETS = {
+    "this_month": "This month",
+    "last_month": "Last month",
+    "last_30_days": "Last 30 days",
+}
+# A day-by-day chart of more than this many days stops being readable, and the report
+# stops being fast: longer ranges are asked for by month.
+MAX_RANGE_DAYS = 731
+INTERVALS = {"day": "Day", "week": "Week", "month": "Month"}
+STATUS_CHOICES = [
+    ("", "Any status"),
+    (Generation.Status.SUCCESS, "Done"),
+    (Generation.Status.FAIL, "Failed"),
+    (IN_FLIGHT, "In flight"),
+]
+
+
+def local_today() -> dt.date:
+    return timezone.now().astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def preset_range(preset: str, today: dt.date) -> tuple[dt.date, dt.date]:
+    """First and last day (inclusive) of a preset, in the site's calendar."""
+    if preset == "last_month":
+        last = today.replace(day=1) - dt.timedelta(days=1)
+        return last.replace(day=1), last
+    if preset == "last_30_days":
+        return today - dt.timedelta(days=29), today
+    first = today.replace(day=1)
+    return first, (first + dt.timedelta(days=32)).replace(day=1) - dt.timedelta(days=1)
+
+
+class DateRangeForm(forms.Form):
+    """A date range kept in the URL: a preset, or a first and last day."""
+
+    preset = forms.ChoiceField(
+        choices=[("", "Custom"), *PRESETS.items()], required=False, label="Range"
+    )
+    start = forms.DateField(required=False, label="From", widget=forms.DateInput({"type": "date"}))
+    end = forms.DateField(required=False, label="To", widget=forms.DateInput({"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if data.get("preset") or not (start or end):
+            start, end = preset_range(data.get("preset") or "this_month", local_today())
+        elif not (start and end):
+            raise forms.ValidationError("Give both the first and the last day, or a preset.")
+        if end < start:
+            raise forms.ValidationError("The last day comes before the first.")
+        if (end - start).days >= MAX_RANGE_DAYS:
+            raise forms.ValidationError(f"Choose at most {MAX_RANGE_DAYS} days.")
+        data["first_day"], data["last_day"] = start, end
+        return data
+
+    def bounds(self) -> tuple[dt.datetime, dt.datetime]:
+        """[start, end) as aware datetimes: midnight before the first day to after the last."""
+        tz = ZoneInfo(settings.TIME_ZONE)
+        first, last = self.cleaned_data["first_day"], self.cleaned_data["last_day"]
+        return (
+            dt.datetime.combine(first, dt.time(), tzinfo=tz),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time(), tzinfo=tz),
+        )
+
+
+class ReportForm(DateRangeForm):
+    """The spend report's filters and grouping; the CSV export reads the same form."""
+
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="All teams"
+    )
+    member = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(), required=False, empty_label="Everyone"
+    )
+    project = forms.ModelChoiceField(
+        queryset=Project.objects.none(), required=False, empty_label="Every project"
+    )
+    model = forms.ChoiceField(
+        choices=[("", "Every model"), *pricing.MODEL_LABELS.items()], required=False
+    )
+    status = forms.ChoiceField(choices=STATUS_CHOICES, required=False)
+    group = forms.ChoiceField(
+        choices=[(name, name.capitalize()) for name in GROUPINGS],
+        required=False,
+        label="Group by",
+    )
+    interval = forms.ChoiceField(choices=INTERVALS.items(), required=False, label="Chart by")
+
+    def __init__(self, data=None, *, team, staff: bool):
+        super().__init__(data)
+        self.default_team = team
+        if staff:
+            self.fields["team"].queryset = Team.objects.all()
+            self.fields["team"].initial = team
+        else:
+            del self.fields["team"]
+        self.fields["member"].queryset = (
+            get_user_model().objects.filter(memberships__team=team).order_by("username")
+            if team is not None
+            else get_user_model().objects.filter(memberships__isnull=False).distinct()
+        )
+        projects = Project.objects.select_related("owner").order_by("name")
+        self.fields["project"].queryset = (
+            projects.filter(team=team) if team is not None else projects
+        )
+        self.fields["project"].label_from_instance = lambda p: f"{p.name} ({p.owner})"
+
+    def scope(self) -> ReportScope:
+        start, end = self.bounds()
+        data = self.cleaned_data
+        return ReportScope(
+            team=data["team"] if "team" in self.fields else self.default_team,
+            start=start,
+            end=end,
+            user=data.get("member"),
+            project=data.get("project"),
+            model=data.get("model") or "",
+            status=data.get("status") or "",
+        )
+
+    @property
+    def grouping(self) -> str:
+        return self.cleaned_data.get("group") or "member"
+
+    @property
+    def chart_interval(self) -> str:
+        return self.cleaned_data.get("interval") or "day"
+
+
+class BudgetForm(forms.Form):
+    """Set the team's budget (no member) or one member's."""
+
+    member = forms.ModelChoiceField(
+        queryset=get_user_model().objects.none(),
+        required=False,
+        empty_label="The whole team",
+        label="Budget of",
+    )
+    period = forms.ChoiceField(choices=Budget.Period.choices, initial=Budget.Period.MONTH)
+    hard_limit = forms.IntegerField(
+        min_value=0,
+        max_value=2_000_000_000,
+        label="Hard limit (credits)",
+        help_text="Submissions that would go past it are refused.",
+    )
+    soft_limit_percent = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        initial=80,
+        label="Warn at (% of the hard limit)",
+    )
+    reason = forms.CharField(max_length=500, required=False, label="Why (for the audit log)")
+
+    def __init__(self, data=None, *, team, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["member"].queryset = (
+            get_user_model().objects.filter(memberships__team=team).order_by("username")
+        )
+
+
+class PriceVersionForm(forms.Form):
+    """New rates and the moment they take effect (in the future)."""
+
+    effective_from = forms.DateTimeField(
+        label="Takes effect at",
+        widget=forms.DateTimeInput({"type": "datetime-local"}),
+        help_text="In the site's time zone. Reservations made before it keep their price.",
+    )
+    dollars_per_credit = forms.DecimalField(
+        min_value=Decimal("0.000001"), max_digits=12, decimal_places=6, initial=Decimal("0.005")
+    )
+    note = forms.CharField(max_length=300, required=False, label="Why (for the audit log)")
+
+    RATE_FIELDS = {
+        "credits_per_second": "credits/s",
+        "upscale_4k_credits_per_second": "4K credits/s added",
+        "video_reference_credits_per_second": "reference video credits/s added",
+    }
+
+    def __init__(self, data=None, *, current: pricing.Rates, **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["dollars_per_credit"].initial = current.dollars_per_credit
+        for model, rate in current.models.items():
+            label = pricing.MODEL_LABELS.get(model, model)
+            for attribute, words in self.RATE_FIELDS.items():
+                self.fields[f"{model}__{attribute}"] = forms.IntegerField(
+                    min_value=0,
+                    max_value=100_000,
+                    initial=getattr(rate, attribute),
+                    label=f"{label}: {words}",
+                )
+        self.models = list(current.models)
+
+    def clean_effective_from(self):
+        moment = self.cleaned_data["effective_from"]
+        if moment <= timezone.now():
+            raise forms.ValidationError(
+                "Choose a moment in the future: prices never change retroactively."
+            )
+        return moment
+
+    def rates(self) -> pricing.Rates:
+        data = self.cleaned_data
+        return pricing.Rates(
+            dollars_per_credit=data["dollars_per_credit"],
+            models={
+                model: pricing.ModelRate(
+                    **{attribute: data[f"{model}__{attribute}"] for attribute in self.RATE_FIELDS}
+                )
+                for model in self.models
+            },
+        )
+
+
+class AdjustmentForm(forms.Form):
+    """A staff correction of one generation's spend, with its reason."""
+
+    generation = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
+    credits = forms.IntegerField(
+        min_value=-10_000_000,
+        max_value=10_000_000,
+        help_text="Positive adds spend, negative gives credits back.",
+    )
+    reason = forms.CharField(max_length=500)
+
+    def clean_credits(self):
+        if self.cleaned_data["credits"] == 0:
+            raise forms.ValidationError("An adjustment of 0 credits changes nothing.")
+        return self.cleaned_data["credits"]
+
+    def clean_reason(self):
+        reason = self.cleaned_data["reason"].strip()
+        if not reason:
+            raise forms.ValidationError("Say why, for the audit log.")
+        return reason

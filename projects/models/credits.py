@@ -1,0 +1,1122 @@
+"""Credits: versioned prices, the append-only ledger, budgets and their audit log.
+
+Spend is never stored as a counter: every figure (a member's spend this month, a team's
+report, what is left of a budget) is a sum over `LedgerEntry` rows, so nothing can
+drift. Budget periods are computed from dates, so nothing resets them either.
+
+Foreign keys name their models as strings so that generation.py can import this module
+(Generation.submit() reserves credits) without an import cycle.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q, Sum, Value
+from django.db.models.functions import Coalesce, Trunc
+from django.utils import timezone
+
+from projects.kinovi import pricing
+
+EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+logger = logging.getLogger(__name__)
+
+
+class AppendOnlyError(Exception):
+    """Raised on any attempt to change or delete a ledger or audit row."""
+
+
+class AppendOnlyQuerySet(models.QuerySet):
+    """Rows are written once: bulk updates and deletes are refused."""
+
+    def update(self, **kwargs):
+        raise AppendOnlyError(f"{self.model.__name__} rows are never updated.")
+
+    def delete(self):
+        raise AppendOnlyError(f"{self.model.__name__} rows are never deleted.")
+
+
+class AppendOnlyModel(models.Model):
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are never updated.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are never deleted.")
+
+
+class PriceVersionQuerySet(AppendOnlyQuerySet):
+    def in_effect(self, at: dt.datetime | None = None) -> "PriceVersion":
+        """The version whose effective_from is the latest one not after `at` (now).
+
+        Migration 0003 writes the seed's version; should the table have been emptied
+        since (a test database flushed between tests), it is written again.
+        """
+        at = at or timezone.now()
+        version = self.filter(effective_from__lte=at).order_by("-effective_from").first()
+        if version is None:
+            version, _ = self.get_or_create(
+                effective_from=EPOCH,
+                defaults={
+                    "dollars_per_credit": pricing.SEED_RATES.dollars_per_credit,
+                    "model_rates": pricing.SEED_RATES.to_json()["models"],
+                    "note": "The seed's prices.",
+                },
+            )
+        return version
+
+
+class PriceVersion(AppendOnlyModel):
+    """Kinovi's rates from `effective_from` on, until the next version takes effect.
+
+    Versions are only added, never edited, and never take effect in the past: a
+    reservation keeps the version it was priced with.
+    """
+
+    effective_from = models.DateTimeField(unique=True)
+    dollars_per_credit = models.DecimalField(max_digits=12, decimal_places=6)
+    # Per model: credits_per_second, upscale_4k_credits_per_second,
+    # video_reference_credits_per_second (the shape of pricing.Rates.to_json()).
+    model_rates = models.JSONField()
+    note = models.CharField(max_length=300, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = PriceVersionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-effective_from"]
+
+    def __str__(self) -> str:
+        return f"Prices from {self.effective_from:%Y-%m-%d %H:%M}"
+
+    @property
+    def rates(self) -> pricing.Rates:
+        return pricing.Rates.from_json(
+            {"dollars_per_credit": str(self.dollars_per_credit), "models": self.model_rates}
+        )
+
+    @classmethod
+    def from_rates(cls, rates: pricing.Rates, **fields) -> "PriceVersion":
+        return cls(
+            dollars_per_credit=rates.dollars_per_credit,
+            model_rates=rates.to_json()["models"],
+            **fields,
+        )
+
+
+DOLLARS_SCALE = Decimal("0.000001")
+
+
+class DollarsTotal(Coalesce):
+    """Sum of `dollars` (0 when there are no rows), exact to the column's six decimals.
+
+    SQLite adds decimals as floats; rounding the sum back to the column's scale gives
+    the exact figure again (PostgreSQL's numeric sum already is).
+    """
+
+    output_field = models.DecimalField(max_digits=20, decimal_places=6)
+
+    def __init__(self):
+        super().__init__(Sum("dollars"), Value(Decimal(0)))
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), self._exact]
+
+    @staticmethod
+    def _exact(value, expression, connection):
+        return None if value is None else Decimal(value).quantize(DOLLARS_SCALE)
+
+
+class LedgerEntryQuerySet(AppendOnlyQuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def in_period(self, start: dt.datetime | None, end: dt.datetime | None):
+        """Entries accrued in [start, end); None leaves that side open."""
+        entries = self
+        if start is not None:
+            entries = entries.filter(accrued_at__gte=start)
+        if end is not None:
+            entries = entries.filter(accrued_at__lt=end)
+        return entries
+
+    def total_credits(self) -> int:
+        return self.aggregate(total=Coalesce(Sum("credits"), 0))["total"]
+
+    def totals(self) -> dict:
+        """{"credits": int, "dollars": Decimal} over these entries."""
+        return self.aggregate(
+            credits=Coalesce(Sum("credits"), 0),
+            dollars=DollarsTotal(),
+        )
+
+    def spend_by(self, *fields: str):
+        """One row per distinct value of `fields`, with its credits and dollars."""
+        return (
+            self.order_by()
+            .values(*fields)
+            .annotate(
+                credits=Coalesce(Sum("credits"), 0),
+                dollars=DollarsTotal(),
+            )
+        )
+
+
+class LedgerEntry(AppendOnlyModel):
+    """One movement of credits; the ledger is only ever appended to.
+
+    Sign convention: `credits` is what the row adds to the team's spend.
+      reserve  +estimate, at submit.
+      settle   Kinovi's creditsUsed minus the estimate (0 when they agree), on success:
+               reserve + settle = what Kinovi charged. `credits_used` keeps the reported
+               figure itself.
+      refund   -estimate (the whole reservation), on fail, whatever creditsUsed says.
+      adjust   an admin's correction, either sign, with a reason.
+    So a generation still in flight counts at its estimate, a finished one at its real
+    cost, a failed one at 0, and spend is Sum(credits) over any selection of rows.
+    `dollars` is credits x the price version's dollars per credit, signed alike.
+
+    `accrued_at` is the moment a row counts for in budget periods and reports: its own
+    time for reserve and adjust, its reservation's for settle and refund, so a video
+    submitted on 31 March and settled on 1 April is March's spend.
+    """
+
+    class Kind(models.TextChoices):
+        RESERVE = "reserve", "Reserved"
+        SETTLE = "settle", "Settled"
+        REFUND = "refund", "Refunded"
+        ADJUST = "adjust", "Adjustment"
+
+    FINAL_KINDS = (Kind.SETTLE, Kind.REFUND)
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    team = models.ForeignKey("projects.Team", models.PROTECT, related_name="ledger_entries")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, related_name="+")
+    project = models.ForeignKey(
+        "projects.Project", models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    generation = models.ForeignKey(
+        "projects.Generation", models.PROTECT, null=True, blank=True, related_name="ledger_entries"
+    )
+    price_version = models.ForeignKey(PriceVersion, models.PROTECT, related_name="+")
+    model = models.CharField(max_length=40, blank=True)
+    credits = models.IntegerField()
+    dollars = models.DecimalField(max_digits=14, decimal_places=6)
+    # Settle only: the creditsUsed Kinovi reported.
+    credits_used = models.PositiveIntegerField(null=True, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    # Adjust only: the admin who made it.
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    accrued_at = models.DateTimeField(default=timezone.now)
+
+    objects = LedgerEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "ledger entries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["generation"],
+                condition=Q(kind="reserve"),
+                name="ledger_one_reserve_per_generation",
+            ),
+            # One final row per generation: a second settle, a second refund, or a
+            # settle and a refund together all collide here.
+            models.UniqueConstraint(
+                fields=["generation"],
+                condition=Q(kind__in=["settle", "refund"]),
+                name="ledger_settled_or_refunded_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="adjust") | Q(generation__isnull=False),
+                name="ledger_generation_unless_adjust",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="adjust") | ~Q(reason=""),
+                name="ledger_adjust_has_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reserve") | Q(credits__gte=0),
+                name="ledger_reserve_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="refund") | Q(credits__lte=0),
+                name="ledger_refund_not_positive",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["reserve", "settle", "refund", "adjust"]),
+                name="ledger_kind_known",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["team", "accrued_at"], name="ledger_team_accrued"),
+            models.Index(fields=["user", "team", "accrued_at"], name="ledger_user_accrued"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.credits:+d} credits"
+
+
+class BudgetQuerySet(models.QuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+    def applying_to(self, team, user):
+        """The team's budget and the member's own, whichever exist."""
+        return self.filter(team=team).filter(Q(user__isnull=True) | Q(user=user))
+
+
+class Budget(models.Model):
+    """A hard limit (blocks submissions) and a soft one (warns) on a period's spend.
+
+    `user` set: one member's spend in the team; empty: the whole team's. No budget
+    means no limit.
+    """
+
+    class Period(models.TextChoices):
+        MONTH = "month", "Monthly"
+        WEEK = "week", "Weekly"
+        DAY = "day", "Daily"
+        NONE = "none", "No period (all time)"
+
+    team = models.ForeignKey("projects.Team", models.CASCADE, related_name="budgets")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="budgets"
+    )
+    period = models.CharField(max_length=5, choices=Period.choices, default=Period.MONTH)
+    hard_limit = models.PositiveIntegerField(help_text="Credits per period.")
+    soft_limit_percent = models.PositiveSmallIntegerField(default=80)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BudgetQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["team", "user"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["team", "user"],
+                condition=Q(user__isnull=False),
+                name="budget_one_per_member",
+            ),
+            models.UniqueConstraint(
+                fields=["team"], condition=Q(user__isnull=True), name="budget_one_per_team"
+            ),
+            models.CheckConstraint(
+                condition=Q(soft_limit_percent__gte=1, soft_limit_percent__lte=100),
+                name="budget_soft_limit_percent_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.hard_limit} credits)"
+
+    @property
+    def is_team_budget(self) -> bool:
+        return self.user_id is None
+
+    @property
+    def label(self) -> str:
+        period = {"month": "monthly", "week": "weekly", "day": "daily", "none": "overall"}[
+            self.period
+        ]
+        return f"Team {period} budget" if self.is_team_budget else f"{period.capitalize()} budget"
+
+    @property
+    def soft_limit(self) -> int:
+        return self.hard_limit * self.soft_limit_percent // 100
+
+    def period_bounds(self, at: dt.datetime | None = None):
+        return period_bounds(self.period, at or timezone.now())
+
+    def entries(self):
+        """The ledger rows this budget counts (any period)."""
+        entries = LedgerEntry.objects.for_team(self.team_id)
+        return entries if self.is_team_budget else entries.for_user(self.user_id)
+
+    def spent(self, at: dt.datetime | None = None) -> int:
+        """Credits spent in the period containing `at`, generations in flight included."""
+        return self.entries().in_period(*self.period_bounds(at)).total_credits()
+
+
+def period_bounds(period: str, at: dt.datetime, tz: dt.tzinfo | None = None):
+    """[start, end) of the calendar day/week/month containing `at`, in the site's time zone.
+
+    Computed from dates, so a new period begins by itself: no job resets anything.
+    Weeks start on Monday. "none" is all time: (None, None).
+    """
+    if period == Budget.Period.NONE:
+        return None, None
+    tz = tz or ZoneInfo(settings.TIME_ZONE)
+    day = at.astimezone(tz).date()
+    if period == Budget.Period.DAY:
+        start, end = day, day + dt.timedelta(days=1)
+    elif period == Budget.Period.WEEK:
+        start = day - dt.timedelta(days=day.weekday())
+        end = start + dt.timedelta(days=7)
+    elif period == Budget.Period.MONTH:
+        start = day.replace(day=1)
+        end = (start + dt.timedelta(days=32)).replace(day=1)
+    else:
+        raise ValueError(f"Unknown budget period {period!r}")
+    return (
+        dt.datetime.combine(start, dt.time(), tzinfo=tz),
+        dt.datetime.combine(end, dt.time(), tzinfo=tz),
+    )
+
+
+class SoftLimitWarning(models.Model):
+    """That a budget's soft limit was crossed in the period starting `period_start`.
+
+    Its unique constraint is what makes the email go out once per period, even when
+    two submissions cross the limit at the same moment.
+    """
+
+    budget = models.ForeignKey(Budget, models.CASCADE, related_name="warnings")
+    period_start = models.DateTimeField(default=EPOCH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["budget", "period_start"], name="soft_limit_warned_once_per_period"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.budget} warned for the period from {self.period_start:%Y-%m-%d}"
+
+
+class AuditEntryQuerySet(AppendOnlyQuerySet):
+    def for_team(self, team):
+        return self.filter(team=team)
+
+
+class AuditEntry(AppendOnlyModel):
+    """Who changed a budget or a price, or adjusted the ledger: when, from what, to what, why."""
+
+    class Action(models.TextChoices):
+        BUDGET_SET = "budget_set", "Budget set"
+        BUDGET_REMOVED = "budget_removed", "Budget removed"
+        PRICE_VERSION_ADDED = "price_version_added", "Price version added"
+        ADJUSTMENT = "adjustment", "Adjustment"
+
+    action = models.CharField(max_length=30, choices=Action.choices)
+    # Empty for price versions, which apply to every team.
+    team = models.ForeignKey(
+        "projects.Team", models.CASCADE, null=True, blank=True, related_name="audit_entries"
+    )
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    subject = models.CharField(max_length=300)
+    old_value = models.CharField(max_length=500, blank=True)
+    new_value = models.CharField(max_length=500, blank=True)
+    reason = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = AuditEntryQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "audit entries"
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.subject}"
+
+
+# ---------------------------------------------------------------------------------------
+# The API the composer and the worker call. Nothing else writes ledger rows.
+
+
+class BudgetExceeded(Exception):
+    """A submission would overrun a hard limit; str(exc) is the message to show."""
+
+
+class LedgerError(Exception):
+    """A ledger write that the ledger's rules forbid (a second settle, a refund after one)."""
+
+
+@dataclass(frozen=True)
+class BudgetStatus:
+    """One budget seen from a submission of `credits` (0 when just looking)."""
+
+    budget: Budget
+    label: str
+    spent: int  # this period, generations in flight included, before the submission
+    credits: int
+    period_start: dt.datetime | None
+    period_end: dt.datetime | None
+
+    @property
+    def hard_limit(self) -> int:
+        return self.budget.hard_limit
+
+    @property
+    def soft_limit(self) -> int:
+        return self.budget.soft_limit
+
+    @property
+    def spent_after(self) -> int:
+        return self.spent + self.credits
+
+    @property
+    def left(self) -> int:
+        return max(self.hard_limit - self.spent, 0)
+
+    @property
+    def left_after(self) -> int:
+        return self.hard_limit - self.spent_after
+
+    @property
+    def soft_crossed(self) -> bool:
+        return self.spent >= self.soft_limit
+
+    @property
+    def soft_crossed_after(self) -> bool:
+        return self.spent_after >= self.soft_limit
+
+    @property
+    def hard_exceeded_after(self) -> bool:
+        return self.spent_after > self.hard_limit
+
+    @property
+    def hard_reached(self) -> bool:
+        return self.spent >= self.hard_limit
+
+    @property
+    def resets_on(self) -> dt.date | None:
+        """The first day of the next period, in the site's time zone."""
+        if self.period_end is None:
+            return None
+        return self.period_end.date()
+
+    def percent(self, credits: int) -> float:
+        """`credits` as a share of the hard limit, for bars (capped at 100)."""
+        if self.hard_limit <= 0:
+            return 100.0
+        return min(100.0, 100.0 * max(credits, 0) / self.hard_limit)
+
+    @property
+    def spent_percent(self) -> float:
+        return self.percent(self.spent)
+
+    @property
+    def soft_percent(self) -> float:
+        return self.percent(self.soft_limit)
+
+
+@dataclass(frozen=True)
+class Quote:
+    """What a submission would cost and what it would leave of each budget."""
+
+    credits: int
+    dollars: Decimal
+    upscale_4k_credits: int
+    video_reference_credits: int
+    price_version: PriceVersion
+    budgets: list[BudgetStatus] = field(default_factory=list)
+    blocking_message: str = ""
+
+    @property
+    def allowed(self) -> bool:
+        return not self.blocking_message
+
+
+def _budget_label(budget: Budget, viewer) -> str:
+    period = {"month": "monthly", "week": "weekly", "day": "daily", "none": "overall"}[
+        budget.period
+    ]
+    if budget.is_team_budget:
+        return f"Team {period} budget"
+    if viewer is not None and budget.user_id == viewer.pk:
+        return f"Your {period} budget"
+    return f"{budget.user.get_username()}'s {period} budget"
+
+
+def budget_statuses(team, user, *, credits: int = 0, at=None, budgets=None) -> list[BudgetStatus]:
+    """Every budget applying to `user` in `team` (member's first), as of `at`."""
+    at = at or timezone.now()
+    if budgets is None:
+        budgets = Budget.objects.applying_to(team, user).select_related("user")
+    statuses = []
+    for budget in budgets:
+        start, end = budget.period_bounds(at)
+        statuses.append(
+            BudgetStatus(
+                budget=budget,
+                label=_budget_label(budget, user),
+                spent=budget.entries().in_period(start, end).total_credits(),
+                credits=credits,
+                period_start=start,
+                period_end=end,
+            )
+        )
+    statuses.sort(key=lambda status: status.budget.is_team_budget)
+    return statuses
+
+
+def _blocking_message(statuses: list[BudgetStatus], credits: int) -> str:
+    for status in statuses:
+        if not status.hard_exceeded_after:
+            continue
+        whose = status.label[0].lower() + status.label[1:]
+        resets = f" It starts again on {status.resets_on:%-d %B}." if status.resets_on else ""
+        return (
+            f"This video costs {credits:,} credits, but {whose} has {status.left:,} of "
+            f"{status.hard_limit:,} credits left.{resets} Choose a shorter or faster video, "
+            "or ask a team admin to raise the budget."
+        )
+    return ""
+
+
+def quote(*, team, user, model, duration, upscale_4k, has_video_reference, at=None) -> Quote:
+    """Price a submission with the version in effect `at` (now) and check its budgets.
+
+    For showing before submitting: it takes no lock, so `reserve()` checks again.
+    Raises ValueError for an unknown model or a bad duration.
+    """
+    at = at or timezone.now()
+    version = PriceVersion.objects.in_effect(at)
+    cost = pricing.price(
+        model,
+        duration,
+        upscale_4k,
+        has_video_reference=has_video_reference,
+        rates=version.rates,
+    )
+    statuses = budget_statuses(team, user, credits=cost.credits, at=at)
+    return Quote(
+        credits=cost.credits,
+        dollars=cost.dollars,
+        upscale_4k_credits=cost.upscale_4k_credits,
+        video_reference_credits=cost.video_reference_credits,
+        price_version=version,
+        budgets=statuses,
+        blocking_message=_blocking_message(statuses, cost.credits),
+    )
+
+
+def reserve(generation, *, has_video_reference: bool) -> LedgerEntry:
+    """Reserve a new generation's estimate against its member's and team's budgets.
+
+    Prices with the version in effect now, writes the reserve row and saves
+    `generation.credits_estimated`; raises BudgetExceeded (nothing written) when a hard
+    limit would be overrun. Call it inside the transaction that queues the generation.
+
+    Why concurrent submissions cannot overrun a budget: the budget rows that apply are
+    locked (`SELECT ... FOR UPDATE`) before the spend is summed, always in primary-key
+    order so two submitters never wait on each other crosswise (no deadlock). A second
+    submitter against the same budget blocks on the lock until the first commits or rolls
+    back; under PostgreSQL's READ COMMITTED its sum, a new statement run after the lock
+    was granted, then sees the first one's reserve row. So each check-and-insert runs
+    alone per budget and the limit holds exactly. SQLite ignores FOR UPDATE, but the
+    app's transactions there are IMMEDIATE: the first write lock is taken at BEGIN, so
+    writers are serialised whole. Without any budget nothing is locked: no limit.
+    """
+    user = generation.created_by
+    if generation.pk is None or user is None:
+        raise ValueError("Only a saved generation with its author can reserve credits.")
+    project = generation.project
+    team = project.team
+    with transaction.atomic():
+        now = timezone.now()
+        version = PriceVersion.objects.in_effect(now)
+        cost = pricing.price(
+            generation.model,
+            generation.duration,
+            generation.upscale_4k,
+            has_video_reference=has_video_reference,
+            rates=version.rates,
+        )
+        locked = list(
+            Budget.objects.applying_to(team, user)
+            .select_for_update(of=("self",))
+            .select_related("user")
+            .order_by("pk")
+        )
+        statuses = budget_statuses(team, user, credits=cost.credits, at=now, budgets=locked)
+        message = _blocking_message(statuses, cost.credits)
+        if message:
+            raise BudgetExceeded(message)
+        entry = LedgerEntry.objects.create(
+            kind=LedgerEntry.Kind.RESERVE,
+            team=team,
+            user=user,
+            project=project,
+            generation=generation,
+            price_version=version,
+            model=generation.model,
+            credits=cost.credits,
+            dollars=cost.dollars,
+            created_at=now,
+            accrued_at=now,
+        )
+        type(generation).objects.filter(pk=generation.pk).update(credits_estimated=cost.credits)
+        generation.credits_estimated = cost.credits
+        _warn_of_soft_limits(statuses, team, user)
+    return entry
+
+
+def _reservation_of(generation) -> LedgerEntry:
+    try:
+        return LedgerEntry.objects.select_related("price_version").get(
+            generation=generation, kind=LedgerEntry.Kind.RESERVE
+        )
+    except LedgerEntry.DoesNotExist:
+        raise LedgerError(f"Generation {generation.pk} has no reservation.") from None
+
+
+def _close(generation, kind: str, credits: int, **fields) -> LedgerEntry:
+    """Write the one final row (settle or refund) of a reserved generation."""
+    with transaction.atomic():
+        reservation = _reservation_of(generation)
+        final = LedgerEntry.objects.filter(generation=generation, kind__in=LedgerEntry.FINAL_KINDS)
+        done = final.values_list("kind", flat=True).first()
+        if done:
+            state = "settled" if done == LedgerEntry.Kind.SETTLE else "refunded"
+            raise LedgerError(f"Generation {generation.pk} is already {state}.")
+        credits = credits if kind == LedgerEntry.Kind.SETTLE else -reservation.credits
+        try:
+            with transaction.atomic():
+                return LedgerEntry.objects.create(
+                    kind=kind,
+                    team_id=reservation.team_id,
+                    user_id=reservation.user_id,
+                    project_id=reservation.project_id,
+                    generation=generation,
+                    price_version=reservation.price_version,
+                    model=reservation.model,
+                    credits=credits,
+                    dollars=credits * reservation.price_version.dollars_per_credit,
+                    created_at=timezone.now(),
+                    accrued_at=reservation.accrued_at,
+                    **fields,
+                )
+        except IntegrityError:
+            # Another transaction closed it between our check and our insert.
+            raise LedgerError(f"Generation {generation.pk} was closed meanwhile.") from None
+
+
+def settle(generation, credits_used: int) -> LedgerEntry:
+    """Settle a successful generation to Kinovi's creditsUsed.
+
+    The row carries the difference from the estimate (the reservation is never edited)
+    and Kinovi's figure in `credits_used`. Raises LedgerError when the generation has no
+    reservation or was already settled or refunded.
+    """
+    if isinstance(credits_used, bool) or not isinstance(credits_used, int) or credits_used < 0:
+        raise ValueError(f"creditsUsed must be a whole number of credits, not {credits_used!r}.")
+    reservation = _reservation_of(generation)
+    return _close(
+        generation,
+        LedgerEntry.Kind.SETTLE,
+        credits_used - reservation.credits,
+        credits_used=credits_used,
+    )
+
+
+def refund(generation) -> LedgerEntry:
+    """Refund a failed generation's whole reservation, whatever Kinovi's creditsUsed says
+    (a failed task still shows the reserved amount). Raises LedgerError like settle()."""
+    return _close(generation, LedgerEntry.Kind.REFUND, 0)
+
+
+def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> LedgerEntry:
+    """An admin's correction of `user`'s spend in `team` (positive adds spend), audited.
+
+    Priced with the generation's version when it concerns one, else the one in effect.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValueError("An adjustment needs a reason.")
+    if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
+        raise ValueError("An adjustment is a whole, non-zero number of credits.")
+    now = timezone.now()
+    with transaction.atomic():
+        if generation is not None:
+            version = _reservation_of(generation).price_version
+            project_id = generation.project_id
+        else:
+            version = PriceVersion.objects.in_effect(now)
+            project_id = None
+        entry = LedgerEntry.objects.create(
+            kind=LedgerEntry.Kind.ADJUST,
+            team=team,
+            user=user,
+            project_id=project_id,
+            generation=generation,
+            price_version=version,
+            model=generation.model if generation is not None else "",
+            credits=credits,
+            dollars=credits * version.dollars_per_credit,
+            reason=reason,
+            recorded_by=actor,
+            created_at=now,
+            accrued_at=now,
+        )
+        about = f" (generation {generation.pk})" if generation is not None else ""
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.ADJUSTMENT,
+            team=team,
+            actor=actor,
+            subject=f"{user.get_username()}'s spend{about}",
+            new_value=f"{credits:+,} credits",
+            reason=reason,
+        )
+    return entry
+
+
+def soft_limit_warnings(team, user) -> list[str]:
+    """Banner lines for `user`: every budget of theirs past its soft (or hard) limit."""
+    warnings = []
+    for status in budget_statuses(team, user):
+        if not status.soft_crossed:
+            continue
+        whose = status.label[0].lower() + status.label[1:]
+        resets = f" until {status.resets_on:%-d %B}" if status.resets_on else ""
+        if status.hard_reached:
+            warnings.append(
+                f"{status.spent:,} of {status.hard_limit:,} credits of {whose} are used: "
+                f"new videos are blocked{resets}."
+            )
+        else:
+            warnings.append(
+                f"{status.spent:,} of {status.hard_limit:,} credits of {whose} are used, "
+                f"past its {status.soft_limit:,}-credit warning mark."
+            )
+    return warnings
+
+
+def _warn_of_soft_limits(statuses: list[BudgetStatus], team, user) -> None:
+    """Mail the member and the team's admins when this submission crosses a soft limit.
+
+    Once per budget and period: the SoftLimitWarning row is written in the reserving
+    transaction, under the budget's lock, and the mail goes only after it commits.
+    """
+    for status in statuses:
+        if not status.soft_crossed_after:
+            continue
+        _, created = SoftLimitWarning.objects.get_or_create(
+            budget=status.budget, period_start=status.period_start or EPOCH
+        )
+        if created:
+            transaction.on_commit(lambda status=status: _mail_soft_limit(status, team, user))
+
+
+def _mail_soft_limit(status: BudgetStatus, team, user) -> None:
+    admins = team.memberships.filter(role="admin").select_related("user")
+    recipients = {user.email} | {membership.user.email for membership in admins}
+    recipients.discard("")
+    subject = f"{team.name}: {status.label.lower()} passed its warning mark"
+    if not status.budget.is_team_budget:
+        subject = f"{team.name}: {user.get_username()}'s budget passed its warning mark"
+    resets = f"It starts again on {status.resets_on:%-d %B %Y}." if status.resets_on else ""
+    body = (
+        f"{user.get_username()} has now used {status.spent_after:,} of the "
+        f"{status.hard_limit:,} credits of the {status.label.lower()} in {team.name} "
+        f"(warning mark: {status.soft_limit:,}). Submissions past {status.hard_limit:,} "
+        f"credits will be refused. {resets}"
+    ).strip()
+    try:
+        send_mail(subject, body, None, sorted(recipients))
+    except OSError:
+        # The credits are reserved already; a mail server being down must not undo that.
+        logger.exception("Could not send the soft-limit warning for budget %s", status.budget.pk)
+
+
+# ---------------------------------------------------------------------------------------
+# Changes admins make: each one audited.
+
+
+def _describe_budget(budget: Budget | None) -> str:
+    if budget is None:
+        return "none"
+    return (
+        f"{budget.hard_limit:,} credits {budget.get_period_display().lower()}, "
+        f"warn at {budget.soft_limit_percent} %"
+    )
+
+
+def set_budget(
+    *, team, user, period: str, hard_limit: int, soft_limit_percent: int = 80, actor, reason=""
+) -> Budget:
+    """Create or change the budget of `user` in `team` (user None: the team's), audited."""
+    with transaction.atomic():
+        budget = Budget.objects.select_for_update().filter(team=team, user=user).first()
+        old = _describe_budget(budget) if budget else "none"
+        if budget is None:
+            budget = Budget(team=team, user=user)
+        budget.period = period
+        budget.hard_limit = hard_limit
+        budget.soft_limit_percent = soft_limit_percent
+        budget.save()
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.BUDGET_SET,
+            team=team,
+            actor=actor,
+            subject=_budget_subject(user),
+            old_value=old,
+            new_value=_describe_budget(budget),
+            reason=(reason or "").strip(),
+        )
+    return budget
+
+
+def remove_budget(budget: Budget, *, actor, reason="") -> None:
+    with transaction.atomic():
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.BUDGET_REMOVED,
+            team=budget.team,
+            actor=actor,
+            subject=_budget_subject(budget.user),
+            old_value=_describe_budget(budget),
+            new_value="none",
+            reason=(reason or "").strip(),
+        )
+        budget.delete()
+
+
+def _budget_subject(user) -> str:
+    return "Team budget" if user is None else f"{user.get_username()}'s budget"
+
+
+def add_price_version(
+    rates: pricing.Rates, *, effective_from: dt.datetime, actor, note=""
+) -> PriceVersion:
+    """Add rates taking effect at `effective_from`, which must be in the future."""
+    if effective_from <= timezone.now():
+        raise ValueError("A price version takes effect in the future, never retroactively.")
+    with transaction.atomic():
+        previous = PriceVersion.objects.in_effect(effective_from)
+        version = PriceVersion.from_rates(
+            rates, effective_from=effective_from, note=(note or "").strip(), created_by=actor
+        )
+        version.save()
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.PRICE_VERSION_ADDED,
+            actor=actor,
+            subject=f"Prices from {effective_from:%Y-%m-%d %H:%M %Z}",
+            old_value=_describe_rates(previous.rates) if previous else "",
+            new_value=_describe_rates(rates),
+            reason=version.note,
+        )
+    return version
+
+
+def _describe_rates(rates: pricing.Rates) -> str:
+    parts = [
+        f"{pricing.MODEL_LABELS.get(model, model)} {rate.credits_per_second}/s "
+        f"+{rate.upscale_4k_credits_per_second}/s 4K "
+        f"+{rate.video_reference_credits_per_second}/s video"
+        for model, rate in rates.models.items()
+    ]
+    return "; ".join(parts) + f"; ${rates.dollars_per_credit} per credit"
+
+
+# ---------------------------------------------------------------------------------------
+# Reports: sums over the ledger, selected the same way for pages and CSV.
+
+TOP_GROUPS = 10
+# (group name -> the ledger columns that identify a group and the one that names it)
+GROUPINGS: dict[str, tuple[str, str]] = {
+    "member": ("user", "user__username"),
+    "project": ("project", "project__name"),
+    "model": ("model", "model"),
+}
+IN_FLIGHT = "in_flight"
+
+
+@dataclass(frozen=True)
+class ReportScope:
+    """Which ledger rows a report covers: [start, end) and optional filters.
+
+    `team` None means every team (staff only). `status` is a generation status, or
+    "in_flight" for any state before success/fail; a status leaves adjustments out.
+    """
+
+    team: object | None
+    start: dt.datetime
+    end: dt.datetime
+    user: object | None = None
+    project: object | None = None
+    model: str = ""
+    status: str = ""
+
+    def entries(self):
+        entries = LedgerEntry.objects.in_period(self.start, self.end)
+        if self.team is not None:
+            entries = entries.for_team(self.team)
+        if self.user is not None:
+            entries = entries.for_user(self.user)
+        if self.project is not None:
+            entries = entries.filter(project=self.project)
+        if self.model:
+            entries = entries.filter(model=self.model)
+        if self.status == IN_FLIGHT:
+            entries = entries.exclude(generation__status__in=("success", "fail")).exclude(
+                generation__isnull=True
+            )
+        elif self.status:
+            entries = entries.filter(generation__status=self.status)
+        return entries
+
+
+@dataclass(frozen=True)
+class Group:
+    key: object
+    name: str
+    credits: int
+    dollars: Decimal
+    is_other: bool = False
+    size: int = 1  # how many groups an "other" row folds together
+
+
+def breakdown(scope: ReportScope, grouping: str, *, top: int = TOP_GROUPS):
+    """(groups, totals): the `top` groups by credits, then one "other" row for the rest.
+
+    The totals are summed from every group, so the page needs no query of its own for them.
+    """
+    key, name = GROUPINGS[grouping]
+    rows = sorted(
+        scope.entries().spend_by(*dict.fromkeys((key, name))),
+        key=lambda row: (-row["credits"], str(row[name] or "")),
+    )
+    groups = [
+        Group(key=row[key], name=_group_name(grouping, row[name]), **_money(row)) for row in rows
+    ]
+    totals = {
+        "credits": sum(group.credits for group in groups),
+        "dollars": sum((group.dollars for group in groups), Decimal(0)),
+    }
+    if len(groups) > top + 1:
+        rest = groups[top:]
+        groups = [
+            *groups[:top],
+            Group(
+                key=None,
+                name=f"Other ({len(rest)})",
+                credits=sum(group.credits for group in rest),
+                dollars=sum((group.dollars for group in rest), Decimal(0)),
+                is_other=True,
+                size=len(rest),
+            ),
+        ]
+    return groups, totals
+
+
+def _group_name(grouping: str, value) -> str:
+    if value in (None, ""):
+        return f"No {grouping} (adjustments)"
+    if grouping == "model":
+        return pricing.MODEL_LABELS.get(value, value)
+    return str(value)
+
+
+def _money(row) -> dict:
+    return {"credits": row["credits"], "dollars": row["dollars"]}
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    start: dt.date
+    credits: int
+    dollars: Decimal
+
+
+def series(scope: ReportScope, interval: str) -> list[SeriesPoint]:
+    """Spend per day, week or month of the site's calendar, empty buckets included."""
+    tz = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        scope.entries()
+        .annotate(bucket=Trunc("accrued_at", interval, tzinfo=tz))
+        .spend_by("bucket")
+        .order_by("bucket")
+    )
+    found = {row["bucket"].astimezone(tz).date(): row for row in rows}
+    points = []
+    last = (scope.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
+    bucket = _bucket_start(scope.start.astimezone(tz).date(), interval)
+    while bucket <= last:
+        row = found.get(bucket)
+        points.append(
+            SeriesPoint(
+                start=bucket,
+                credits=row["credits"] if row else 0,
+                dollars=row["dollars"] if row else Decimal(0),
+            )
+        )
+        bucket = _next_bucket(bucket, interval)
+    return points
+
+
+def _bucket_start(day: dt.date, interval: str) -> dt.date:
+    if interval == "week":
+        return day - dt.timedelta(days=day.weekday())
+    if interval == "month":
+        return day.replace(day=1)
+    return day
+
+
+def _next_bucket(day: dt.date, interval: str) -> dt.date:
+    if interval == "week":
+        return day + dt.timedelta(days=7)
+    if interval == "month":
+        return (day + dt.timedelta(days=32)).replace(day=1)
+    return day + dt.timedelta(days=1)
+
+
+def generation_costs(scope: ReportScope):
+    """One row per generation of the scope: its net credits and dollars, with its facts."""
+    return (
+        scope.entries()
+        .filter(generation__isnull=False)
+        .spend_by(
+            "generation",
+            "generation__status",
+            "generation__created_at",
+            "user__username",
+            "project__name",
+            "model",
+        )
+    )
+
+
+def most_expensive(scope: ReportScope, limit: int = 10):
+    return generation_costs(scope).order_by("-credits", "-generation")[:limit]
+
+
+def failed_generations(scope: ReportScope, limit: int = 10):
+    """Failed generations of the scope, latest first; each nets 0 once refunded."""
+    return (
+        scope.entries()
+        .filter(generation__status="fail")
+        .spend_by(
+            "generation",
+            "generation__created_at",
+            "generation__credits_estimated",
+            "generation__error_message",
+            "user__username",
+            "project__name",
+            "model",
+        )
+        .order_by("-generation__created_at", "-generation")[:limit]
+    )

@@ -1,0 +1,609 @@
+"""Credits pages: my spend, the spend report and its CSV, budgets, pricing, reconciliation.
+
+Members see their own spend; team admins their team's; staff every team's. A page about
+another team's data answers 404; a member asking for an admin page gets 403 saying why.
+"""
+
+import csv
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import wraps
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q, Sum
+from django.http import Http404, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from projects.decorators import team_required
+from projects.forms.credits import (
+    INTERVALS,
+    PRESETS,
+    AdjustmentForm,
+    BudgetForm,
+    DateRangeForm,
+    PriceVersionForm,
+    ReportForm,
+)
+from projects.kinovi import pricing
+from projects.models import (
+    AuditEntry,
+    Budget,
+    Generation,
+    LedgerEntry,
+    Membership,
+    PriceVersion,
+    Team,
+)
+from projects.models.credits import (
+    ReportScope,
+    add_price_version,
+    adjust,
+    breakdown,
+    budget_statuses,
+    failed_generations,
+    generation_costs,
+    most_expensive,
+    remove_budget,
+    series,
+    set_budget,
+    soft_limit_warnings,
+)
+
+TEMPLATES = "projects/credits/"
+AUDIT_ROWS = 50
+RECONCILIATION_PER_PAGE = 100
+# CSV cells that a spreadsheet would run as a formula start with one of these.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def admin_required(view):
+    """Team admins of their current team, and staff; others get 403 with the reason."""
+
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            if request.team is None:
+                return render(request, "projects/no_team.html", status=403)
+            if not request.membership.is_admin:
+                raise PermissionDenied("Only team admins and staff see this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _get_team_for_admin(request, team_id) -> Team:
+    """A team whose spend the user may manage: any for staff, else one they administer.
+
+    Another team's id answers 404, whether it exists or not.
+    """
+    if team_id in (None, ""):
+        if request.team is not None:
+            return request.team
+        if request.user.is_staff and (first := Team.objects.first()) is not None:
+            return first
+        raise Http404("Choose a team.")
+    try:
+        team_id = int(team_id)
+    except (TypeError, ValueError):
+        raise Http404("No such team.") from None
+    if request.user.is_staff:
+        return get_object_or_404(Team, pk=team_id)
+    membership = get_object_or_404(
+        Membership.objects.select_related("team"), team_id=team_id, user=request.user
+    )
+    if not membership.is_admin:
+        raise Http404("No such team.")
+    return membership.team
+
+
+def _is_admin(request) -> bool:
+    return request.user.is_staff or bool(request.membership and request.membership.is_admin)
+
+
+# ---------------------------------------------------------------------------------------
+# Charts: geometry for SVG the templates draw.
+
+CHART_WIDTH = 640
+CHART_HEIGHT = 220
+CHART_PLOT_TOP = 10
+CHART_PLOT_BOTTOM = 190
+BREAKDOWN_ROW = 24
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    credits: int
+    dollars: Decimal
+    is_other: bool = False
+
+    @property
+    def text_x(self) -> float:
+        """Where a row's value is written: after its bar."""
+        return 155 + self.width
+
+
+def column_chart(points) -> list[Bar]:
+    """Columns for a time series (negative net spend drawn as 0 high)."""
+    if not points:
+        return []
+    top = max((point.credits for point in points), default=0) or 1
+    slot = CHART_WIDTH / len(points)
+    plot = CHART_PLOT_BOTTOM - CHART_PLOT_TOP
+    bars = []
+    for index, point in enumerate(points):
+        height = plot * max(point.credits, 0) / top
+        bars.append(
+            Bar(
+                x=round(index * slot + slot * 0.1, 2),
+                y=round(CHART_PLOT_BOTTOM - height, 2),
+                width=round(max(slot * 0.8, 0.5), 2),
+                height=round(height, 2),
+                label=point.start.isoformat(),
+                credits=point.credits,
+                dollars=point.dollars,
+            )
+        )
+    return bars
+
+
+def row_chart(groups) -> list[Bar]:
+    """Horizontal bars for a breakdown: one 24-unit row each, widths against the largest."""
+    top = max((group.credits for group in groups), default=0) or 1
+    return [
+        Bar(
+            x=150,
+            y=index * BREAKDOWN_ROW,
+            width=round(340 * max(group.credits, 0) / top, 2),
+            height=18,
+            label=group.name,
+            credits=group.credits,
+            dollars=group.dollars,
+            is_other=group.is_other,
+        )
+        for index, group in enumerate(groups)
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# My spend
+
+
+@team_required
+def my_spend(request):
+    """This period's spend against each budget, my generations in a range, my refunds."""
+    dates = DateRangeForm(request.GET or None)
+    if request.GET and not dates.is_valid():
+        return render(request, TEMPLATES + "my_spend.html", {"dates": dates}, status=400)
+    if not request.GET:
+        dates = DateRangeForm({"preset": "this_month"})
+        dates.is_valid()
+    start, end = dates.bounds()
+    scope = ReportScope(team=request.team, user=request.user, start=start, end=end)
+    generations = Paginator(
+        generation_costs(scope).order_by("-generation__created_at", "-generation"), 50
+    ).get_page(request.GET.get("page"))
+    refunds = (
+        scope.entries()
+        .filter(kind=LedgerEntry.Kind.REFUND)
+        .select_related("project", "generation")
+        .order_by("-created_at")[:50]
+    )
+    totals = scope.entries().totals()
+    return render(
+        request,
+        TEMPLATES + "my_spend.html",
+        {
+            "nav": "spend",
+            "dates": dates,
+            "presets": PRESETS,
+            "budgets": budget_statuses(request.team, request.user),
+            "warnings": soft_limit_warnings(request.team, request.user),
+            "generations": generations,
+            "refunds": refunds,
+            "totals": totals,
+            "first_day": dates.cleaned_data["first_day"],
+            "last_day": dates.cleaned_data["last_day"],
+        },
+    )
+
+
+# ---------------------------------------------------------------------------------------
+# Spend report and its CSV
+
+
+def _report_form(request) -> ReportForm:
+    if request.user.is_staff:
+        team = None
+        if request.GET.get("team"):
+            team = _get_team_for_admin(request, request.GET["team"])
+        elif "team" not in request.GET:
+            team = request.team
+    else:
+        team = _get_team_for_admin(request, request.GET.get("team"))
+    data = request.GET.copy()
+    if request.user.is_staff and "team" not in data and team is not None:
+        data["team"] = str(team.pk)
+    return ReportForm(data, team=team, staff=request.user.is_staff)
+
+
+@admin_required
+def spend_report(request):
+    form = _report_form(request)
+    if not form.is_valid():
+        return render(
+            request, TEMPLATES + "report.html", {"form": form, "nav": "report"}, status=400
+        )
+    scope = form.scope()
+    groups, totals = breakdown(scope, form.grouping)
+    points = series(scope, form.chart_interval)
+    context = {
+        "nav": "report",
+        "form": form,
+        "presets": PRESETS,
+        "scope": scope,
+        "first_day": form.cleaned_data["first_day"],
+        "last_day": form.cleaned_data["last_day"],
+        "grouping": form.grouping,
+        "grouping_label": form.grouping.capitalize(),
+        "interval": form.chart_interval,
+        "interval_label": INTERVALS[form.chart_interval].lower(),
+        "groups": groups,
+        "group_bars": row_chart(groups),
+        "breakdown_height": max(len(groups), 1) * BREAKDOWN_ROW,
+        "totals": totals,
+        "points": points,
+        "columns": column_chart(points),
+        "peak": max((point.credits for point in points), default=0),
+        "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bottom": CHART_PLOT_BOTTOM},
+        "expensive": most_expensive(scope),
+        "failed": failed_generations(scope),
+        "query": request.GET.urlencode(),
+    }
+    template = TEMPLATES + "report.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
+    return render(request, template, context)
+
+
+def csv_safe(value) -> str | int | Decimal:
+    """Text a spreadsheet shows as text: a leading formula character gets a quote.
+
+    Numbers pass unformatted (a negative number is a number, not a formula).
+    """
+    if isinstance(value, int | Decimal):
+        return value
+    text = "" if value is None else str(value)
+    if text.startswith(FORMULA_STARTS):
+        return "'" + text
+    return text
+
+
+class _Echo:
+    """A file-like object whose write returns the line, for csv.writer to stream."""
+
+    def write(self, value):
+        return value
+
+
+ENTRY_COLUMNS = [
+    "accrued_at",
+    "created_at",
+    "kind",
+    "team",
+    "member",
+    "project",
+    "generation",
+    "model",
+    "status",
+    "credits",
+    "dollars",
+    "credits_used",
+    "price_version",
+    "reason",
+]
+
+
+def _entry_rows(scope: ReportScope):
+    tz = ZoneInfo(settings.TIME_ZONE)
+    rows = (
+        scope.entries()
+        .order_by("accrued_at", "id")
+        .values_list(
+            "accrued_at",
+            "created_at",
+            "kind",
+            "team__name",
+            "user__username",
+            "project__name",
+            "generation_id",
+            "model",
+            "generation__status",
+            "credits",
+            "dollars",
+            "credits_used",
+            "price_version_id",
+            "reason",
+        )
+    )
+    for row in rows.iterator(chunk_size=2000):
+        accrued, created, *rest = row
+        yield [
+            accrued.astimezone(tz).isoformat(),
+            created.astimezone(tz).isoformat(),
+            *rest,
+        ]
+
+
+@admin_required
+def spend_csv(request):
+    """The report's rows as CSV, streamed: one per ledger entry, or per group (?rows=groups)."""
+    form = _report_form(request)
+    if not form.is_valid():
+        return render(
+            request, TEMPLATES + "report.html", {"form": form, "nav": "report"}, status=400
+        )
+    scope = form.scope()
+    by_group = request.GET.get("rows") == "groups"
+    if by_group:
+        groups, _ = breakdown(scope, form.grouping)
+        header = [form.grouping, "credits", "dollars"]
+        rows = ([group.name, group.credits, group.dollars] for group in groups)
+    else:
+        header = ENTRY_COLUMNS
+        rows = _entry_rows(scope)
+    writer = csv.writer(_Echo())
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            yield writer.writerow([csv_safe(cell) if cell is not None else "" for cell in row])
+
+    first, last = form.cleaned_data["first_day"], form.cleaned_data["last_day"]
+    name = f"spend-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}{'-by-' + form.grouping if by_group else ''}"
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# Budgets
+
+
+@admin_required
+def budgets(request):
+    team = _get_team_for_admin(request, request.POST.get("team") or request.GET.get("team"))
+    form = BudgetForm(request.POST or None, team=team)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        set_budget(
+            team=team,
+            user=data["member"],
+            period=data["period"],
+            hard_limit=data["hard_limit"],
+            soft_limit_percent=data["soft_limit_percent"],
+            actor=request.user,
+            reason=data["reason"],
+        )
+        whose = data["member"].get_username() if data["member"] else team.name
+        messages.success(request, f"Budget of {whose} set to {data['hard_limit']:,} credits.")
+        return redirect(f"{reverse('budgets')}?team={team.pk}")
+    members = list(
+        Membership.objects.filter(team=team).select_related("user").order_by("user__username")
+    )
+    team_budgets = {budget.user_id: budget for budget in Budget.objects.for_team(team)}
+    now = timezone.now()
+    spent = _spent_by_budget(team, team_budgets.values(), now)
+    rows = [
+        {
+            "membership": membership,
+            "budget": team_budgets.get(membership.user_id),
+            "spent": spent.get(membership.user_id),
+        }
+        for membership in members
+    ]
+    context = {
+        "nav": "budgets",
+        "team": team,
+        "form": form,
+        "team_budget": team_budgets.get(None),
+        "team_spent": spent.get(None),
+        "rows": rows,
+        "without_budget": [row["membership"].user for row in rows if row["budget"] is None],
+        "audit": AuditEntry.objects.filter(Q(team=team) | Q(team__isnull=True))
+        .select_related("actor")
+        .order_by("-created_at", "-id")[:AUDIT_ROWS],
+        "teams": Team.objects.order_by("name") if request.user.is_staff else None,
+    }
+    return render(request, TEMPLATES + "budgets.html", context, status=400 if form.errors else 200)
+
+
+def _spent_by_budget(team, team_budgets, now) -> dict:
+    """{user id or None: credits spent in the budget's current period}, one query."""
+    aggregates = {}
+    for budget in team_budgets:
+        start, end = budget.period_bounds(now)
+        condition = Q()
+        if start is not None:
+            condition &= Q(accrued_at__gte=start, accrued_at__lt=end)
+        if budget.user_id is not None:
+            condition &= Q(user_id=budget.user_id)
+        aggregates[f"budget_{budget.user_id or 'team'}"] = Sum("credits", filter=condition)
+    if not aggregates:
+        return {}
+    sums = LedgerEntry.objects.for_team(team).aggregate(**aggregates)
+    return {
+        (None if key == "budget_team" else int(key.removeprefix("budget_"))): value or 0
+        for key, value in sums.items()
+    }
+
+
+@admin_required
+@require_POST
+def budget_remove(request, budget_id: int):
+    budget = get_object_or_404(Budget.objects.select_related("team", "user"), pk=budget_id)
+    team = _get_team_for_admin(request, budget.team_id)
+    remove_budget(budget, actor=request.user, reason=request.POST.get("reason", ""))
+    whose = budget.user.get_username() if budget.user else team.name
+    messages.success(request, f"Budget of {whose} removed: no limit now.")
+    return redirect(f"{reverse('budgets')}?team={team.pk}")
+
+
+# ---------------------------------------------------------------------------------------
+# Pricing
+
+
+@admin_required
+def pricing_page(request):
+    current = PriceVersion.objects.in_effect()
+    form = PriceVersionForm(request.POST or None, current=current.rates)
+    if request.method == "POST":
+        if not request.user.is_staff:
+            raise PermissionDenied("Prices apply to every team: only staff add a version.")
+        if form.is_valid():
+            version = add_price_version(
+                form.rates(),
+                effective_from=form.cleaned_data["effective_from"],
+                actor=request.user,
+                note=form.cleaned_data["note"],
+            )
+            messages.success(request, f"{version} added.")
+            return redirect("pricing")
+    context = {
+        "nav": "pricing",
+        "current": current,
+        "rate_rows": pricing.rate_rows(current.rates),
+        "table": pricing.duration_table(current.rates),
+        "versions": PriceVersion.objects.select_related("created_by").order_by("-effective_from"),
+        "now": timezone.now(),
+        "form": form if request.user.is_staff else None,
+        "audit": AuditEntry.objects.filter(action=AuditEntry.Action.PRICE_VERSION_ADDED)
+        .select_related("actor")
+        .order_by("-created_at")[:AUDIT_ROWS],
+    }
+    return render(request, TEMPLATES + "pricing.html", context, status=400 if form.errors else 200)
+
+
+# ---------------------------------------------------------------------------------------
+# Reconciliation (staff)
+
+
+def staff_required(view):
+    @login_required
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise Http404("No such page.")
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+@staff_required
+def reconciliation(request):
+    """Finished generations: our estimate, what we settled, Kinovi's creditsUsed."""
+    dates = DateRangeForm(request.GET or {"preset": "this_month"})
+    adjustment = AdjustmentForm(request.POST or None)
+    if request.method == "POST" and adjustment.is_valid():
+        generation = get_object_or_404(
+            Generation.objects.select_related("project__team", "created_by"),
+            pk=adjustment.cleaned_data["generation"],
+        )
+        if generation.created_by is None or not generation.ledger_entries.exists():
+            messages.error(request, "That generation has no reservation to adjust.")
+        else:
+            adjust(
+                team=generation.project.team,
+                user=generation.created_by,
+                credits=adjustment.cleaned_data["credits"],
+                reason=adjustment.cleaned_data["reason"],
+                actor=request.user,
+                generation=generation,
+            )
+            messages.success(request, f"Generation {generation.pk} adjusted.")
+        return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
+    if not dates.is_valid():
+        return render(request, TEMPLATES + "reconciliation.html", {"dates": dates}, status=400)
+    start, end = dates.bounds()
+    rows = reconciliation_rows(start, end)
+    page = Paginator(rows, RECONCILIATION_PER_PAGE).get_page(request.GET.get("page"))
+    for row in page:
+        row["flagged"] = _flag(row)
+    by_version = (
+        LedgerEntry.objects.in_period(start, end)
+        .spend_by("price_version", "price_version__effective_from")
+        .order_by("price_version__effective_from")
+    )
+    return render(
+        request,
+        TEMPLATES + "reconciliation.html",
+        {
+            "nav": "reconciliation",
+            "dates": dates,
+            "presets": PRESETS,
+            "page": page,
+            "by_version": by_version,
+            "adjustment": adjustment,
+            "first_day": dates.cleaned_data["first_day"],
+            "last_day": dates.cleaned_data["last_day"],
+        },
+        status=400 if adjustment.errors else 200,
+    )
+
+
+def reconciliation_rows(start, end):
+    """One row per finished generation reserved in [start, end), with its three figures."""
+    reserve, settle, refund, kind_adjust = (
+        LedgerEntry.Kind.RESERVE,
+        LedgerEntry.Kind.SETTLE,
+        LedgerEntry.Kind.REFUND,
+        LedgerEntry.Kind.ADJUST,
+    )
+    return (
+        LedgerEntry.objects.in_period(start, end)
+        .filter(generation__status__in=Generation.FINISHED_STATES)
+        .order_by()
+        .values(
+            "generation",
+            "generation__status",
+            "generation__credits_used",
+            "team__name",
+            "user__username",
+            "model",
+            "price_version",
+        )
+        .annotate(
+            estimate=Sum("credits", filter=Q(kind=reserve)),
+            settled=Sum("credits", filter=Q(kind__in=[reserve, settle, refund])),
+            adjusted=Sum("credits", filter=Q(kind=kind_adjust)),
+            net=Sum("credits"),
+        )
+        .order_by("-generation")
+    )
+
+
+def _flag(row) -> str:
+    """What does not add up for a finished generation, in words ("" when all agree)."""
+    reported = row["generation__credits_used"]
+    if row["generation__status"] == Generation.Status.FAIL:
+        return "" if row["settled"] == 0 else "A failed generation still costs credits."
+    if reported is None:
+        return "Kinovi reported no creditsUsed."
+    if row["settled"] != reported:
+        return f"Settled {row['settled']:,}, Kinovi says {reported:,}."
+    if row["estimate"] != reported:
+        return f"Estimate off by {reported - row['estimate']:+,}."
+    return ""

@@ -1,0 +1,413 @@
+"""The project page: the composer, its live check, submit, and the generation cards."""
+
+from django.contrib import messages
+from django.core.files import File
+from django.core.paginator import Paginator
+from django.db.models import Case, Prefetch, Value, When
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseStopPolling, trigger_client_event
+
+from projects.decorators import team_required
+from projects.forms.generations import ComposerForm, new_idempotency_key
+from projects.kinovi import request as kinovi_request
+from projects.kinovi.references import Kind
+from projects.models import (
+    Character,
+    Generation,
+    GenerationReference,
+    MediaError,
+    ReferenceAsset,
+)
+from projects.models.credits import BudgetExceeded, PriceVersion, quote
+from projects.views.library import upload_rules
+from projects.views.projects import _get_generation_for_user, _get_project_for_user
+
+GENERATIONS_PER_PAGE = 20
+# References in Kinovi's order: `urls` (images, videos), then audio.
+KINOVI_KIND_ORDER = Case(
+    When(kind=Kind.IMAGE, then=Value(0)), When(kind=Kind.VIDEO, then=Value(1)), default=Value(2)
+)
+PICKER_RESULTS = 48
+PROJECT_PAGE = "projects/project_detail.html"
+GENERATION_PAGE = "projects/generations/generation.html"
+PICKER_PAGE = "projects/generations/picker.html"
+PICKER_KINDS = [
+    ("", "Everything"),
+    (Kind.IMAGE, "Images"),
+    (Kind.VIDEO, "Videos"),
+    (Kind.AUDIO, "Audio"),
+    ("character", "Characters"),
+]
+
+
+def _partial_request(request) -> bool:
+    """An HTMX swap, as opposed to a page load (history restores want the page)."""
+    return bool(request.htmx) and not request.htmx.history_restore_request
+
+
+def _composer_form(request, project, data=None, initial=None) -> ComposerForm:
+    return ComposerForm(
+        data, initial=initial, user=request.user, team=request.team, project=project
+    )
+
+
+def _as_posted(initial: dict, references: list[str]) -> QueryDict:
+    """Initial composer values as the browser would post them (unchecked boxes absent)."""
+    data = QueryDict(mutable=True)
+    for name, value in initial.items():
+        if value not in (None, False, ""):
+            data[name] = value
+    data.setlist("references", references)
+    return data
+
+
+def _reference_values(generation) -> list[str]:
+    """A generation's references as the composer posts them, in the order the user had."""
+    kinds = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
+    references = sorted(
+        generation.references.all(), key=lambda ref: (kinds.index(ref.kind), ref.position)
+    )
+    return [
+        f"{ref.asset_id}:{ref.character_id}" if ref.character_id else str(ref.asset_id)
+        for ref in references
+        if ref.asset_id
+    ]
+
+
+def reference_data(asset: ReferenceAsset, character: Character | None = None) -> dict:
+    """What composer.js needs to show a reference and post it back."""
+    return {
+        "value": f"{asset.pk}:{character.pk}" if character else str(asset.pk),
+        "kind": asset.kind,
+        "name": asset.name,
+        "thumb": asset.thumbnail_url,
+        "duration": asset.duration,
+        "format": asset.format_name,
+        "handle": character.handle if character else "",
+    }
+
+
+def character_data(character: Character) -> list[dict]:
+    """A character's images as references, the primary one first, under its handle."""
+    primary = character.primary_image
+    images = character.ordered_images
+    if primary is not None:
+        images = [primary, *(image for image in images if image != primary)]
+    return [reference_data(image.asset, character) for image in images]
+
+
+def _quote_for(request, form: ComposerForm):
+    """The price and budgets of what the form holds, once model and length are valid."""
+    data = getattr(form, "cleaned_data", {})
+    if "model" not in data or "duration" not in data:
+        return None
+    return quote(
+        team=request.team,
+        user=request.user,
+        model=data["model"],
+        duration=data["duration"],
+        upscale_4k=data.get("upscale_4k", False),
+        has_video_reference=any(ref.asset.kind == Kind.VIDEO for ref in form.chosen),
+    )
+
+
+def _checks_context(request, form: ComposerForm, **extra) -> dict:
+    if not hasattr(form, "cleaned_data"):
+        form.is_valid()
+    return {
+        "form": form,
+        "quote": _quote_for(request, form),
+        "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
+        **extra,
+    }
+
+
+def _dollars_per_credit():
+    version = PriceVersion.objects.in_effect()
+    return version.dollars_per_credit if version else None
+
+
+def _get_card_for_user(request, generation_id: int) -> Generation:
+    """What _get_generation_for_user finds, with everything its card shows, in one go."""
+    generations = _cards(Generation.objects.for_user(request.user, request.team))
+    return get_object_or_404(generations, pk=generation_id)
+
+
+def _cards(generations):
+    return (
+        generations.with_queue_position()
+        .select_related("project")
+        .prefetch_related(
+            Prefetch(
+                "references",
+                GenerationReference.objects.select_related("asset").order_by(
+                    KINOVI_KIND_ORDER, "position"
+                ),
+            )
+        )
+    )
+
+
+def _composer_config() -> dict:
+    """The seed's limits, for composer.js to enforce as the user adds references."""
+    return {
+        "limits": {
+            Kind.IMAGE: kinovi_request.MAX_IMAGES,
+            Kind.VIDEO: kinovi_request.MAX_VIDEOS,
+            Kind.AUDIO: kinovi_request.MAX_AUDIO,
+        },
+        "videoMaxSeconds": kinovi_request.VIDEO_MAX_SECONDS,
+        "videoTotalMaxSeconds": kinovi_request.VIDEO_TOTAL_MAX_SECONDS,
+        "audioTotalMaxSeconds": kinovi_request.AUDIO_TOTAL_MAX_SECONDS,
+    }
+
+
+def _render_project(request, project, form: ComposerForm, *, status: int = 200, **extra):
+    generations = _cards(project.generations.active())
+    page = Paginator(generations, GENERATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "project": project,
+        "page": page,
+        "dollars_per_credit": _dollars_per_credit(),
+        **extra,
+    }
+    template_name = PROJECT_PAGE
+    if _partial_request(request) and "page" in request.GET:
+        return render(request, template_name + "#generation-list", context)
+    form.is_valid()
+    # The price and budgets arrive with the check the composer sends as it loads:
+    # the page itself stays a handful of queries.
+    context |= {
+        "form": form,
+        "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
+        "references_json": [reference_data(r.asset, r.character) for r in form.chosen],
+        "composer_config": _composer_config(),
+        "picker_kinds": PICKER_KINDS,
+        "accept": upload_rules()["accept"],
+        "idempotency_key": form["idempotency_key"].value(),
+    }
+    return render(request, template_name, context, status=status)
+
+
+@team_required
+def project_detail(request, project_id: int):
+    """The project's videos, newest first, under the composer.
+
+    `?from=<generation>` fills the composer with that video's spec (edit in composer);
+    `?add=<asset>` starts it with that reference (continue from the last frame).
+    """
+    project = _get_project_for_user(request, project_id)
+    initial = ComposerForm.initial_for(project)
+    references: list[str] = []
+    source_id = request.GET.get("from", "")
+    if source_id.isascii() and source_id.isdigit():
+        source = _get_generation_for_user(request, int(source_id))
+        initial = ComposerForm.initial_for(project, source)
+        references = _reference_values(source)
+    added = request.GET.get("add", "")
+    if added.isascii() and added.isdigit():
+        references.append(added)
+    form = _composer_form(request, project, data=_as_posted(initial, references))
+    return _render_project(request, project, form)
+
+
+@team_required
+@require_POST
+def composer_check(request, project_id: int):
+    """The live check: every rule, the compiled prompt, the price and the budgets."""
+    project = _get_project_for_user(request, project_id)
+    form = _composer_form(request, project, data=request.POST)
+    return render(request, PROJECT_PAGE + "#checks", _checks_context(request, form))
+
+
+@team_required
+@require_POST
+def generation_submit(request, project_id: int):
+    """Queue the composed video: reserve its credits and store it; no network call.
+
+    Answers the HTMX composer with its checks (the composer keeps its content), the new
+    card at the top of the list and a fresh idempotency key, all in one response.
+    """
+    project = _get_project_for_user(request, project_id)
+    form = _composer_form(request, project, data=request.POST)
+    if form.is_valid():
+        try:
+            generation, created = form.save()
+        except BudgetExceeded as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            return _submitted(request, project, form, generation, created)
+    if _partial_request(request):
+        context = _checks_context(request, form)
+        return render(request, PROJECT_PAGE + "#checks", context, status=422)
+    return _render_project(request, project, form, status=422)
+
+
+def _submitted(request, project, form, generation, created: bool):
+    if not _partial_request(request):
+        if created:
+            messages.success(
+                request,
+                f"Video {generation.pk} queued: {generation.credits_estimated} credits reserved.",
+            )
+        return redirect("project_detail", project.pk)
+    context = _checks_context(request, form, submitted=generation)
+    html = render_to_string(PROJECT_PAGE + "#checks", context, request)
+    # A new key: what the user submits next is another video.
+    html += render_to_string(
+        PROJECT_PAGE + "#idempotency-key",
+        {"idempotency_key": new_idempotency_key(), "oob": True},
+        request,
+    )
+    if created:
+        html += _card_oob(request, generation)
+    return HttpResponse(html)
+
+
+def _card_oob(request, generation) -> str:
+    """The new card, sent out of band to the top of the project's list."""
+    card = _cards(Generation.objects.filter(pk=generation.pk)).get()
+    html = render_to_string(
+        GENERATION_PAGE + "#card",
+        {"generation": card, "dollars_per_credit": _dollars_per_credit()},
+        request,
+    )
+    empty = '<div hx-swap-oob="delete:[data-testid=generations-empty]"></div>'
+    return f'<div hx-swap-oob="afterbegin:#generation-list">{html}</div>{empty}'
+
+
+@team_required
+def generation_detail(request, generation_id: int):
+    """A video's card: the page of one generation, and what its card polls every 2 s.
+
+    A finished generation's card answers 286, which stops the polling.
+    """
+    card = _get_card_for_user(request, generation_id)
+    context = {
+        "project": card.project,
+        "generation": card,
+        "dollars_per_credit": _dollars_per_credit(),
+    }
+    if not _partial_request(request):
+        return render(request, GENERATION_PAGE, context)
+    html = render_to_string(GENERATION_PAGE + "#card", context, request)
+    if card.is_finished:
+        return HttpResponseStopPolling(html)
+    return HttpResponse(html)
+
+
+@team_required
+@require_POST
+def generation_rerun(request, generation_id: int):
+    """The same spec again, as a new generation with its own reservation."""
+    generation = _get_generation_for_user(request, generation_id)
+    project = generation.project
+    data = _as_posted(ComposerForm.initial_for(project, generation), _reference_values(generation))
+    form = _composer_form(request, project, data=data)
+    problem = ""
+    if form.is_valid():
+        try:
+            new, _ = form.save()
+        except BudgetExceeded as refusal:
+            problem = str(refusal)
+    else:
+        problem = "This video can't be made again as it was: " + " ".join(form.problems())
+    if problem:
+        messages.error(request, problem)
+    else:
+        messages.success(
+            request, f"Video {new.pk} queued again: {new.credits_estimated} credits reserved."
+        )
+    if not _partial_request(request):
+        return redirect("project_detail", project.pk)
+    html = render_to_string("partials/messages_oob.html", {}, request)
+    if not problem:
+        html += _card_oob(request, new)
+    return HttpResponse(html, status=422 if problem else 200)
+
+
+@team_required
+@require_POST
+def generation_continue(request, generation_id: int):
+    """Add the video's last frame to the user's library and to the composer."""
+    generation = _get_generation_for_user(request, generation_id)
+    if not generation.last_frame_file:
+        raise Http404("This video has no last frame.")
+    with generation.last_frame_file.open("rb") as frame:
+        upload = File(
+            frame, name=f"{generation.project.name} - video {generation.pk} last frame.png"
+        )
+        try:
+            asset, _ = ReferenceAsset.objects.create_from_upload(
+                upload, owner=request.user, team=request.team
+            )
+        except MediaError as error:
+            messages.error(request, f"The last frame could not be added: {error}")
+            return redirect("project_detail", generation.project_id)
+    if not _partial_request(request):
+        messages.success(request, f"The last frame of video {generation.pk} is in the composer.")
+        return redirect(
+            reverse("project_detail", args=[generation.project_id]) + f"?add={asset.pk}#composer"
+        )
+    response = HttpResponse(status=204)
+    return trigger_client_event(response, "composerAdd", {"references": [reference_data(asset)]})
+
+
+@team_required
+@require_POST
+def generation_archive(request, generation_id: int):
+    generation = _get_generation_for_user(request, generation_id)
+    generation.archive()
+    messages.success(request, f"Video {generation.pk} archived.")
+    if not _partial_request(request):
+        return redirect("project_detail", generation.project_id)
+    return render(request, "partials/messages_oob.html")
+
+
+@team_required
+def generation_download(request, generation_id: int):
+    generation = _get_generation_for_user(request, generation_id)
+    if not generation.output_file:
+        raise Http404("This video has no file yet.")
+    return FileResponse(
+        generation.output_file.open("rb"),
+        as_attachment=True,
+        filename=f"{generation.project.name} - video {generation.pk}.mp4",
+    )
+
+
+@team_required
+def composer_picker(request, project_id: int):
+    """The references the user can add: their assets, the team's shared ones, characters."""
+    project = _get_project_for_user(request, project_id)
+    text = request.GET.get("q", "").strip()[:100]
+    kind = request.GET.get("kind", "")
+    assets = ReferenceAsset.objects.visible_to(request.user, request.team).active()
+    characters = Character.objects.visible_to(request.user, request.team).with_images()
+    asset_id = request.GET.get("asset", "")
+    if asset_id.isascii() and asset_id.isdigit():
+        assets, characters = assets.filter(pk=int(asset_id)), characters.none()
+    if text:
+        assets, characters = assets.search(text), characters.search(text)
+    if kind in (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO):
+        assets, characters = assets.filter(kind=kind), characters.none()
+    elif kind == "character":
+        assets = assets.none()
+    context = {
+        "project": project,
+        "assets": [
+            (a, [reference_data(a)]) for a in assets.select_related("owner")[:PICKER_RESULTS]
+        ],
+        "characters": [(c, character_data(c)) for c in characters[:PICKER_RESULTS]],
+        "picker_kinds": PICKER_KINDS,
+        "q": text,
+        "kind": kind,
+    }
+    template_name = PICKER_PAGE
+    if _partial_request(request):
+        template_name += "#results"
+    return render(request, template_name, context)

@@ -1,0 +1,385 @@
+// The composer: its reference list (add, reorder, remove, upload), the @ menu of
+// the prompt, and the picker dialog. The server checks everything again (the live
+// check and the submit); this script enforces the seed's counts and lengths as the
+// user adds, so a reference that can't be sent is never shown as if it could.
+//
+// The @ menu is GitHub's <text-expander> (static/vendor, MIT): it follows the ARIA
+// combobox pattern (role=combobox on the textarea, aria-activedescendant, arrow
+// keys, Enter/Tab to choose, Escape to close) and places the menu at the caret, all
+// of which a hand-written menu would have to redo. We only provide the options.
+(function () {
+  "use strict";
+
+  var KIND_ORDER = ["image", "video", "audio"];
+  var NOUNS = {image: "images", video: "videos", audio: "audio files"};
+
+  function setup(form) {
+    var config = JSON.parse(document.getElementById("composer-config").textContent);
+    var list = document.getElementById("composer-references");
+    var rowTemplate = document.getElementById("reference-row-template");
+    var notice = form.querySelector("[data-composer-notice]");
+    var counts = form.querySelector("[data-reference-counts]");
+    var empty = form.querySelector("[data-reference-empty]");
+    var picker = document.getElementById("picker");
+    var pickerForm = picker.querySelector("form");
+    var expander = form.querySelector("text-expander");
+    var textarea = form.querySelector("textarea[name=prompt]");
+    var dragged = null;
+
+    function rows() { return Array.prototype.slice.call(list.children); }
+    function dataOf(row) { return JSON.parse(row.getAttribute("data-reference")); }
+    function current() { return rows().map(dataOf); }
+
+    function changed() {
+      renumber();
+      form.dispatchEvent(new CustomEvent("composer:changed", {bubbles: true}));
+    }
+
+    function say(message) {
+      notice.textContent = message;
+    }
+
+    // Tokens count images, videos and audio separately, in list order.
+    function renumber() {
+      var seen = {image: 0, video: 0, audio: 0};
+      rows().forEach(function (row, index) {
+        var data = dataOf(row);
+        seen[data.kind] += 1;
+        var token = "@" + data.kind + seen[data.kind];
+        row.querySelector(".token").textContent = token;
+        var label = token + " " + data.name;
+        row.querySelector("[data-move='-1']").setAttribute("aria-label", "Move " + label + " up");
+        row.querySelector("[data-move='1']").setAttribute("aria-label", "Move " + label + " down");
+        row.querySelector("[data-remove]").setAttribute("aria-label", "Remove " + label);
+        row.querySelector("[data-move='-1']").disabled = index === 0;
+        row.querySelector("[data-move='1']").disabled = index === list.children.length - 1;
+      });
+      counts.textContent = KIND_ORDER.map(function (kind) {
+        return seen[kind] + "/" + config.limits[kind] + " " + NOUNS[kind];
+      }).join(" · ");
+      empty.hidden = list.children.length > 0;
+    }
+
+    // Why `additions` can't join the references already there, or "".
+    function refusal(additions) {
+      var all = current().concat(additions);
+      var values = current().map(function (ref) { return ref.value; });
+      for (var i = 0; i < additions.length; i++) {
+        if (values.indexOf(additions[i].value) !== -1) {
+          return "“" + additions[i].name + "” is already a reference.";
+        }
+      }
+      for (var k = 0; k < KIND_ORDER.length; k++) {
+        var kind = KIND_ORDER[k];
+        var count = all.filter(function (ref) { return ref.kind === kind; }).length;
+        if (count > config.limits[kind]) {
+          return "A video takes at most " + config.limits[kind] + " " + NOUNS[kind] + ".";
+        }
+      }
+      var videoTotal = 0;
+      var audioTotal = 0;
+      for (var j = 0; j < all.length; j++) {
+        var seconds = all[j].duration || 0;
+        if (all[j].kind === "video") {
+          if (seconds > config.videoMaxSeconds) {
+            return "“" + all[j].name + "” is " + seconds.toFixed(1) + " s long; a reference video can be at most " + config.videoMaxSeconds + " s.";
+          }
+          videoTotal += seconds;
+        } else if (all[j].kind === "audio") {
+          audioTotal += seconds;
+        }
+      }
+      if (videoTotal > config.videoTotalMaxSeconds) {
+        return "The reference videos would last " + videoTotal.toFixed(1) + " s together; Kinovi takes at most " + config.videoTotalMaxSeconds + " s.";
+      }
+      if (audioTotal > config.audioTotalMaxSeconds) {
+        return "The audio would last " + audioTotal.toFixed(1) + " s together; Kinovi takes at most " + config.audioTotalMaxSeconds + " s.";
+      }
+      return "";
+    }
+
+    function makeRow(data) {
+      var row = rowTemplate.content.firstElementChild.cloneNode(true);
+      row.setAttribute("data-reference", JSON.stringify(data));
+      row.querySelector("input[name=references]").value = data.value;
+      var image = row.querySelector("img");
+      if (data.thumb) { image.src = data.thumb; } else { image.remove(); }
+      row.querySelector(".ref-thumb").classList.add("ref-thumb-" + data.kind);
+      row.querySelector(".ref-icon").textContent = data.thumb ? "" : (data.kind === "audio" ? "♪" : "▶");
+      var handle = row.querySelector(".handle");
+      if (data.handle) { handle.textContent = "@" + data.handle; } else { handle.remove(); }
+      row.querySelector(".reference-name").textContent = data.name;
+      var meta = [data.format];
+      if (data.duration) { meta.push(data.duration.toFixed(1) + " s"); }
+      row.querySelector(".reference-meta").textContent = meta.filter(Boolean).join(" · ");
+      return row;
+    }
+
+    // Adds all of `additions` (a character's images come together) or none.
+    function add(additions, quiet) {
+      var why = refusal(additions);
+      if (why) {
+        say(why);
+        return false;
+      }
+      additions.forEach(function (data) { list.appendChild(makeRow(data)); });
+      if (!quiet) {
+        say("");
+        changed();
+      }
+      return true;
+    }
+
+    list.addEventListener("click", function (event) {
+      var row = event.target.closest(".reference");
+      if (!row) { return; }
+      var mover = event.target.closest("[data-move]");
+      if (mover) {
+        var step = Number(mover.getAttribute("data-move"));
+        var sibling = step < 0 ? row.previousElementSibling : row.nextElementSibling;
+        if (!sibling) { return; }
+        list.insertBefore(row, step < 0 ? sibling : sibling.nextElementSibling);
+        changed();
+        var again = row.querySelector("[data-move='" + step + "']");
+        (again.disabled ? row.querySelector("[data-move='" + -step + "']") : again).focus();
+      }
+      if (event.target.closest("[data-remove]")) {
+        var next = row.nextElementSibling || row.previousElementSibling;
+        var name = dataOf(row).name;
+        row.remove();
+        changed();
+        say("Removed “" + name + "”.");
+        if (next) { next.querySelector("[data-remove]").focus(); } else { textarea.focus(); }
+      }
+    });
+
+    // Drag to reorder (the keyboard has the ↑ ↓ buttons).
+    list.addEventListener("dragstart", function (event) {
+      dragged = event.target.closest(".reference");
+      if (!dragged) { return; }
+      dragged.classList.add("is-dragged");
+      event.dataTransfer.effectAllowed = "move";
+      event.dataTransfer.setData("text/plain", dataOf(dragged).name);
+    });
+    list.addEventListener("dragover", function (event) {
+      var over = event.target.closest(".reference");
+      if (!dragged || !over || over === dragged) { return; }
+      event.preventDefault();
+      var box = over.getBoundingClientRect();
+      var after = event.clientY > box.top + box.height / 2;
+      list.insertBefore(dragged, after ? over.nextElementSibling : over);
+    });
+    list.addEventListener("dragend", function () {
+      if (!dragged) { return; }
+      dragged.classList.remove("is-dragged");
+      dragged = null;
+      changed();
+    });
+
+    // The picker dialog: its results load when it first opens.
+    form.querySelector("[data-open-picker]").addEventListener("click", function () {
+      picker.showModal();
+      htmx.trigger(pickerForm, "picker:open");
+    });
+    picker.addEventListener("click", function (event) {
+      var pick = event.target.closest("[data-refs]");
+      if (!pick) { return; }
+      if (add(JSON.parse(pick.getAttribute("data-refs")))) {
+        pick.classList.add("is-added");
+        pick.setAttribute("aria-pressed", "true");
+      } else {
+        picker.close();
+        notice.scrollIntoView({block: "center"});
+      }
+    });
+
+    // Inline upload through the library's upload endpoint (same checks, same
+    // library); the new file then comes back from the picker as a reference.
+    var uploadInput = form.querySelector("[data-composer-upload]");
+    var uploads = form.querySelector("[data-composer-uploads]");
+    uploadInput.addEventListener("change", function () {
+      Array.prototype.forEach.call(uploadInput.files, upload);
+      uploadInput.value = "";
+    });
+
+    function upload(file) {
+      var item = document.createElement("li");
+      item.className = "upload-item";
+      var name = document.createElement("span");
+      name.className = "upload-name";
+      name.textContent = file.name;
+      var bar = document.createElement("progress");
+      bar.max = 100;
+      bar.value = 0;
+      bar.setAttribute("aria-label", "Uploading " + file.name);
+      var status = document.createElement("span");
+      status.className = "upload-status";
+      item.append(name, bar, status);
+      uploads.prepend(item);
+      var xhr = new XMLHttpRequest();
+      xhr.open("POST", form.getAttribute("data-upload-url"));
+      xhr.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
+      xhr.setRequestHeader("X-Requested-With", "XMLHttpRequest");
+      xhr.upload.addEventListener("progress", function (event) {
+        if (event.lengthComputable) { bar.value = Math.round((event.loaded / event.total) * 100); }
+      });
+      xhr.addEventListener("load", function () {
+        var id = (xhr.responseText.match(/id="asset-(\d+)"/) || [])[1];
+        if ((xhr.status === 200 || xhr.status === 201) && id) {
+          fetchReference(id, item, status);
+        } else {
+          fail(item, status, xhr.status === 403 ? "Your session expired: reload the page." :
+               xhr.responseText || "The upload failed (" + xhr.status + ").");
+        }
+      });
+      xhr.addEventListener("error", function () { fail(item, status, "The connection broke; try again."); });
+      var data = new FormData();
+      data.append("file", file);
+      xhr.send(data);
+    }
+
+    function fetchReference(id, item, status) {
+      var url = form.getAttribute("data-picker-url") + "?asset=" + encodeURIComponent(id);
+      fetch(url, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          var box = document.createElement("template");
+          box.innerHTML = html;
+          var pick = box.content.querySelector("[data-refs]");
+          item.querySelector("progress").remove();
+          if (!pick) { return fail(item, status, "Uploaded, but it can't be found in your library."); }
+          if (add(JSON.parse(pick.getAttribute("data-refs")))) {
+            item.classList.add("is-done");
+            status.textContent = "Added";
+          } else {
+            fail(item, status, "Uploaded to your library, not added: " + notice.textContent);
+          }
+        });
+    }
+
+    function fail(item, status, message) {
+      item.classList.add("is-error");
+      var bar = item.querySelector("progress");
+      if (bar) { bar.remove(); }
+      status.textContent = message;
+      status.setAttribute("role", "alert");
+    }
+
+    // The team's and the user's characters whose handle or name starts with `text`,
+    // asked of the picker (its character results carry their images as references).
+    function characters(text) {
+      var url = form.getAttribute("data-picker-url") + "?kind=character&q=" + encodeURIComponent(text);
+      return fetch(url, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
+        .then(function (response) { return response.text(); })
+        .then(function (html) {
+          var box = document.createElement("template");
+          box.innerHTML = html;
+          return Array.prototype.map.call(
+            box.content.querySelectorAll("[data-handle]"),
+            function (pick) {
+              return {
+                handle: pick.getAttribute("data-handle"),
+                name: pick.getAttribute("data-name"),
+                refs: JSON.parse(pick.getAttribute("data-refs")),
+              };
+            }
+          );
+        });
+    }
+
+    // The @ menu: the references by token, then the characters by handle.
+    function options(text, found) {
+      var query = text.toLowerCase();
+      var offered = [];
+      var seen = {image: 0, video: 0, audio: 0};
+      current().forEach(function (ref) {
+        seen[ref.kind] += 1;
+        var token = ref.kind + seen[ref.kind];
+        if (token.indexOf(query) === 0) {
+          offered.push({value: "@" + token, label: ref.name, refs: null});
+        }
+      });
+      var handles = {};
+      current().forEach(function (ref) { if (ref.handle) { handles[ref.handle] = true; } });
+      found.forEach(function (character) {
+        if (character.handle.indexOf(query) === 0 || character.name.toLowerCase().indexOf(query) === 0) {
+          offered.push({
+            value: "@" + character.handle,
+            label: character.name + (handles[character.handle] ? "" : " (adds its images)"),
+            refs: handles[character.handle] ? null : character.refs,
+          });
+        }
+      });
+      // The handle typed out in full comes first: @mira2 is offered before @mira.
+      offered.sort(function (a, b) {
+        return (b.value === "@" + query) - (a.value === "@" + query);
+      });
+      return offered;
+    }
+
+    function menuOf(offered) {
+      var menu = document.createElement("ul");
+      menu.className = "mention-menu";
+      menu.setAttribute("role", "listbox");
+      menu.setAttribute("aria-label", "References and characters");
+      offered.forEach(function (option) {
+        var item = document.createElement("li");
+        item.setAttribute("role", "option");
+        item.setAttribute("data-value", option.value);
+        if (option.refs) { item.setAttribute("data-refs", JSON.stringify(option.refs)); }
+        var code = document.createElement("code");
+        code.textContent = option.value;
+        var label = document.createElement("span");
+        label.className = "muted small";
+        label.textContent = " " + option.label;
+        item.append(code, label);
+        menu.appendChild(item);
+      });
+      return {matched: offered.length > 0, fragment: menu};
+    }
+
+    if (expander) {
+      expander.addEventListener("text-expander-change", function (event) {
+        if (event.detail.key !== "@") { return; }
+        var text = event.detail.text;
+        event.detail.provide(characters(text).then(function (found) {
+          return menuOf(options(text, found));
+        }, function () {
+          return menuOf(options(text, []));
+        }));
+      });
+      expander.addEventListener("text-expander-value", function (event) {
+        var item = event.detail.item;
+        event.detail.value = item.getAttribute("data-value");
+        if (item.hasAttribute("data-refs")) { add(JSON.parse(item.getAttribute("data-refs"))); }
+      });
+      expander.addEventListener("text-expander-committed", function () {
+        textarea.dispatchEvent(new Event("input", {bubbles: true}));
+      });
+    }
+
+    // Continue from the last frame: the server added it to the library.
+    document.body.addEventListener("composerAdd", function (event) {
+      if (add(event.detail.references)) {
+        form.scrollIntoView({behavior: "smooth", block: "start"});
+      }
+    });
+
+    // A refused submit (422) still shows the checks that say why.
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.xhr.status === 422) {
+        event.detail.shouldSwap = true;
+        event.detail.isError = false;
+      }
+    });
+
+    var initial = JSON.parse(document.getElementById("composer-initial-references").textContent);
+    initial.forEach(function (data) { add([data], true); });
+    renumber();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var form = document.getElementById("composer");
+    if (form) { setup(form); }
+  });
+})();

@@ -1,0 +1,64 @@
+"""Concurrent submissions on real, separate database connections cannot overrun a budget."""
+
+import threading
+
+import pytest
+from django.db import close_old_connections, connection, transaction
+
+from projects.models import Budget, Generation, LedgerEntry, Project
+from projects.models.credits import BudgetExceeded, reserve, set_budget
+
+
+def _race(team, user, *, submissions: int, room_for: int, team_budget: bool):
+    project = Project.objects.create(team=team, name="Race", owner=user)
+    generations = [
+        Generation.objects.create(project=project, created_by=user, model="seedance-20", prompt="p")
+        for _ in range(submissions)
+    ]
+    # Each submission costs 200 credits (5 s standard).
+    set_budget(
+        team=team,
+        user=None if team_budget else user,
+        period="month",
+        hard_limit=200 * room_for,
+        actor=user,
+    )
+    start = threading.Barrier(submissions)
+    outcomes: list[str] = []
+    lock = threading.Lock()
+
+    def submit(generation):
+        try:
+            start.wait()
+            with transaction.atomic():
+                reserve(generation, has_video_reference=False)
+            outcome = "accepted"
+        except BudgetExceeded as exc:
+            outcome = str(exc)
+        finally:
+            # Each thread had a connection of its own; close it.
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=submit, args=(g,)) for g in generations]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    close_old_connections()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("team_budget", [False, True], ids=["member budget", "team budget"])
+def test_concurrent_submissions_accept_exactly_the_room_left(team, bob, team_budget):
+    submissions, room_for = (50, 10) if connection.vendor == "postgresql" else (8, 3)
+    outcomes = _race(team, bob, submissions=submissions, room_for=room_for, team_budget=team_budget)
+    assert len(outcomes) == submissions
+    assert outcomes.count("accepted") == room_for
+    refusals = [outcome for outcome in outcomes if outcome != "accepted"]
+    assert all(refusal.startswith("This video costs 200 credits, but ") for refusal in refusals)
+    assert all(f"has 0 of {200 * room_for:,} credits left" in refusal for refusal in refusals)
+    assert LedgerEntry.objects.count() == room_for
+    assert LedgerEntry.objects.total_credits() == Budget.objects.get().hard_limit
