@@ -202,14 +202,17 @@ def _probe_av(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
     ):
         if container.format.name not in fmt.probe_names:
             raise MediaError(f"This {fmt.name.upper()} file could not be read.")
+        # Only an MP4 is read as a video; the picture in an audio file is its cover.
         video = container.streams.video[0] if container.streams.video else None
+        video = video if fmt.name == "mp4" else None
         audio = container.streams.audio[0] if container.streams.audio else None
         if video is not None and video.codec_context is None:
             raise MediaError("The video in this file uses a codec that is not supported.")
-        if audio is not None and audio.codec_context is None:
+        if video is None and audio is not None and audio.codec_context is None:
             raise MediaError("The audio in this file uses a codec that is not supported.")
         declared = _duration(container)
-        measured = _measured_duration(container)
+        content = [*container.streams.audio, *([video] if video is not None else [])]
+        measured = _measured_duration(container, content)
         width = video.codec_context.width if video else None
         height = video.codec_context.height if video else None
     if fmt.name in ("mp4", "m4a"):
@@ -259,14 +262,13 @@ def _duration(container) -> float | None:
     return None
 
 
-def _measured_duration(container) -> float | None:
-    """The length the packets' timestamps span: the longest video or audio stream.
+def _measured_duration(container, streams) -> float | None:
+    """The length the packets' timestamps span: the longest of `streams`.
 
     Demuxing reads the packets without decoding them, so this is cheap even for
     a large file (190 MB in well under a second), and the duration fields of a
     header cannot lie about it.
     """
-    streams = [*container.streams.video, *container.streams.audio]
     spans: dict[int, tuple[int, int]] = {}
     for count, packet in enumerate(container.demux(streams)):
         if count >= MAX_PACKETS:

@@ -137,10 +137,17 @@ def recheck(generation: Generation) -> None:
         generation.release(retry_in=UNKNOWN_PARKED.total_seconds())
         return
     info = _task_info(generation)
-    # A lost create answer is rescued at any stage; a stuck task only by its end.
-    if info is not None and (info.is_finished or generation.accepted_at is None):
+    # A lost create answer is rescued at any stage (and asked about at the pace of a
+    # poll until then); a stuck task only by its end.
+    rescuing = generation.accepted_at is None
+    if info is not None and (info.is_finished or rescuing):
         _apply(generation, info)
-    generation.release(retry_in=None if generation.is_finished else UNKNOWN_RECHECK.total_seconds())
+    if generation.is_finished:
+        generation.release()
+    elif rescuing or generation.status != S.UNKNOWN:
+        generation.release(retry_in=settings.KINOVI_POLL_SECONDS)
+    else:
+        generation.release(retry_in=UNKNOWN_RECHECK.total_seconds())
 
 
 HANDLERS: dict[str, Callable[[Generation], None]] = {
@@ -154,7 +161,8 @@ HANDLERS: dict[str, Callable[[Generation], None]] = {
 
 def work_once(worker_id: str) -> bool:
     """Handle one due generation. Returns False when there was nothing to do."""
-    generation = Generation.objects.claim_next(worker_id)
+    dispatching = DispatchGate.objects.has_room_now()
+    generation = Generation.objects.claim_next(worker_id, dispatching=dispatching)
     if generation is None:
         return False
     try:

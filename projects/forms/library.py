@@ -193,7 +193,8 @@ class CharacterForm(forms.ModelForm):
     def image_choices(self) -> list[ReferenceAsset]:
         """Chosen images first, in their order, then the rest of the library."""
         chosen = [str(pk) for pk in self._chosen_ids()]
-        assets = list(self.fields["images"].queryset)
+        # The picker names each image's owner.
+        assets = list(self.fields["images"].queryset.select_related("owner"))
         by_pk = {str(a.pk): a for a in assets}
         first = [by_pk[pk] for pk in chosen if pk in by_pk]
         return first + [a for a in assets if str(a.pk) not in chosen]

@@ -467,6 +467,13 @@ class BudgetStatus:
     period_end: dt.datetime | None
 
     @property
+    def in_a_sentence(self) -> str:
+        """The label inside a sentence: "your monthly budget", "the team's monthly budget"."""
+        if self.budget.is_team_budget:
+            return "the team's " + self.label.removeprefix("Team ")
+        return self.label[0].lower() + self.label[1:]
+
+    @property
     def hard_limit(self) -> int:
         return self.budget.hard_limit
 
@@ -552,11 +559,38 @@ def _budget_label(budget: Budget, viewer) -> str:
     return f"{budget.user.get_username()}'s {period} budget"
 
 
+def spent_by_budget(team, budgets, at) -> dict[int, int]:
+    """{budget pk: credits spent in its period containing `at`}, in one query."""
+    budgets = list(budgets)
+    if not budgets:
+        return {}
+    sums, starts = {}, []
+    for budget in budgets:
+        start, end = budget.period_bounds(at)
+        starts.append(start)
+        condition = Q()
+        if start is not None:
+            condition &= Q(accrued_at__gte=start, accrued_at__lt=end)
+        if budget.user_id is not None:
+            condition &= Q(user_id=budget.user_id)
+        sums[f"budget_{budget.pk}"] = Coalesce(Sum("credits", filter=condition), 0)
+    entries = LedgerEntry.objects.for_team(team)
+    if None not in starts:
+        # Only the rows of the longest period can count: let the index skip the rest.
+        entries = entries.filter(accrued_at__gte=min(starts))
+    if all(budget.user_id is not None for budget in budgets):
+        entries = entries.filter(user_id__in=[budget.user_id for budget in budgets])
+    totals = entries.aggregate(**sums)
+    return {budget.pk: totals[f"budget_{budget.pk}"] for budget in budgets}
+
+
 def budget_statuses(team, user, *, credits: int = 0, at=None, budgets=None) -> list[BudgetStatus]:
-    """Every budget applying to `user` in `team` (member's first), as of `at`."""
+    """Every budget applying to `user` in `team` (member's first), as of `at`: 2 queries."""
     at = at or timezone.now()
     if budgets is None:
         budgets = Budget.objects.applying_to(team, user).select_related("user")
+    budgets = list(budgets)
+    spent = spent_by_budget(team, budgets, at)
     statuses = []
     for budget in budgets:
         start, end = budget.period_bounds(at)
@@ -564,7 +598,7 @@ def budget_statuses(team, user, *, credits: int = 0, at=None, budgets=None) -> l
             BudgetStatus(
                 budget=budget,
                 label=_budget_label(budget, user),
-                spent=budget.entries().in_period(start, end).total_credits(),
+                spent=spent[budget.pk],
                 credits=credits,
                 period_start=start,
                 period_end=end,
@@ -578,7 +612,7 @@ def _blocking_message(statuses: list[BudgetStatus], credits: int) -> str:
     for status in statuses:
         if not status.hard_exceeded_after:
             continue
-        whose = status.label[0].lower() + status.label[1:]
+        whose = status.in_a_sentence
         resets = f" It starts again on {status.resets_on:%-d %B}." if status.resets_on else ""
         return (
             f"This video costs {credits:,} credits, but {whose} has {status.left:,} of "
@@ -785,13 +819,18 @@ def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> 
     return entry
 
 
-def soft_limit_warnings(team, user) -> list[str]:
-    """Banner lines for `user`: every budget of theirs past its soft (or hard) limit."""
+def soft_limit_warnings(team, user, statuses: list[BudgetStatus] | None = None) -> list[str]:
+    """Banner lines for `user`: every budget of theirs past its soft (or hard) limit.
+
+    Pass `statuses` when the page has them already (budget_statuses(team, user)).
+    """
     warnings = []
-    for status in budget_statuses(team, user):
+    if statuses is None:
+        statuses = budget_statuses(team, user)
+    for status in statuses:
         if not status.soft_crossed:
             continue
-        whose = status.label[0].lower() + status.label[1:]
+        whose = status.in_a_sentence
         resets = f" until {status.resets_on:%-d %B}" if status.resets_on else ""
         if status.hard_reached:
             warnings.append(
@@ -826,15 +865,17 @@ def _mail_soft_limit(status: BudgetStatus, team, user) -> None:
     admins = team.memberships.filter(role="admin").select_related("user")
     recipients = {user.email} | {membership.user.email for membership in admins}
     recipients.discard("")
-    subject = f"{team.name}: {status.label.lower()} passed its warning mark"
-    if not status.budget.is_team_budget:
-        subject = f"{team.name}: {user.get_username()}'s budget passed its warning mark"
+    # Named for every reader alike: "bob's monthly budget", "the team's monthly budget".
+    budget_name = _budget_label(status.budget, None)
+    if status.budget.is_team_budget:
+        budget_name = "the team's " + budget_name.removeprefix("Team ")
+    subject = f"{team.name}: {budget_name} passed its warning mark"
     resets = f"It starts again on {status.resets_on:%-d %B %Y}." if status.resets_on else ""
     body = (
-        f"{user.get_username()} has now used {status.spent_after:,} of the "
-        f"{status.hard_limit:,} credits of the {status.label.lower()} in {team.name} "
-        f"(warning mark: {status.soft_limit:,}). Submissions past {status.hard_limit:,} "
-        f"credits will be refused. {resets}"
+        f"{user.get_username()}'s latest video brings {budget_name} in {team.name} to "
+        f"{status.spent_after:,} of {status.hard_limit:,} credits (warning mark: "
+        f"{status.soft_limit:,}). Submissions past {status.hard_limit:,} credits will be "
+        f"refused. {resets}"
     ).strip()
     try:
         send_mail(subject, body, None, sorted(recipients))
@@ -1101,14 +1142,42 @@ def generation_costs(scope: ReportScope):
 
 
 def most_expensive(scope: ReportScope, limit: int = 10):
-    return generation_costs(scope).order_by("-credits", "-generation")[:limit]
+    """The `limit` generations of the scope that cost most, with their facts.
+
+    Ranked in a subquery over the ledger alone, so that only the winners are joined to
+    their generation, member and project (joining first made it ten times slower).
+    """
+    ranked = (
+        scope.entries()
+        .filter(generation__isnull=False)
+        .order_by()
+        .values("generation")
+        .annotate(net=Sum("credits"))
+        .order_by("-net", "-generation")
+        .values("generation")[:limit]
+    )
+    return (
+        generation_costs(scope)
+        .filter(generation__in=models.Subquery(ranked))
+        .order_by("-credits", "-generation")
+    )
 
 
 def failed_generations(scope: ReportScope, limit: int = 10):
-    """Failed generations of the scope, latest first; each nets 0 once refunded."""
+    """The scope's latest failed generations; each nets 0 once refunded.
+
+    Found by their refund rows (a generation fails and is refunded in one transaction),
+    ranked before any join, like most_expensive().
+    """
+    ranked = (
+        scope.entries()
+        .filter(kind=LedgerEntry.Kind.REFUND)
+        .order_by("-accrued_at", "-generation")
+        .values("generation")[:limit]
+    )
     return (
         scope.entries()
-        .filter(generation__status="fail")
+        .filter(generation__in=models.Subquery(ranked))
         .spend_by(
             "generation",
             "generation__created_at",
@@ -1118,5 +1187,5 @@ def failed_generations(scope: ReportScope, limit: int = 10):
             "project__name",
             "model",
         )
-        .order_by("-generation__created_at", "-generation")[:limit]
+        .order_by("-generation__created_at", "-generation")
     )

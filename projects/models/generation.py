@@ -106,10 +106,17 @@ class GenerationQuerySet(models.QuerySet):
             next_attempt_at__lte=now,
         ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
-    def claim_next(self, worker_id: str, lease_seconds: int | None = None):
-        """Lease the oldest due row to `worker_id`, or return None."""
+    def claim_next(
+        self, worker_id: str, lease_seconds: int | None = None, *, dispatching: bool = True
+    ):
+        """Lease the oldest due row to `worker_id`, or return None.
+
+        Without `dispatching` (no slot free under the limit), queued rows are left
+        alone: claiming them only to put them back would crowd out the tasks in flight.
+        """
         now = timezone.now()
-        candidates = self.due(now).order_by("next_attempt_at", "id").values_list("id", flat=True)
+        due = self.due(now) if dispatching else self.due(now).exclude(status=Generation.S.QUEUED)
+        candidates = due.order_by("next_attempt_at", "id").values_list("id", flat=True)
         for candidate_id in list(candidates[:20]):
             if self.claim(candidate_id, worker_id, lease_seconds, now):
                 return Generation.objects.get(id=candidate_id)
@@ -461,14 +468,17 @@ class Generation(models.Model):
     def mark_unknown(self, reason: str) -> bool:
         """→ unknown: Kinovi may or may not be making it; never re-created blindly.
 
-        The reservation stays until an admin or the task's own end decides. With a
-        task id the worker checks it again later; without one it waits for a webhook
-        naming it, or for an admin.
+        The reservation stays until an admin or the task's own end decides. A task
+        Kinovi accepted is checked again later (it may still end); one whose create
+        answer never came waits for a webhook naming it, or for an admin.
         """
+        now = timezone.now()
         later = UNKNOWN_RECHECK if self.task_id else UNKNOWN_PARKED
-        return self._move(
-            self.S.UNKNOWN, status_detail=reason[:300], next_attempt_at=timezone.now() + later
-        )
+        moved = self._move(self.S.UNKNOWN, status_detail=reason[:300], next_attempt_at=now + later)
+        if moved and self.accepted_at is None:
+            # A webhook may have named the task while the create call hung: ask at once.
+            Generation.objects.filter(pk=self.pk).exclude(task_id="").update(next_attempt_at=now)
+        return moved
 
     def record_webhook(self, task_id: str) -> bool:
         """Wake the worker, and note that Kinovi called back about `task_id`.
@@ -601,6 +611,11 @@ class DispatchGateManager(models.Manager):
         """The gate row, locked until the end of the caller's transaction."""
         self.get_or_create(pk=self.GATE_PK)
         return self.select_for_update().get(pk=self.GATE_PK)
+
+    def has_room_now(self) -> bool:
+        """Whether a dispatch could go now; unlocked (start_dispatch asks again, locked)."""
+        gate = self.filter(pk=self.GATE_PK).first() or self.model(pk=self.GATE_PK)
+        return gate.has_room(Generation.objects.in_flight().count())
 
     def record_refusal(self, limit: int | None) -> None:
         """Kinovi answered 429: hold new dispatches until one of ours ends (or a while)."""

@@ -84,6 +84,8 @@ class ReferenceAssetQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=True)
 
     def search(self, text: str):
+        # No name holds a NUL, and PostgreSQL refuses one in a query.
+        text = text.replace("\x00", "")
         return self.filter(Q(name__icontains=text) | Q(original_filename__icontains=text))
 
     def tagged(self, tag: str):
@@ -280,7 +282,7 @@ class CharacterQuerySet(models.QuerySet):
         return self.personal(owner, team) if owner is not None else self.for_team(team)
 
     def search(self, text: str):
-        text = text.strip().lstrip("@")
+        text = text.replace("\x00", "").strip().lstrip("@")
         return self.filter(Q(name__icontains=text) | Q(handle__icontains=text))
 
     def with_images(self):

@@ -55,6 +55,7 @@ from projects.models.credits import (
     series,
     set_budget,
     soft_limit_warnings,
+    spent_by_budget,
 )
 
 TEMPLATES = "projects/credits/"
@@ -95,6 +96,8 @@ def _get_team_for_admin(request, team_id) -> Team:
         team_id = int(team_id)
     except (TypeError, ValueError):
         raise Http404("No such team.") from None
+    if not 0 < team_id < 2**63:  # SQLite cannot even compare a larger integer
+        raise Http404("No such team.")
     if request.user.is_staff:
         return get_object_or_404(Team, pk=team_id)
     membership = get_object_or_404(
@@ -203,6 +206,7 @@ def my_spend(request):
         .order_by("-created_at")[:50]
     )
     totals = scope.entries().totals()
+    statuses = budget_statuses(request.team, request.user)
     return render(
         request,
         TEMPLATES + "my_spend.html",
@@ -210,8 +214,8 @@ def my_spend(request):
             "nav": "spend",
             "dates": dates,
             "presets": PRESETS,
-            "budgets": budget_statuses(request.team, request.user),
-            "warnings": soft_limit_warnings(request.team, request.user),
+            "budgets": statuses,
+            "warnings": soft_limit_warnings(request.team, request.user, statuses),
             "generations": generations,
             "refunds": refunds,
             "totals": totals,
@@ -405,8 +409,8 @@ def budgets(request):
         Membership.objects.filter(team=team).select_related("user").order_by("user__username")
     )
     team_budgets = {budget.user_id: budget for budget in Budget.objects.for_team(team)}
-    now = timezone.now()
-    spent = _spent_by_budget(team, team_budgets.values(), now)
+    by_pk = spent_by_budget(team, team_budgets.values(), timezone.now())
+    spent = {user_id: by_pk[budget.pk] for user_id, budget in team_budgets.items()}
     rows = [
         {
             "membership": membership,
@@ -429,26 +433,6 @@ def budgets(request):
         "teams": Team.objects.order_by("name") if request.user.is_staff else None,
     }
     return render(request, TEMPLATES + "budgets.html", context, status=400 if form.errors else 200)
-
-
-def _spent_by_budget(team, team_budgets, now) -> dict:
-    """{user id or None: credits spent in the budget's current period}, one query."""
-    aggregates = {}
-    for budget in team_budgets:
-        start, end = budget.period_bounds(now)
-        condition = Q()
-        if start is not None:
-            condition &= Q(accrued_at__gte=start, accrued_at__lt=end)
-        if budget.user_id is not None:
-            condition &= Q(user_id=budget.user_id)
-        aggregates[f"budget_{budget.user_id or 'team'}"] = Sum("credits", filter=condition)
-    if not aggregates:
-        return {}
-    sums = LedgerEntry.objects.for_team(team).aggregate(**aggregates)
-    return {
-        (None if key == "budget_team" else int(key.removeprefix("budget_"))): value or 0
-        for key, value in sums.items()
-    }
 
 
 @admin_required

@@ -1,9 +1,9 @@
 """The project page: the composer, its live check, submit, and the generation cards."""
 
+from dataclasses import dataclass
+
 from django.contrib import messages
 from django.core.files import File
-from django.core.paginator import Paginator
-from django.db.models import Case, Prefetch, Value, When
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -28,9 +28,7 @@ from projects.views.projects import _get_generation_for_user, _get_project_for_u
 
 GENERATIONS_PER_PAGE = 20
 # References in Kinovi's order: `urls` (images, videos), then audio.
-KINOVI_KIND_ORDER = Case(
-    When(kind=Kind.IMAGE, then=Value(0)), When(kind=Kind.VIDEO, then=Value(1)), default=Value(2)
-)
+KINOVI_KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
 PICKER_RESULTS = 48
 PROJECT_PAGE = "projects/project_detail.html"
 GENERATION_PAGE = "projects/generations/generation.html"
@@ -42,6 +40,44 @@ PICKER_KINDS = [
     (Kind.AUDIO, "Audio"),
     ("character", "Characters"),
 ]
+
+
+@dataclass(frozen=True)
+class CardPage:
+    """One page of a project's generations, newest first.
+
+    Without Paginator's COUNT: it knows whether older ones follow (it fetches one
+    more row), not how many pages there are.
+    """
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @classmethod
+    def of(cls, generations, number: str) -> "CardPage":
+        page = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
+        page = max(page, 1)
+        start = (page - 1) * GENERATIONS_PER_PAGE
+        rows = list(generations[start : start + GENERATIONS_PER_PAGE + 1])
+        cards = _with_references(rows[:GENERATIONS_PER_PAGE])
+        return cls(page, cards, len(rows) > GENERATIONS_PER_PAGE)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
 
 
 def _partial_request(request) -> bool:
@@ -67,9 +103,9 @@ def _as_posted(initial: dict, references: list[str]) -> QueryDict:
 
 def _reference_values(generation) -> list[str]:
     """A generation's references as the composer posts them, in the order the user had."""
-    kinds = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
     references = sorted(
-        generation.references.all(), key=lambda ref: (kinds.index(ref.kind), ref.position)
+        generation.references.all(),
+        key=lambda ref: (KINOVI_KIND_ORDER.index(ref.kind), ref.position),
     )
     return [
         f"{ref.asset_id}:{ref.character_id}" if ref.character_id else str(ref.asset_id)
@@ -134,22 +170,31 @@ def _dollars_per_credit():
 def _get_card_for_user(request, generation_id: int) -> Generation:
     """What _get_generation_for_user finds, with everything its card shows, in one go."""
     generations = _cards(Generation.objects.for_user(request.user, request.team))
-    return get_object_or_404(generations, pk=generation_id)
+    card = get_object_or_404(generations.select_related("project"), pk=generation_id)
+    return _with_references([card])[0]
 
 
 def _cards(generations):
-    return (
-        generations.with_queue_position()
-        .select_related("project")
-        .prefetch_related(
-            Prefetch(
-                "references",
-                GenerationReference.objects.select_related("asset").order_by(
-                    KINOVI_KIND_ORDER, "position"
-                ),
-            )
-        )
+    """Generations with their place in line; _with_references adds their references."""
+    return generations.with_queue_position()
+
+
+def _with_references(generations: list[Generation]) -> list[Generation]:
+    """Each generation's references as `card_references`, in Kinovi's order, one query.
+
+    Plain rows rather than model instances: a page shows 20 cards of up to 15 each.
+    """
+    by_generation: dict[int, list[dict]] = {generation.pk: [] for generation in generations}
+    rows = GenerationReference.objects.filter(generation__in=list(by_generation)).values(
+        "generation_id", "kind", "position", "label", "handle", "asset__thumbnail_url"
     )
+    for row in sorted(
+        rows, key=lambda row: (KINOVI_KIND_ORDER.index(row["kind"]), row["position"])
+    ):
+        by_generation[row["generation_id"]].append(row)
+    for generation in generations:
+        generation.card_references = by_generation[generation.pk]
+    return generations
 
 
 def _composer_config() -> dict:
@@ -166,22 +211,18 @@ def _composer_config() -> dict:
     }
 
 
-def _render_project(request, project, form: ComposerForm, *, status: int = 200, **extra):
-    generations = _cards(project.generations.active())
-    page = Paginator(generations, GENERATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    context = {
+def project_context(request, project, form: ComposerForm) -> dict:
+    """Everything the project page shows (bench/generations.py renders it once more).
+
+    The price and budgets arrive with the check the composer sends as it loads: the
+    page itself stays a handful of queries.
+    """
+    page = CardPage.of(_cards(project.generations.active()), request.GET.get("page", ""))
+    form.is_valid()
+    return {
         "project": project,
         "page": page,
         "dollars_per_credit": _dollars_per_credit(),
-        **extra,
-    }
-    template_name = PROJECT_PAGE
-    if _partial_request(request) and "page" in request.GET:
-        return render(request, template_name + "#generation-list", context)
-    form.is_valid()
-    # The price and budgets arrive with the check the composer sends as it loads:
-    # the page itself stays a handful of queries.
-    context |= {
         "form": form,
         "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
         "references_json": [reference_data(r.asset, r.character) for r in form.chosen],
@@ -190,7 +231,10 @@ def _render_project(request, project, form: ComposerForm, *, status: int = 200, 
         "accept": upload_rules()["accept"],
         "idempotency_key": form["idempotency_key"].value(),
     }
-    return render(request, template_name, context, status=status)
+
+
+def _render_project(request, project, form: ComposerForm, *, status: int = 200):
+    return render(request, PROJECT_PAGE, project_context(request, project, form), status=status)
 
 
 @team_required
@@ -270,7 +314,7 @@ def _submitted(request, project, form, generation, created: bool):
 
 def _card_oob(request, generation) -> str:
     """The new card, sent out of band to the top of the project's list."""
-    card = _cards(Generation.objects.filter(pk=generation.pk)).get()
+    card = _with_references([_cards(Generation.objects.filter(pk=generation.pk)).get()])[0]
     html = render_to_string(
         GENERATION_PAGE + "#card",
         {"generation": card, "dollars_per_credit": _dollars_per_credit()},

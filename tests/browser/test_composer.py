@@ -105,6 +105,9 @@ def draw_at_desktop_and_phone_size(page):
         # The messages of the actions above fade anyway; the picture is of the page.
         page.evaluate("document.getElementById('messages').replaceChildren()")
         page.evaluate("window.scrollTo(0, 0)")
+        page.wait_for_function(
+            "[...document.querySelectorAll('video')].every(v => v.readyState >= 2)"
+        )
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the project page scrolls sideways at {size} size"
         if os.environ.get("SCREENSHOTS") == "1":

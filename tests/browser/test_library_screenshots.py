@@ -1,7 +1,8 @@
 """The library's pages at desktop and phone size, drawn without sideways scroll.
 
 With SCREENSHOTS=1 each page is also saved under docs/ (docs/library-desktop.png,
-docs/library-phone.png, ...): `make screenshots` refreshes the README's pictures.
+docs/library-phone.png, ...), the pictures the README shows:
+SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_library_screenshots.py
 """
 
 import os

@@ -169,7 +169,7 @@ def test_the_team_budget_counts_every_member(make_generation, team, alice, bob, 
     set_budget(team=team, user=None, period="month", hard_limit=400, actor=alice)
     reserve(make_generation(alice), has_video_reference=False)
     reserve(make_generation(bob), has_video_reference=False)
-    with pytest.raises(BudgetExceeded, match="team monthly budget has 0 of 400"):
+    with pytest.raises(BudgetExceeded, match="the team's monthly budget has 0 of 400"):
         reserve(make_generation(bob), has_video_reference=False)
 
 
@@ -313,7 +313,10 @@ def test_crossing_the_soft_limit_mails_once_per_period(
         reserve(make_generation(), has_video_reference=False)
     assert len(mail.outbox) == 1
     assert sorted(mail.outbox[0].to) == ["alice@example.com", "bob@example.com", "erin@example.com"]
-    assert "800 of the 1,000 credits" in mail.outbox[0].body
+    assert mail.outbox[0].subject == "Acme Films: bob's monthly budget passed its warning mark"
+    assert "brings bob's monthly budget in Acme Films to 800 of 1,000 credits" in (
+        mail.outbox[0].body
+    )
     assert soft_limit_warnings(team, bob) == [
         "800 of 1,000 credits of your monthly budget are used, past its 800-credit warning mark."
     ]

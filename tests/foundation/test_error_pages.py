@@ -85,3 +85,11 @@ def test_it_styles_the_csrf_failure(bob):
     assert response.status_code == 403
     assert FAVICON in html
     assert "This page expired" in html
+
+
+def test_it_answers_a_bad_request_with_the_apps_400(client, db):
+    response = client.get("/", headers={"host": "evil.example"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert FAVICON in html
+    assert "The request could not be understood." in html

@@ -77,9 +77,15 @@ def test_the_page_lists_generations_newest_first_paginated(alice_client, project
     html = alice_client.get(reverse("project_detail", args=[project.pk])).content.decode()
     assert html.count('data-testid="generation-card"') == 20
     assert html.index("shot 24") < html.index("shot 23")
-    assert "Page 1 of 2" in html
+    assert "Page 1" in html and "?page=2" in html
     html = alice_client.get(reverse("project_detail", args=[project.pk]) + "?page=2").content
     assert html.decode().count('data-testid="generation-card"') == 5
+    assert b"?page=3" not in html and b"?page=1" in html
+    for hostile in ("0", "-1", "x", "99999999999", "999"):
+        response = alice_client.get(
+            reverse("project_detail", args=[project.pk]) + f"?page={hostile}"
+        )
+        assert response.status_code == 200
 
 
 def test_the_page_hides_archived_generations(alice_client, project):

@@ -1,5 +1,6 @@
-"""Forged ids, forged choices, missing fields and wrong methods on every library URL
-and on the team switch: always a 4xx (or the form again) with a message, never a 500.
+"""Forged ids, forged choices, missing fields and wrong methods on every URL of the
+app (the library, the team switch, projects, videos, spend): always a 4xx (or the
+form again) with a message, never a 500.
 
 The URL list is built from the URLconf, so a new endpoint is swept without
 anyone adding it here.
@@ -16,20 +17,7 @@ from projects.models import Character
 from tests.library.conftest import make_asset, make_character, make_generation
 
 HUGE_IDS = [10**25, 2**63, 2**64, 2**63 - 1]
-FORGED_VALUES = [
-    "abc",
-    str(10**25),
-    f"1:{10**25}",
-    "-1",
-    "0",
-    "1.5",
-    "1e3",
-    "",
-    " ",
-    "١٢",
-    "\x00",
-    "x" * 5000,
-]
+FORGED_VALUES = ["abc", str(10**25), f"1:{10**25}", "-1", "1.5", "\x00", "x" * 5000]
 # The fields of every form of the app that takes ids or choices.
 FORM_FIELDS = [
     "team",
@@ -52,6 +40,22 @@ FORM_FIELDS = [
     "default_model",
     "default_duration",
     "default_aspect_ratio",
+    "preset",
+    "start",
+    "end",
+    "member",
+    "project",
+    "status",
+    "group",
+    "interval",
+    "period",
+    "hard_limit",
+    "soft_limit_percent",
+    "reason",
+    "effective_from",
+    "dollars_per_credit",
+    "note",
+    "generation",
 ]
 
 
@@ -86,17 +90,24 @@ def _fill(url: str, value) -> str:
     return re.sub(r"\{\w+\}", str(value), url)
 
 
+class _Ids(dict):
+    """Path parameters; one this sweep does not know yet names no object (a 404)."""
+
+    def __missing__(self, key: str) -> str:
+        return "1"
+
+
 @pytest.fixture
-def own_ids(alice, team) -> dict:
+def own_ids(alice, team) -> _Ids:
     """An object of alice's for each path parameter, so the views read the forms."""
     generation = make_generation(team, alice)
-    return {
-        "asset_id": make_asset(alice, team).pk,
-        "character_id": make_character(team, alice, owner=alice).pk,
-        "project_id": generation.project_id,
-        "generation_id": generation.pk,
-        "token": "not-a-token",
-    }
+    return _Ids(
+        asset_id=make_asset(alice, team).pk,
+        character_id=make_character(team, alice, owner=alice).pk,
+        project_id=generation.project_id,
+        generation_id=generation.pk,
+        token="not-a-token",
+    )
 
 
 @pytest.fixture
@@ -127,14 +138,14 @@ def test_it_answers_404_for_ids_no_row_can_have(alice_raw, team, url, method):
 @pytest.mark.parametrize("url", URLS)
 @pytest.mark.parametrize("method", ["put", "patch", "delete", "options"])
 def test_it_never_fails_on_a_method_no_view_expects(alice_raw, own_ids, url, method):
-    response = getattr(alice_raw, method)(url.format(**own_ids))
+    response = getattr(alice_raw, method)(url.format_map(own_ids))
     assert response.status_code < 500, (url, response.status_code)
 
 
 @pytest.mark.parametrize("url", URLS)
 def test_it_never_fails_on_forged_form_values(alice_raw, own_ids, url):
-    path = url.format(**own_ids)
-    params = ["q", "kind", "tag", "page", "from", "add", "asset"]
+    path = url.format_map(own_ids)
+    params = ["q", "kind", "tag", "page", "from", "add", "asset", *FORM_FIELDS]
     for value in FORGED_VALUES:
         data = dict.fromkeys(FORM_FIELDS, value)
         for headers in ({}, {"HX-Request": "true"}):
@@ -146,7 +157,7 @@ def test_it_never_fails_on_forged_form_values(alice_raw, own_ids, url):
 
 @pytest.mark.parametrize("url", URLS)
 def test_it_never_fails_on_an_empty_post(alice_raw, own_ids, url):
-    assert alice_raw.post(url.format(**own_ids)).status_code < 500
+    assert alice_raw.post(url.format_map(own_ids)).status_code < 500
 
 
 def _character_form(client, **fields):
@@ -231,23 +242,18 @@ def test_it_tells_why_a_team_switch_was_refused(alice_raw, team, other_team):
 @pytest.mark.parametrize(
     ("next_url", "landing"),
     [
-        ("/library/assets/{asset}/edit/", "/library/"),
-        ("/library/characters/{character}/", "/library/characters/"),
         ("/library/?kind=image", "/library/?kind=image"),
         ("https://evil.example/", "/"),
         ("//evil.example/", "/"),
-        ("/library/\n/x", "/"),
+        ("/\\evil.example/", "/"),
+        ("/library/\r\nSet-Cookie: x=1", "/library/%0D%0ASet-Cookie:%20x=1"),
+        ("javascript:alert(1)", "/"),
         ("", "/"),
     ],
 )
-def test_it_lands_on_a_page_of_the_new_team(alice_raw, alice, team, other_team, next_url, landing):
+def test_it_goes_only_to_a_page_of_this_site(alice_raw, alice, team, other_team, next_url, landing):
     other_team.add_member(alice)
-    asset = make_asset(alice, team)
-    character = make_character(team, alice, owner=alice)
-    response = alice_raw.post(
-        "/teams/switch/",
-        {"team": other_team.pk, "next": next_url.format(asset=asset.pk, character=character.pk)},
-    )
+    response = alice_raw.post("/teams/switch/", {"team": other_team.pk, "next": next_url})
     assert response.status_code == 302
     assert response["Location"] == landing
     assert alice_raw.session[SESSION_KEY] == other_team.pk

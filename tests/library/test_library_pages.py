@@ -219,3 +219,17 @@ def test_it_switches_team_from_a_detail_page_to_its_list(alice_client, alice, te
     )
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("library")
+
+
+def test_it_names_owners_in_the_picker_in_a_constant_number_of_queries(
+    alice_client, alice, bob, team, django_assert_max_num_queries
+):
+    make_asset(bob, team, shared=True)
+    with django_assert_max_num_queries(50) as few:
+        alice_client.get("/library/characters/new/")
+    for _ in range(5):
+        make_asset(bob, team, shared=True)
+        make_asset(alice, team)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        html = alice_client.get("/library/characters/new/").content.decode()
+    assert html.count("PNG · by bob") == 6

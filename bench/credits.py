@@ -1,0 +1,352 @@
+"""Credits benchmark on PostgreSQL: 1,000,000 ledger rows, the report, my spend, CSV, reserving.
+
+Seeds (once; later runs reuse it) a team of 20 members with 50 projects and 12 months of
+spend ending now: 495,000 generations, each reserved and (but the last 1,000, still in
+flight) settled or refunded, plus 11,000 adjustments = 1,000,000 ledger rows. Rows are
+made by INSERT ... SELECT over generate_series inside PostgreSQL, from one template
+generation made by the ORM, so the seed follows the models as they change.
+
+Then, through the whole Django stack (test client, logged in as the team admin), it prints
+the median and p95 time and the query count of:
+  - the spend report for last month, grouped by member, project and model
+    (targets: median <= 200 ms, queries constant and <= 10),
+  - my spend (a member's page, this month),
+  - the CSV export of last month's ledger rows: time to the first byte (<= 200 ms), the
+    whole export, and the peak RSS growth while streaming it (constant memory),
+and reservations per second with 8 concurrent submitters on separate connections.
+Prints one PASS/FAIL line per target.
+
+Run from the repository root:  .venv/bin/python bench/credits.py [--runs 15]
+DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/kinovi_bench.
+"""
+
+import argparse
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/kinovi_bench"
+os.environ.setdefault("DATABASE_URL", DEFAULT_URL)
+os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-credits-"))
+os.environ["DJANGO_SETTINGS_MODULE"] = "kinovi_web.settings"
+# The test client's host.
+os.environ.setdefault("ALLOWED_HOSTS", "testserver")
+
+REPORT_TARGET_MS = 200
+FIRST_BYTE_TARGET_MS = 200
+QUERY_TARGET = 10
+MEMBERS = 20
+PROJECTS = 50
+GENERATIONS = 495_000
+IN_FLIGHT = 1_000
+ADJUSTMENTS = 11_000
+LEDGER_ROWS = 2 * GENERATIONS - IN_FLIGHT + ADJUSTMENTS
+SUBMITTERS = 8
+RESERVATIONS_EACH = 25
+TEAM_SLUG = "bench-credits"
+
+if not os.environ["DATABASE_URL"].startswith("postgres"):
+    sys.exit("bench/credits.py measures PostgreSQL: set DATABASE_URL=postgres://...")
+subprocess.run([str(ROOT / "bin/ensure-postgres"), os.environ["DATABASE_URL"]], check=True)
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+from django.urls import reverse  # noqa: E402
+
+from projects.kinovi.pricing import FAST_MODEL, STANDARD_MODEL  # noqa: E402
+from projects.models import (  # noqa: E402
+    Generation,
+    LedgerEntry,
+    Membership,
+    PriceVersion,
+    Project,
+    Team,
+)
+from projects.models.credits import BudgetExceeded, reserve, set_budget  # noqa: E402
+
+
+@transaction.atomic
+def seed() -> Team:
+    """The seeded team, made in one transaction: a failed seed leaves nothing behind."""
+    team = Team.objects.filter(slug=TEAM_SLUG).first()
+    if team is not None and LedgerEntry.objects.for_team(team).count() >= LEDGER_ROWS:
+        print(f"reusing the seeded team ({LEDGER_ROWS:,} ledger rows)")
+        return team
+    if team is not None:
+        sys.exit(f"team {TEAM_SLUG!r} exists half-seeded: drop the bench database and rerun")
+    started = time.perf_counter()
+    User = get_user_model()
+    team = Team.objects.create(name="Bench Films", slug=TEAM_SLUG)
+    users = [
+        User.objects.create_user(f"bench-{n:02d}", f"bench-{n:02d}@example.com")
+        for n in range(MEMBERS)
+    ]
+    for n, user in enumerate(users):
+        team.add_member(user, Membership.Role.ADMIN if n == 0 else Membership.Role.MEMBER)
+    projects = [
+        Project.objects.create(team=team, name=f"Project {n:02d}", owner=users[n % MEMBERS])
+        for n in range(PROJECTS)
+    ]
+    template = Generation.objects.create(
+        project=projects[0], created_by=users[0], model=STANDARD_MODEL, prompt="bench shot"
+    )
+    version = PriceVersion.objects.in_effect()
+    project_ids = ",".join(str(p.pk) for p in projects)
+    owner_ids = ",".join(str(p.owner_id) for p in projects)
+    columns = [f.column for f in Generation._meta.concrete_fields if not f.primary_key]
+    overrides = {
+        "project_id": f"(ARRAY[{project_ids}])[g % {PROJECTS} + 1]",
+        "created_by_id": f"(ARRAY[{owner_ids}])[g % {PROJECTS} + 1]",
+        "model": f"CASE WHEN g % 3 = 0 THEN '{FAST_MODEL}' ELSE '{STANDARD_MODEL}' END",
+        "duration": "(ARRAY[4, 5, 8, 10, 15])[g % 5 + 1]",
+        "upscale_4k": "g % 7 = 0",
+        "status": f"CASE WHEN g > {GENERATIONS - IN_FLIGHT} THEN 'generating' "
+        "WHEN g % 10 = 0 THEN 'fail' ELSE 'success' END",
+        "created_at": f"now() - interval '365 days' * (1 - g::float / {GENERATIONS})",
+    }
+    select = ", ".join(overrides.get(column, f't."{column}"') for column in columns)
+    names = ", ".join(f'"{column}"' for column in columns)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO projects_generation ({names}) SELECT {select} "
+            f"FROM projects_generation t, generate_series(1, {GENERATIONS}) g "
+            f"WHERE t.id = {template.pk}"
+        )
+        cursor.execute(f"DELETE FROM projects_generation WHERE id = {template.pk}")
+        # The bench's own integers and constants are inlined: without parameters,
+        # PostgreSQL's % (modulo) needs no escaping.
+        team_id, version_id = team.pk, version.pk
+        estimate = (
+            f"g.duration * (CASE WHEN g.model = '{FAST_MODEL}' THEN 28 ELSE 40 END "
+            "+ CASE WHEN g.upscale_4k THEN 28 ELSE 0 END)"
+        )
+        insert = (
+            "INSERT INTO projects_ledgerentry (kind, team_id, user_id, project_id, "
+            "generation_id, price_version_id, model, credits, dollars, credits_used, reason, "
+            "created_at, accrued_at) "
+        )
+        of_team = (
+            "FROM projects_generation g JOIN projects_project p ON p.id = g.project_id "
+            f"WHERE p.team_id = {team_id}"
+        )
+        cursor.execute(
+            insert + f"SELECT 'reserve', {team_id}, g.created_by_id, g.project_id, g.id, "
+            f"{version_id}, g.model, {estimate}, {estimate} * 0.005, NULL, '', g.created_at, "
+            f"g.created_at {of_team}"
+        )
+        delta = "(- (g.id % 3) * 4)"
+        final = f"CASE WHEN g.status = 'fail' THEN -{estimate} ELSE {delta} END"
+        cursor.execute(
+            insert + "SELECT CASE WHEN g.status = 'fail' THEN 'refund' ELSE 'settle' END, "
+            f"{team_id}, g.created_by_id, g.project_id, g.id, {version_id}, g.model, "
+            f"{final}, {final} * 0.005, "
+            f"CASE WHEN g.status = 'fail' THEN NULL ELSE {estimate} + {delta} END, '', "
+            f"g.created_at + interval '2 minutes', g.created_at {of_team} "
+            "AND g.status IN ('success', 'fail')"
+        )
+        user_ids = ",".join(str(u.pk) for u in users)
+        # Corrections of -20..+20 credits, never 0.
+        correction = "((n % 40) - 20 + CASE WHEN n % 40 >= 20 THEN 1 ELSE 0 END)"
+        moment = f"now() - interval '365 days' * (1 - n::float / {ADJUSTMENTS})"
+        cursor.execute(
+            insert + f"SELECT 'adjust', {team_id}, (ARRAY[{user_ids}])[n % {MEMBERS} + 1], "
+            f"NULL, NULL, {version_id}, '', {correction}, {correction} * 0.005, NULL, "
+            f"'bench correction', {moment}, {moment} FROM generate_series(1, {ADJUSTMENTS}) n"
+        )
+        cursor.execute("ANALYZE projects_ledgerentry")
+        cursor.execute("ANALYZE projects_generation")
+    rows = LedgerEntry.objects.for_team(team).count()
+    assert rows == LEDGER_ROWS, rows
+    print(f"seeded {rows:,} ledger rows in {time.perf_counter() - started:.1f} s")
+    return team
+
+
+def measure(client, url, params, runs):
+    times, queries, status = [], [], None
+    for _ in range(runs):
+        with CaptureQueriesContext(connection) as captured:
+            started = time.perf_counter()
+            response = client.get(url, params)
+            if response.streaming:
+                b"".join(response.streaming_content)
+            times.append((time.perf_counter() - started) * 1000)
+        status = response.status_code
+        queries.append(len(captured))
+    times.sort()
+    return {
+        "median": statistics.median(times),
+        "p95": times[min(len(times) - 1, int(len(times) * 0.95))],
+        "queries": sorted(set(queries)),
+        "status": status,
+    }
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "FAIL"
+
+
+def csv_export(client, params):
+    """Time to the first byte, whole time, rows, and peak RSS growth (KiB) of one export."""
+    rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    started = time.perf_counter()
+    response = client.get(reverse("spend_csv"), params)
+    chunks = iter(response.streaming_content)
+    first = next(chunks)
+    first_byte = (time.perf_counter() - started) * 1000
+    lines = first.count(b"\n")
+    for chunk in chunks:
+        lines += chunk.count(b"\n")
+    total = (time.perf_counter() - started) * 1000
+    growth = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before
+    return first_byte, total, lines - 1, growth
+
+
+def reservations_per_second(team) -> float:
+    """8 submitters, each on its own connection, reserving against the same team budget."""
+    members = list(get_user_model().objects.filter(memberships__team=team)[:SUBMITTERS])
+    admin = members[0]
+    set_budget(team=team, user=None, period="month", hard_limit=2_000_000_000, actor=admin)
+    for member in members:
+        set_budget(team=team, user=member, period="month", hard_limit=2_000_000_000, actor=admin)
+    drafts = {
+        member.pk: [
+            Generation.objects.create(
+                project=Project.objects.filter(team=team, owner=member).first(),
+                created_by=member,
+                model=STANDARD_MODEL,
+                prompt="bench",
+            )
+            for _ in range(RESERVATIONS_EACH)
+        ]
+        for member in members
+    }
+    start = threading.Barrier(SUBMITTERS + 1)
+    errors = []
+
+    def submitter(generations):
+        try:
+            start.wait()
+            for generation in generations:
+                with transaction.atomic():
+                    reserve(generation, has_video_reference=False)
+        except BudgetExceeded as exc:  # pragma: no cover - the limits are out of reach
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submitter, args=(g,)) for g in drafts.values()]
+    for thread in threads:
+        thread.start()
+    start.wait()
+    started = time.perf_counter()
+    for thread in threads:
+        thread.join()
+    elapsed = time.perf_counter() - started
+    if errors:
+        raise errors[0]
+    return SUBMITTERS * RESERVATIONS_EACH / elapsed
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=15)
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    team = seed()
+    admin = get_user_model().objects.get(username="bench-00")
+    member = get_user_model().objects.get(username="bench-05")
+    admin_client, member_client = Client(), Client()
+    admin_client.force_login(admin)
+    member_client.force_login(member)
+    admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
+
+    results = []
+    for group in ("member", "project", "model"):
+        figures = measure(
+            admin_client,
+            reverse("spend_report"),
+            {"preset": "last_month", "group": group},
+            args.runs,
+        )
+        print(
+            f"report by {group:7}: median {figures['median']:6.1f} ms, p95 "
+            f"{figures['p95']:6.1f} ms, queries {figures['queries']} (HTTP {figures['status']})"
+        )
+        results.append(
+            (
+                f"report by {group} median <= {REPORT_TARGET_MS} ms",
+                figures["median"] <= REPORT_TARGET_MS and figures["status"] == 200,
+            )
+        )
+        results.append(
+            (
+                f"report by {group} queries constant <= {QUERY_TARGET}",
+                len(figures["queries"]) == 1 and figures["queries"][0] <= QUERY_TARGET,
+            )
+        )
+    figures = measure(
+        admin_client,
+        reverse("spend_report"),
+        {"preset": "last_month", "interval": "week"},
+        args.runs,
+    )
+    print(
+        f"report by week   : median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} "
+        f"ms, queries {figures['queries']}"
+    )
+    figures = measure(member_client, reverse("spend"), {}, args.runs)
+    print(
+        f"my spend         : median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
+        f"queries {figures['queries']} (HTTP {figures['status']})"
+    )
+    results.append(
+        (f"my spend median <= {REPORT_TARGET_MS} ms", figures["median"] <= REPORT_TARGET_MS)
+    )
+    results.append(
+        (
+            f"my spend queries constant <= {QUERY_TARGET}",
+            len(figures["queries"]) == 1 and figures["queries"][0] <= QUERY_TARGET,
+        )
+    )
+
+    first_byte, total, rows, growth = csv_export(admin_client, {"preset": "last_month"})
+    print(
+        f"CSV, last month  : first byte {first_byte:.1f} ms, {rows:,} rows in {total:.0f} ms, "
+        f"peak RSS growth {growth / 1024:.1f} MiB"
+    )
+    _, _, small_rows, small_growth = csv_export(
+        admin_client, {"preset": "last_30_days", "member": member.pk}
+    )
+    print(f"CSV, one member  : {small_rows:,} rows, peak RSS growth {small_growth / 1024:.1f} MiB")
+    results.append(
+        (f"CSV first byte <= {FIRST_BYTE_TARGET_MS} ms", first_byte <= FIRST_BYTE_TARGET_MS)
+    )
+    # Constant memory: the month's ~80,000 rows must not grow the process by more than
+    # a few MiB (a list of them all would take well over 50 MiB).
+    results.append(
+        ("CSV streams in constant memory (peak RSS growth < 16 MiB)", growth < 16 * 1024)
+    )
+
+    rate = reservations_per_second(team)
+    print(f"reservations     : {rate:.0f} per second with {SUBMITTERS} concurrent submitters")
+    for label, ok in results:
+        print(f"{verdict(ok)}: {label}")
+
+
+if __name__ == "__main__":
+    main()
