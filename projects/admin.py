@@ -3,10 +3,14 @@ from django.contrib import admin
 from projects import worker
 from projects.kinovi.client import KinoviError
 from projects.models import (
+    AuditEntry,
+    Budget,
     Generation,
     GenerationReference,
     KinoviAlert,
+    LedgerEntry,
     Membership,
+    PriceVersion,
     Project,
     Team,
 )
@@ -130,7 +134,21 @@ class ReferenceAssetAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "owner", "team", "shared", "size_bytes", "archived_at"]
     list_filter = ["kind", "shared", "team"]
     search_fields = ["name", "original_filename", "sha256"]
-    readonly_fields = ["sha256", "url", "thumbnail_url", "created_at"]
+    # Files are checked only on the upload path; replacing one here would skip every check.
+    readonly_fields = [
+        "file",
+        "thumbnail",
+        "kind",
+        "mime_type",
+        "width",
+        "height",
+        "duration",
+        "size_bytes",
+        "sha256",
+        "url",
+        "thumbnail_url",
+        "created_at",
+    ]
     raw_id_fields = ["owner"]
     inlines = [AssetTagInline]
 
@@ -155,3 +173,42 @@ class GenerationReferenceAdmin(admin.ModelAdmin):
     list_display = ["generation", "kind", "position", "asset", "character"]
     list_filter = ["kind"]
     raw_id_fields = ["generation", "asset", "character"]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Credits records are written by the app's audited functions, so admin only shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LedgerEntry)
+class LedgerEntryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "kind", "team", "user", "generation", "credits", "dollars", "accrued_at"]
+    list_filter = ["kind", "team"]
+    list_select_related = ["team", "user", "generation"]
+    search_fields = ["reason", "user__username"]
+
+
+@admin.register(Budget)
+class BudgetAdmin(ReadOnlyAdmin):
+    list_display = ["team", "user", "period", "hard_limit", "soft_limit_percent", "updated_at"]
+    list_select_related = ["team", "user"]
+
+
+@admin.register(PriceVersion)
+class PriceVersionAdmin(ReadOnlyAdmin):
+    list_display = ["effective_from", "dollars_per_credit", "note", "created_by"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "team", "actor", "subject", "old_value", "new_value"]
+    list_filter = ["action", "team"]
+    list_select_related = ["team", "actor"]

@@ -24,7 +24,7 @@ from typing import BinaryIO
 
 import av
 from av.error import FFmpegError
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 
 # The sniffer and the kinds live in the framework-free Kinovi layer, shared with the
 # simulator's review of references; re-exported here for the library.
@@ -137,6 +137,13 @@ _PARSER_ERRORS = (
 )
 
 
+# Pillow's refusal of a PNG text or colour-profile chunk that inflates past its limit.
+_METADATA_BOMB = (
+    "This PNG image carries a text or colour-profile chunk that inflates to more than "
+    f"{PngImagePlugin.MAX_TEXT_CHUNK // 2**20} MB; save it again without that metadata."
+)
+
+
 @contextmanager
 def _reading(message: str) -> Iterator[None]:
     """Refuse the file with `message` when reading it fails in any way.
@@ -150,6 +157,8 @@ def _reading(message: str) -> Iterator[None]:
     except MediaError:
         raise
     except _PARSER_ERRORS as e:
+        if isinstance(e, ValueError) and str(e).startswith("Decompressed data too large"):
+            raise MediaError(_METADATA_BOMB) from e
         raise MediaError(message) from e
     except Exception as e:
         logger.warning("unexpected error reading an upload: %s", message, exc_info=True)

@@ -62,12 +62,15 @@ class RequestSizeLimitMiddleware:
         if request.path == reverse("asset_upload"):
             limits = upload_limits()
             if length > max(limits.max_bytes.values()) + self.MULTIPART_ALLOWANCE:
-                return self._refuse_upload(request, upload_too_large_message(limits))
-        elif (
-            settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None
-            and length > settings.DATA_UPLOAD_MAX_MEMORY_SIZE + self.MULTIPART_ALLOWANCE
-        ):
-            return HttpResponse("The request is too large.", status=413, content_type=_PLAIN_TEXT)
+                return self._refuse_upload(request, _upload_too_large_message(limits))
+        elif settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:
+            ceiling = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + self.MULTIPART_ALLOWANCE
+            if length > ceiling:
+                return HttpResponse(
+                    f"The request is too large: at most {ceiling // 2**20} MB is accepted here.",
+                    status=413,
+                    content_type=_PLAIN_TEXT,
+                )
         return self.get_response(request)
 
     def _refuse_upload(self, request, message: str) -> HttpResponse:
@@ -86,7 +89,7 @@ class RequestSizeLimitMiddleware:
 _PLAIN_TEXT = "text/plain; charset=utf-8"
 
 
-def upload_too_large_message(limits) -> str:
+def _upload_too_large_message(limits) -> str:
     mb = {kind: cap // 2**20 for kind, cap in limits.max_bytes.items()}
     return (
         f"The file is too large: images may be at most {mb['image']} MB, "

@@ -516,6 +516,13 @@ class BudgetStatus:
             return None
         return self.period_end.date()
 
+    @property
+    def last_day(self) -> dt.date | None:
+        """The last day of the period, in the site's time zone."""
+        if self.period_end is None:
+            return None
+        return self.period_end.date() - dt.timedelta(days=1)
+
     def percent(self, credits: int) -> float:
         """`credits` as a share of the hard limit, for bars (capped at 100)."""
         if self.hard_limit <= 0:

@@ -117,9 +117,12 @@ def _is_admin(request) -> bool:
 
 CHART_WIDTH = 640
 CHART_HEIGHT = 220
-CHART_PLOT_TOP = 10
+CHART_PLOT_TOP = 20
 CHART_PLOT_BOTTOM = 190
 BREAKDOWN_ROW = 24
+BREAKDOWN_WIDTH = 400
+BREAKDOWN_LABEL_WIDTH = 120
+BREAKDOWN_BAR_WIDTH = 210
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ class Bar:
     @property
     def text_x(self) -> float:
         """Where a row's value is written: after its bar."""
-        return 155 + self.width
+        return self.x + self.width + 5
 
 
 def column_chart(points) -> list[Bar]:
@@ -168,9 +171,9 @@ def row_chart(groups) -> list[Bar]:
     top = max((group.credits for group in groups), default=0) or 1
     return [
         Bar(
-            x=150,
+            x=BREAKDOWN_LABEL_WIDTH,
             y=index * BREAKDOWN_ROW,
-            width=round(340 * max(group.credits, 0) / top, 2),
+            width=round(BREAKDOWN_BAR_WIDTH * max(group.credits, 0) / top, 2),
             height=18,
             label=group.name,
             credits=group.credits,
@@ -273,6 +276,7 @@ def spend_report(request):
         "columns": column_chart(points),
         "peak": max((point.credits for point in points), default=0),
         "chart": {"width": CHART_WIDTH, "height": CHART_HEIGHT, "bottom": CHART_PLOT_BOTTOM},
+        "breakdown_width": BREAKDOWN_WIDTH,
         "expensive": most_expensive(scope),
         "failed": failed_generations(scope),
         "query": request.GET.urlencode(),

@@ -22,7 +22,12 @@ from projects.models import (
     MediaError,
     ReferenceAsset,
 )
-from projects.models.credits import BudgetExceeded, PriceVersion, quote
+from projects.models.credits import (
+    BudgetExceeded,
+    PriceVersion,
+    quote,
+    soft_limit_warnings,
+)
 from projects.views.library import upload_rules
 from projects.views.projects import _get_generation_for_user, _get_project_for_user
 
@@ -154,9 +159,13 @@ def _quote_for(request, form: ComposerForm):
 def _checks_context(request, form: ComposerForm, **extra) -> dict:
     if not hasattr(form, "cleaned_data"):
         form.is_valid()
+    quote = _quote_for(request, form)
     return {
         "form": form,
-        "quote": _quote_for(request, form),
+        "quote": quote,
+        "soft_limit_warnings": soft_limit_warnings(request.team, request.user, quote.budgets)
+        if quote
+        else [],
         "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
         **extra,
     }
@@ -381,17 +390,16 @@ def generation_continue(request, generation_id: int):
     generation = _get_generation_for_user(request, generation_id)
     if not generation.last_frame_file:
         raise Http404("This video has no last frame.")
-    with generation.last_frame_file.open("rb") as frame:
-        upload = File(
-            frame, name=f"{generation.project.name} - video {generation.pk} last frame.png"
-        )
-        try:
+    name = f"{generation.project.name} - video {generation.pk} last frame.png"
+    try:
+        with generation.last_frame_file.open("rb") as frame:
             asset, _ = ReferenceAsset.objects.create_from_upload(
-                upload, owner=request.user, team=request.team
+                File(frame, name=name), owner=request.user, team=request.team
             )
-        except MediaError as error:
-            messages.error(request, f"The last frame could not be added: {error}")
-            return redirect("project_detail", generation.project_id)
+    except MediaError as error:
+        return _refused(request, generation, f"The last frame could not be added: {error}")
+    except OSError:
+        return _refused(request, generation, "The last frame's file is missing from storage.")
     if not _partial_request(request):
         messages.success(request, f"The last frame of video {generation.pk} is in the composer.")
         return redirect(
@@ -401,10 +409,22 @@ def generation_continue(request, generation_id: int):
     return trigger_client_event(response, "composerAdd", {"references": [reference_data(asset)]})
 
 
+def _refused(request, generation, message: str):
+    """An action that could not be done: the reason, on the page it came from."""
+    messages.error(request, message)
+    if not _partial_request(request):
+        return redirect("project_detail", generation.project_id)
+    return render(request, "partials/messages_oob.html", status=422)
+
+
 @team_required
 @require_POST
 def generation_archive(request, generation_id: int):
     generation = _get_generation_for_user(request, generation_id)
+    if not generation.is_finished:
+        return _refused(
+            request, generation, f"Video {generation.pk} is still being made: archive it once done."
+        )
     generation.archive()
     messages.success(request, f"Video {generation.pk} archived.")
     if not _partial_request(request):
@@ -417,10 +437,12 @@ def generation_download(request, generation_id: int):
     generation = _get_generation_for_user(request, generation_id)
     if not generation.output_file:
         raise Http404("This video has no file yet.")
+    try:
+        video = generation.output_file.open("rb")
+    except OSError:
+        raise Http404("This video's file is missing from storage.") from None
     return FileResponse(
-        generation.output_file.open("rb"),
-        as_attachment=True,
-        filename=f"{generation.project.name} - video {generation.pk}.mp4",
+        video, as_attachment=True, filename=f"{generation.project.name} - video {generation.pk}.mp4"
     )
 
 

@@ -44,17 +44,6 @@ def project_list(request):
 
 
 @team_required
-def project_detail(request, project_id: int):
-    project = _get_project_for_user(request, project_id)
-    generations = project.generations.active().select_related("created_by")
-    return render(
-        request,
-        "projects/project_detail.html",
-        {"project": project, "generations": generations},
-    )
-
-
-@team_required
 def project_settings(request, project_id: int):
     project = _get_project_for_user(request, project_id)
     form = ProjectSettingsForm(request.POST or None, instance=project)

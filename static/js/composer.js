@@ -365,6 +365,15 @@
       }
     });
 
+    // The checks are swapped whole; a steady live region reads their summary once.
+    var status = form.querySelector("[data-composer-status]");
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target.id !== "composer-checks") { return; }
+      var checks = document.getElementById("composer-checks");
+      var summary = checks ? checks.getAttribute("data-summary") : "";
+      if (summary && status.textContent !== summary) { status.textContent = summary; }
+    });
+
     // A refused submit (422) still shows the checks that say why.
     document.body.addEventListener("htmx:beforeSwap", function (event) {
       if (event.detail.xhr.status === 422) {

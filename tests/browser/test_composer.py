@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from playwright.sync_api import expect
@@ -95,8 +96,19 @@ def studio(alice, team, kinovi):
     return project
 
 
+def serious_axe_violations(page) -> list[str]:
+    """axe-core's serious and critical findings (axe-playwright-python bundles it)."""
+    violations = Axe().run(page).response["violations"]
+    return [
+        f"{v['id']}: {v['help']} at {[node['target'] for node in v['nodes'][:3]]}"
+        for v in violations
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
 def draw_at_desktop_and_phone_size(page):
-    """No sideways scroll at either size; with SCREENSHOTS=1 the pictures for docs/."""
+    """No sideways scroll nor serious axe finding at either size; with SCREENSHOTS=1,
+    the pictures for docs/."""
     for size, viewport, name in (
         ("desktop", {"width": 1280, "height": 900}, "composer.png"),
         ("phone", {"width": 390, "height": 844}, "composer-phone.png"),
@@ -110,6 +122,7 @@ def draw_at_desktop_and_phone_size(page):
         )
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
         assert overflow <= 0, f"the project page scrolls sideways at {size} size"
+        assert serious_axe_violations(page) == []
         if os.environ.get("SCREENSHOTS") == "1":
             page.screenshot(path=DOCS / name)
     page.set_viewport_size({"width": 1280, "height": 900})
@@ -233,3 +246,62 @@ def test_a_member_composes_submits_watches_and_reruns(
     response = bob_page.goto(f"{live_server.url}/projects/{studio.pk}/")
     assert response.status == 404
     other.close()
+
+
+def test_references_are_reordered_by_drag_limited_and_uploaded_inline(
+    login, live_server, alice, team, settings, local_storage
+):
+    from tests.library.conftest import make_asset
+
+    settings.SITE_URL = live_server.url
+    project = Project.objects.create(team=team, owner=alice, name="Limits")
+    for n in range(10):
+        make_asset(alice, team, name=f"still {n}")
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+
+    # The tenth image is refused as it is added, with the reason.
+    page.get_by_role("button", name="Add from library").click()
+    picks = page.locator("#picker").get_by_test_id("pick-asset")
+    expect(picks).to_have_count(10)
+    for n in range(10):
+        picks.nth(n).click()
+    expect(page.locator("[data-composer-notice]")).to_have_text("A video takes at most 9 images.")
+    references = page.get_by_test_id("composer-reference")
+    expect(references).to_have_count(9)
+    expect(page.locator("[data-reference-counts]")).to_contain_text("9/9 images")
+
+    # Remove two, then drag the last above the first: the tokens follow the order.
+    for _ in range(7):
+        references.first.get_by_role("button", name=re.compile("^Remove")).click()
+    expect(references).to_have_count(2)
+    first_name = references.nth(0).locator(".reference-name").inner_text()
+    second_name = references.nth(1).locator(".reference-name").inner_text()
+    references.nth(1).drag_to(references.nth(0), target_position={"x": 20, "y": 5})
+    expect(references.nth(0)).to_contain_text(second_name)
+    expect(references.nth(1)).to_contain_text(first_name)
+    expect(page.get_by_test_id("reference-token")).to_have_text(["@image1", "@image2"])
+
+    # An upload from the composer lands in the library and in the composer.
+    page.locator("[data-composer-upload]").set_input_files(MEDIA / "one_second.wav")
+    expect(references).to_have_count(3)
+    expect(references.nth(2)).to_contain_text("@audio1")
+    expect(references.nth(2)).to_contain_text("one_second")
+    assert ReferenceAsset.objects.filter(owner=alice, kind="audio").count() == 1
+
+    # The live check sees the reordered list: the primary is the dragged image.
+    page.locator("#composer").get_by_label("Prompt").fill("a quiet morning")
+    expect(page.get_by_test_id("primary-reference")).to_contain_text("@image1")
+    expect(page.get_by_test_id("composer-warnings")).to_contain_text("Image 2 isn't mentioned")
+    assert serious_axe_violations(page) == []
+
+    # The @ menu and the picker dialog pass axe too.
+    prompt = page.locator("#composer").get_by_label("Prompt")
+    prompt.fill("")
+    prompt.press_sequentially("@ima")
+    expect(page.get_by_role("listbox", name="References and characters")).to_be_visible()
+    assert serious_axe_violations(page) == []
+    prompt.press("Escape")
+    page.get_by_role("button", name="Add from library").click()
+    expect(page.locator("#picker").get_by_test_id("pick-asset").first).to_be_visible()
+    assert serious_axe_violations(page) == []

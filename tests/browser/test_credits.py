@@ -1,7 +1,7 @@
 """Credits in the browser: a budget set by an admin, the member's spend, the report, the CSV.
 
-With SCREENSHOTS=1 the report is also saved as docs/spend-report.png (and
-docs/spend-report-phone.png), the pictures the README shows:
+With SCREENSHOTS=1 the pages are also saved under docs/ (spend-report.png,
+spend-report-phone.png, budgets.png, my-spend.png); the README shows the report:
 SCREENSHOTS=1 .venv/bin/python -m pytest tests/browser/test_credits.py
 """
 
@@ -11,7 +11,11 @@ import os
 import re
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import expect
+
+# The report tests' hand-computed month of spend, and the clock it is made with.
+from tests.credits.conftest import clock, october  # noqa: F401
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 OCTOBER = "start=2026-10-01&end=2026-10-31"
@@ -27,9 +31,8 @@ def _breakdown_table(page) -> dict[str, int]:
     }
 
 
-def test_a_budget_the_members_spend_the_report_and_its_csv(
-    login, live_server, page, october, erin, bob
-):
+@pytest.mark.usefixtures("october")
+def test_a_budget_the_members_spend_the_report_and_its_csv(login, live_server, page, erin, bob):
     # The admin gives bob a budget of 300 credits.
     login(erin)
     page.get_by_role("link", name="Budgets").click()
@@ -37,12 +40,12 @@ def test_a_budget_the_members_spend_the_report_and_its_csv(
     form.get_by_label("Budget of").select_option(label="bob")
     form.get_by_label("Hard limit (credits)").fill("300")
     form.get_by_role("button", name="Save budget").click()
-    expect(page.get_by_role("status").or_(page.locator("#messages"))).to_contain_text(
-        "Budget of bob set to 300 credits."
-    )
+    expect(page.locator("#messages")).to_contain_text("Budget of bob set to 300 credits.")
     bob_row = page.locator('[data-testid="member-budget-row"][data-member="bob"]')
     expect(bob_row).to_contain_text("300")
     expect(page.get_by_test_id("audit-log")).to_contain_text("bob's budget")
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.screenshot(path=DOCS / "budgets.png", full_page=True)
 
     # The report for October shows the fixture's spend, in the chart and its table.
     page.goto(f"{live_server.url}/spend/report/?{OCTOBER}")
@@ -89,6 +92,13 @@ def test_a_budget_the_members_spend_the_report_and_its_csv(
             row["credits"]
         )
     assert by_project == _breakdown_table(page)
+    with page.expect_download() as download_info:
+        page.get_by_test_id("csv-groups-link").click()
+    grouped = list(csv.reader(io.StringIO(Path(download_info.value.path()).read_text())))
+    assert grouped[0] == ["project", "credits", "dollars"]
+    assert {name.removeprefix("'"): int(credits) for name, credits, _ in grouped[1:]} == (
+        _breakdown_table(page)
+    )
 
     # Bob sees his budget of 300 on his spend page.
     page.context.clear_cookies()
@@ -98,3 +108,19 @@ def test_a_budget_the_members_spend_the_report_and_its_csv(
     expect(budget).to_contain_text("Your monthly budget")
     expect(budget.get_by_test_id("budget-limit")).to_have_text("300")
     expect(page.get_by_test_id("my-generations")).to_be_visible()
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.screenshot(path=DOCS / "my-spend.png", full_page=True)
+
+
+@pytest.mark.usefixtures("october")
+@pytest.mark.parametrize(
+    "path",
+    ["/spend/?" + OCTOBER, "/spend/report/?" + OCTOBER, "/spend/budgets/", "/spend/pricing/"],
+)
+def test_the_credits_pages_fit_a_phone(login, live_server, page, erin, path):
+    login(erin)
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{path}")
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{path} scrolls sideways on a phone"

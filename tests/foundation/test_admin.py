@@ -29,3 +29,17 @@ def test_it_keeps_members_out_of_the_admin(bob_client):
     response = bob_client.get(reverse("admin:projects_team_changelist"))
     assert response.status_code == 302
     assert "/admin/login/" in response["Location"]
+
+
+def test_it_never_lets_staff_replace_an_assets_file_past_the_checks(client, alice, team):
+    from tests.library.conftest import make_asset
+
+    staff = get_user_model().objects.create_superuser("root", password="x")
+    client.force_login(staff)
+    asset = make_asset(alice, team)
+    response = client.get(reverse("admin:projects_referenceasset_change", args=[asset.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'name="name"' in html
+    assert 'name="file"' not in html
+    assert 'name="thumbnail"' not in html

@@ -35,6 +35,7 @@ def test_it_passes_the_deploy_check_with_real_values():
         DEBUG="0",
         SECRET_KEY=secrets.token_urlsafe(60),
         SITE_URL="https://kinovi.example.com",
+        EMAIL_SMTP_HOST="smtp.example.com",
     )
     assert result.returncode == 0, result.stderr
     assert "System check identified no issues (0 silenced)." in result.stdout
@@ -67,3 +68,16 @@ def test_it_seeds_the_demo_team_idempotently(db, capsys):
     assert "ada / kinovi-demo" in out and "max / kinovi-demo" in out
     roles = dict(Membership.objects.values_list("user__username", "role"))
     assert roles == {"ada": "admin", "max": "member"}
+
+
+def test_it_refuses_to_deploy_with_mail_only_printed_to_the_console():
+    # Budget warnings are mailed: a deployment without SMTP would silently drop them.
+    result = _manage(
+        "check",
+        "--deploy",
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(60),
+        SITE_URL="https://kinovi.example.com",
+    )
+    assert result.returncode != 0
+    assert "mail.E001" in result.stderr

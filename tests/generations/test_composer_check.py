@@ -130,6 +130,13 @@ def test_it_shows_the_budget_left_after_and_the_soft_warning(
     assert "credits left after this video" in html
     assert ": 30 credits left after this video" in html
     assert "warning level" in html
+    assert 'data-testid="soft-limit-warning"' not in html  # not crossed yet: 0 spent
+
+    submit = reverse("generation_submit", args=[project.pk])
+    alice_client.post(submit, composer_post(images[:1]), headers={"HX-Request": "true"})
+    html = check(alice_client, project, composer_post(images[:1])).content.decode()
+    assert 'data-testid="soft-limit-warning"' in html
+    assert "past its 115-credit warning mark" in html
 
 
 def test_it_blocks_past_the_hard_limit(alice_client, alice, team, project, images):

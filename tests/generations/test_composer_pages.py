@@ -280,3 +280,34 @@ def test_the_picker_lists_assets_and_characters(alice_client, bob, team, project
     assert b"bob shared" in html and b"frame 1" not in html
     html = alice_client.get(url + f"?asset={shared.pk}", headers={"HX-Request": "true"}).content
     assert html.decode().count('data-testid="pick-asset"') == 1
+
+
+def test_an_unfinished_video_is_not_archived(alice_client, project):
+    generation = make_generation(project, status="generating")
+    response = alice_client.post(
+        reverse("generation_archive", args=[generation.pk]), headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 422
+    assert "still being made" in response.content.decode()
+    generation.refresh_from_db()
+    assert generation.archived_at is None
+
+
+def test_missing_files_are_a_message_or_404_not_a_500(alice_client, project, local_storage):
+    generation = make_generation(
+        project, status="success", output_file="outputs/gone.mp4", last_frame_file="frames/gone.png"
+    )
+    download = alice_client.get(reverse("generation_download", args=[generation.pk]))
+    assert download.status_code == 404
+    continued = alice_client.post(
+        reverse("generation_continue", args=[generation.pk]), headers={"HX-Request": "true"}
+    )
+    assert continued.status_code == 422
+    assert "missing from storage" in continued.content.decode()
+    assert not ReferenceAsset.objects.exists()
+
+
+def test_continue_refuses_a_video_without_last_frame(alice_client, project):
+    generation = make_generation(project, status="fail")
+    response = alice_client.post(reverse("generation_continue", args=[generation.pk]))
+    assert response.status_code == 404

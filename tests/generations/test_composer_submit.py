@@ -170,3 +170,34 @@ def test_the_stored_request_follows_the_shape_setting(
     inputs = Generation.objects.get().request_payload["inputs"]
     assert expected <= set(inputs)
     assert ("outputResolution" in inputs) == bool(resolution)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_submits_with_one_key_make_one_generation(alice, team, images):
+    from threading import Barrier, Thread
+
+    from django.db import connection
+    from django.test import Client
+
+    from projects.models import Project
+
+    project = Project.objects.create(team=team, owner=alice, name="Race")
+    data = composer_post(images[:1], idempotency_key="race")
+    barrier = Barrier(4)
+    statuses = []
+
+    def post():
+        client = Client()
+        client.force_login(alice)
+        barrier.wait()
+        statuses.append(submit(client, project, data).status_code)
+        connection.close()
+
+    threads = [Thread(target=post) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [200] * 4
+    assert Generation.objects.count() == 1
+    assert LedgerEntry.objects.count() == 1

@@ -31,8 +31,9 @@ def _assert_refused(response, message: str, local_storage) -> None:
     ("name", "build", "message"),
     [
         ("ihdr.png", hostile.png_with_truncated_ihdr, "This PNG image could not be read."),
-        ("ztxt.png", hostile.png_with_ztxt_bomb, "This PNG image could not be read."),
-        ("iccp.png", hostile.png_with_iccp_bomb, "This PNG image could not be read."),
+        ("ztxt.png", hostile.png_with_ztxt_bomb, "a text or colour-profile chunk"),
+        ("iccp.png", hostile.png_with_iccp_bomb, "inflates to more than 1 MB"),
+        ("ztxt-after-pixels.png", hostile.png_with_ztxt_bomb_after_pixels, "inflates to more"),
         (
             "codec.mp4",
             hostile.mp4_with_unknown_video_codec,
@@ -92,6 +93,14 @@ def test_it_stores_the_measured_length_not_the_declared_one(alice_client):
     rounded = hostile.mp4_claiming_shorter(MEDIA / "one_second.mp4", 0.8)
     assert _upload(alice_client, "clip.mp4", rounded).status_code == 201
     assert ReferenceAsset.objects.get().duration == pytest.approx(1.0, abs=0.01)
+
+
+def test_it_takes_an_mp3_with_cover_art_as_audio_of_its_own_length(alice_client):
+    with_cover = hostile.mp3_with_cover((MEDIA / "tiny.png").read_bytes())
+    assert _upload(alice_client, "song.mp3", with_cover).status_code == 201
+    asset = ReferenceAsset.objects.get()
+    assert (asset.kind, asset.width) == ("audio", None)
+    assert asset.duration == pytest.approx(1.0, abs=0.1)
 
 
 def test_it_refuses_a_file_of_countless_tiny_packets(alice_client, local_storage, monkeypatch):

@@ -98,7 +98,9 @@ def test_it_refuses_a_large_body_anywhere_else_unread(client, alice_client, url)
             **_declaring(4 * MB),
         )
         assert response.status_code == 413
-        assert response.content.decode() == "The request is too large."
+        assert response.content.decode() == (
+            "The request is too large: at most 3 MB is accepted here."
+        )
 
 
 @pytest.mark.django_db(transaction=True)
