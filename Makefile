@@ -6,7 +6,7 @@ PG_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/kinovi_web
 PYTEST_ARGS ?=
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test test-sqlite test-postgres lint format venv browser explore simulate bench clean
+.PHONY: run test test-sqlite test-postgres lint format venv browser explore screenshots simulate bench clean
 
 venv:
 	@bin/ensure-venv
@@ -42,6 +42,10 @@ test: lint test-sqlite test-postgres
 explore: venv
 	env -u DATABASE_URL HYPOTHESIS_PROFILE=explore $(PY) -m pytest -m hypothesis \
 		--hypothesis-show-statistics -p no:cacheprovider $(PYTEST_ARGS)
+
+# Rewrites the PNGs under docs/ from the browser tests that take them.
+screenshots: venv browser
+	env -u DATABASE_URL SCREENSHOTS=1 $(PY) -m pytest tests/browser -p no:cacheprovider
 
 bench: venv
 	@bin/bench

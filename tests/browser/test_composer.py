@@ -186,6 +186,9 @@ def test_a_member_composes_submits_watches_and_reruns(
     composer.get_by_label("Upscale to 4K").uncheck()
     expect(checks.get_by_test_id("composer-price")).to_contain_text("200 credits ($1.00)")
     expect(page.get_by_test_id("composer-errors")).to_have_count(0)
+    expect(page.locator("[data-composer-status]")).to_have_text(
+        "Ready to generate for 200 credits."
+    )
 
     # Submit: the card appears queued; the worker takes it from there.
     page.get_by_test_id("composer-submit").click()
