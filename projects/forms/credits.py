@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from projects.kinovi import pricing
-from projects.models import Budget, Generation, Project, Team
+from projects.models import Budget, Generation, PriceVersion, Project, Team
 from projects.models.credits import GROUPINGS, IN_FLIGHT, ReportScope
 
 PRESETS = {
@@ -212,6 +212,8 @@ class PriceVersionForm(forms.Form):
             raise forms.ValidationError(
                 "Choose a moment in the future: prices never change retroactively."
             )
+        if PriceVersion.objects.filter(effective_from=moment).exists():
+            raise forms.ValidationError("A version already takes effect at that moment.")
         return moment
 
     def rates(self) -> pricing.Rates:

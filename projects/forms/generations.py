@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from projects.kinovi import request as kinovi_request
-from projects.kinovi.pricing import MODEL_LABELS, STANDARD_MODEL
+from projects.kinovi.pricing import MODEL_LABELS
 from projects.kinovi.references import Kind, slots_for
 from projects.models import Character, GenerationReference, ReferenceAsset
 from projects.models.generation import Generation
@@ -130,12 +130,10 @@ class ComposerForm(forms.Form):
                 "idempotency_key": new_idempotency_key(),
             }
         return {
-            "model": getattr(project, "default_model", "") or STANDARD_MODEL,
-            "duration": getattr(project, "default_duration", None)
-            or kinovi_request.DEFAULT_DURATION,
-            "aspect_ratio": getattr(project, "default_aspect_ratio", "")
-            or kinovi_request.DEFAULT_ASPECT_RATIO,
-            "upscale_4k": getattr(project, "default_upscale_4k", False),
+            "model": project.default_model,
+            "duration": project.default_duration,
+            "aspect_ratio": project.default_aspect_ratio,
+            "upscale_4k": project.default_upscale_4k,
             "idempotency_key": new_idempotency_key(),
         }
 

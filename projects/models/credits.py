@@ -275,6 +275,9 @@ class LedgerEntry(AppendOnlyModel):
         return f"{self.get_kind_display()} {self.credits:+d} credits"
 
 
+PERIOD_ADJECTIVES = {"month": "monthly", "week": "weekly", "day": "daily", "none": "overall"}
+
+
 class BudgetQuerySet(models.QuerySet):
     def for_team(self, team):
         return self.filter(team=team)
@@ -335,9 +338,7 @@ class Budget(models.Model):
 
     @property
     def label(self) -> str:
-        period = {"month": "monthly", "week": "weekly", "day": "daily", "none": "overall"}[
-            self.period
-        ]
+        period = PERIOD_ADJECTIVES[self.period]
         return f"Team {period} budget" if self.is_team_budget else f"{period.capitalize()} budget"
 
     @property
@@ -556,9 +557,7 @@ class Quote:
 
 
 def _budget_label(budget: Budget, viewer) -> str:
-    period = {"month": "monthly", "week": "weekly", "day": "daily", "none": "overall"}[
-        budget.period
-    ]
+    period = PERIOD_ADJECTIVES[budget.period]
     if budget.is_team_budget:
         return f"Team {period} budget"
     if viewer is not None and budget.user_id == viewer.pk:
@@ -910,7 +909,7 @@ def set_budget(
     """Create or change the budget of `user` in `team` (user None: the team's), audited."""
     with transaction.atomic():
         budget = Budget.objects.select_for_update().filter(team=team, user=user).first()
-        old = _describe_budget(budget) if budget else "none"
+        old = _describe_budget(budget)
         if budget is None:
             budget = Budget(team=team, user=user)
         budget.period = period
@@ -984,6 +983,16 @@ def _describe_rates(rates: pricing.Rates) -> str:
 # Reports: sums over the ledger, selected the same way for pages and CSV.
 
 TOP_GROUPS = 10
+
+
+def _finished_states() -> tuple[str, str]:
+    """Generation.FINISHED_STATES (success, fail), read when needed: generation.py imports
+    this module, so this one cannot import it at load time."""
+    from projects.models.generation import Generation
+
+    return Generation.FINISHED_STATES
+
+
 # (group name -> the ledger columns that identify a group and the one that names it)
 GROUPINGS: dict[str, tuple[str, str]] = {
     "member": ("user", "user__username"),
@@ -1020,7 +1029,7 @@ class ReportScope:
         if self.model:
             entries = entries.filter(model=self.model)
         if self.status == IN_FLIGHT:
-            entries = entries.exclude(generation__status__in=("success", "fail")).exclude(
+            entries = entries.exclude(generation__status__in=_finished_states()).exclude(
                 generation__isnull=True
             )
         elif self.status:
@@ -1035,7 +1044,6 @@ class Group:
     credits: int
     dollars: Decimal
     is_other: bool = False
-    size: int = 1  # how many groups an "other" row folds together
 
 
 def breakdown(scope: ReportScope, grouping: str, *, top: int = TOP_GROUPS):
@@ -1065,7 +1073,6 @@ def breakdown(scope: ReportScope, grouping: str, *, top: int = TOP_GROUPS):
                 credits=sum(group.credits for group in rest),
                 dollars=sum((group.dollars for group in rest), Decimal(0)),
                 is_other=True,
-                size=len(rest),
             ),
         ]
     return groups, totals
@@ -1196,3 +1203,50 @@ def failed_generations(scope: ReportScope, limit: int = 10):
         )
         .order_by("-generation__created_at", "-generation")
     )
+
+
+def reconciliation_rows(start, end):
+    """One row per finished generation reserved in [start, end), with its three figures."""
+    reserve, settle, refund, kind_adjust = (
+        LedgerEntry.Kind.RESERVE,
+        LedgerEntry.Kind.SETTLE,
+        LedgerEntry.Kind.REFUND,
+        LedgerEntry.Kind.ADJUST,
+    )
+    return (
+        LedgerEntry.objects.in_period(start, end)
+        .filter(generation__status__in=_finished_states())
+        .order_by()
+        .values(
+            "generation",
+            "generation__status",
+            "generation__credits_used",
+            "team__name",
+            "user__username",
+            "model",
+            "price_version",
+        )
+        .annotate(
+            estimate=Sum("credits", filter=Q(kind=reserve)),
+            settled=Sum("credits", filter=Q(kind__in=[reserve, settle, refund])),
+            adjusted=Sum("credits", filter=Q(kind=kind_adjust)),
+            net=Sum("credits"),
+        )
+        .order_by("-generation")
+    )
+
+
+def reconciliation_flag(row) -> str:
+    """What does not add up for a finished generation, in words ("" when all agree)."""
+    from projects.models.generation import Generation  # see _finished_states()
+
+    reported = row["generation__credits_used"]
+    if row["generation__status"] == Generation.Status.FAIL:
+        return "" if row["settled"] == 0 else "A failed generation still costs credits."
+    if reported is None:
+        return "Kinovi reported no creditsUsed."
+    if row["settled"] != reported:
+        return f"Settled {row['settled']:,}, Kinovi says {reported:,}."
+    if row["estimate"] != reported:
+        return f"Estimate off by {reported - row['estimate']:+,}."
+    return ""

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Q, Sum
+from django.db.models import Q
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -51,6 +51,8 @@ from projects.models.credits import (
     failed_generations,
     generation_costs,
     most_expensive,
+    reconciliation_flag,
+    reconciliation_rows,
     remove_budget,
     series,
     set_budget,
@@ -106,10 +108,6 @@ def _get_team_for_admin(request, team_id) -> Team:
     if not membership.is_admin:
         raise Http404("No such team.")
     return membership.team
-
-
-def _is_admin(request) -> bool:
-    return request.user.is_staff or bool(request.membership and request.membership.is_admin)
 
 
 # ---------------------------------------------------------------------------------------
@@ -250,10 +248,11 @@ def _report_form(request) -> ReportForm:
 @admin_required
 def spend_report(request):
     form = _report_form(request)
+    template = TEMPLATES + "report.html"
+    if request.htmx and not request.htmx.history_restore_request:
+        template += "#results"
     if not form.is_valid():
-        return render(
-            request, TEMPLATES + "report.html", {"form": form, "nav": "report"}, status=400
-        )
+        return render(request, template, {"form": form, "nav": "report"}, status=400)
     scope = form.scope()
     groups, totals = breakdown(scope, form.grouping)
     points = series(scope, form.chart_interval)
@@ -281,9 +280,6 @@ def spend_report(request):
         "failed": failed_generations(scope),
         "query": request.GET.urlencode(),
     }
-    template = TEMPLATES + "report.html"
-    if request.htmx and not request.htmx.history_restore_request:
-        template += "#results"
     return render(request, template, context)
 
 
@@ -529,7 +525,7 @@ def reconciliation(request):
     rows = reconciliation_rows(start, end)
     page = Paginator(rows, RECONCILIATION_PER_PAGE).get_page(request.GET.get("page"))
     for row in page:
-        row["flagged"] = _flag(row)
+        row["flagged"] = reconciliation_flag(row)
     by_version = (
         LedgerEntry.objects.in_period(start, end)
         .spend_by("price_version", "price_version__effective_from")
@@ -550,48 +546,3 @@ def reconciliation(request):
         },
         status=400 if adjustment.errors else 200,
     )
-
-
-def reconciliation_rows(start, end):
-    """One row per finished generation reserved in [start, end), with its three figures."""
-    reserve, settle, refund, kind_adjust = (
-        LedgerEntry.Kind.RESERVE,
-        LedgerEntry.Kind.SETTLE,
-        LedgerEntry.Kind.REFUND,
-        LedgerEntry.Kind.ADJUST,
-    )
-    return (
-        LedgerEntry.objects.in_period(start, end)
-        .filter(generation__status__in=Generation.FINISHED_STATES)
-        .order_by()
-        .values(
-            "generation",
-            "generation__status",
-            "generation__credits_used",
-            "team__name",
-            "user__username",
-            "model",
-            "price_version",
-        )
-        .annotate(
-            estimate=Sum("credits", filter=Q(kind=reserve)),
-            settled=Sum("credits", filter=Q(kind__in=[reserve, settle, refund])),
-            adjusted=Sum("credits", filter=Q(kind=kind_adjust)),
-            net=Sum("credits"),
-        )
-        .order_by("-generation")
-    )
-
-
-def _flag(row) -> str:
-    """What does not add up for a finished generation, in words ("" when all agree)."""
-    reported = row["generation__credits_used"]
-    if row["generation__status"] == Generation.Status.FAIL:
-        return "" if row["settled"] == 0 else "A failed generation still costs credits."
-    if reported is None:
-        return "Kinovi reported no creditsUsed."
-    if row["settled"] != reported:
-        return f"Settled {row['settled']:,}, Kinovi says {reported:,}."
-    if row["estimate"] != reported:
-        return f"Estimate off by {reported - row['estimate']:+,}."
-    return ""

@@ -90,10 +90,8 @@ def _partial_request(request) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _composer_form(request, project, data=None, initial=None) -> ComposerForm:
-    return ComposerForm(
-        data, initial=initial, user=request.user, team=request.team, project=project
-    )
+def _composer_form(request, project, data) -> ComposerForm:
+    return ComposerForm(data, user=request.user, team=request.team, project=project)
 
 
 def _as_posted(initial: dict, references: list[str]) -> QueryDict:
@@ -107,7 +105,11 @@ def _as_posted(initial: dict, references: list[str]) -> QueryDict:
 
 
 def _reference_values(generation) -> list[str]:
-    """A generation's references as the composer posts them, in the order the user had."""
+    """A generation's references as the composer posts them, in Kinovi's order.
+
+    Within each kind that is the order the user had; how images and videos were
+    interleaved is not kept, nor needed: tokens count each kind on its own.
+    """
     references = sorted(
         generation.references.all(),
         key=lambda ref: (KINOVI_KIND_ORDER.index(ref.kind), ref.position),

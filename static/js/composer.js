@@ -265,10 +265,17 @@
       status.setAttribute("role", "alert");
     }
 
-    // The team's and the user's characters whose handle or name starts with `text`,
-    // asked of the picker (its character results carry their images as references).
-    function characters(text) {
-      var url = form.getAttribute("data-picker-url") + "?kind=character&q=" + encodeURIComponent(text);
+    // The team's and the user's characters, asked of the picker (its character
+    // results carry their images as references) when the prompt gets focus: every
+    // keystroke then filters the same list, so menus never arrive out of order.
+    var characterList = null;
+    function characters() {
+      if (!characterList) { characterList = fetchCharacters(); }
+      return characterList;
+    }
+
+    function fetchCharacters() {
+      var url = form.getAttribute("data-picker-url") + "?kind=character";
       return fetch(url, {headers: {"HX-Request": "true"}, credentials: "same-origin"})
         .then(function (response) { return response.text(); })
         .then(function (html) {
@@ -342,12 +349,15 @@
       expander.addEventListener("text-expander-change", function (event) {
         if (event.detail.key !== "@") { return; }
         var text = event.detail.text;
-        event.detail.provide(characters(text).then(function (found) {
+        event.detail.provide(characters().then(function (found) {
           return menuOf(options(text, found));
         }, function () {
           return menuOf(options(text, []));
         }));
       });
+      textarea.addEventListener("focus", function () { characters(); });
+      // Asked again next time: characters may have been made meanwhile.
+      textarea.addEventListener("blur", function () { characterList = null; });
       expander.addEventListener("text-expander-value", function (event) {
         var item = event.detail.item;
         event.detail.value = item.getAttribute("data-value");

@@ -100,6 +100,12 @@ def test_a_budget_the_members_spend_the_report_and_its_csv(login, live_server, p
         _breakdown_table(page)
     )
 
+    # A range that ends before it starts says so in place of the results.
+    page.locator("#range-end").fill("2026-09-01")
+    expect(page.get_by_test_id("report-error")).to_contain_text(
+        "The last day comes before the first."
+    )
+
     # Bob sees his budget of 300 on his spend page.
     page.context.clear_cookies()
     login(bob)

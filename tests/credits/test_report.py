@@ -187,3 +187,16 @@ def test_the_report_runs_a_constant_number_of_queries(erin_client, october, grou
         adjust(team=team, user=erin, credits=7, reason="more rows", actor=erin)
     assert count() == before
     assert before <= 12
+
+
+def test_a_bad_filter_in_a_swap_answers_400_with_the_reason_in_place(erin_client):
+    response = erin_client.get(
+        reverse("spend_report"),
+        {"start": "2026-10-31", "end": "2026-10-01"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert '<div id="report-results"' in html
+    assert "<html" not in html
+    assert "The last day comes before the first." in html
