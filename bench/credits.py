@@ -16,7 +16,7 @@ the median and p95 time and the query count of:
 and reservations per second with 8 concurrent submitters on separate connections.
 Prints one PASS/FAIL line per target.
 
-Run from the repository root:  .venv/bin/python bench/credits.py [--runs 15]
+Run from the repository root:  .venv/bin/python bench/credits.py [--runs 21]
 DATABASE_URL defaults to postgres://postgres@127.0.0.1:5432/kinovi_bench.
 """
 
@@ -179,24 +179,35 @@ def seed() -> Team:
     return team
 
 
-def measure(client, url, params, runs):
-    times, queries, status = [], [], None
+def measure(cases: dict, runs: int) -> dict:
+    """{name: figures} of each case (client, url, params), run round-robin `runs` times.
+
+    Round-robin, so that a burst of load from other work on this shared machine
+    slows every case a little rather than one case a lot.
+    """
+    times = {name: [] for name in cases}
+    queries = {name: set() for name in cases}
+    status = {}
     for _ in range(runs):
-        with CaptureQueriesContext(connection) as captured:
-            started = time.perf_counter()
-            response = client.get(url, params)
-            if response.streaming:
-                b"".join(response.streaming_content)
-            times.append((time.perf_counter() - started) * 1000)
-        status = response.status_code
-        queries.append(len(captured))
-    times.sort()
-    return {
-        "median": statistics.median(times),
-        "p95": times[min(len(times) - 1, int(len(times) * 0.95))],
-        "queries": sorted(set(queries)),
-        "status": status,
-    }
+        for name, (client, url, params) in cases.items():
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get(url, params)
+                if response.streaming:
+                    b"".join(response.streaming_content)
+                times[name].append((time.perf_counter() - started) * 1000)
+            status[name] = response.status_code
+            queries[name].add(len(captured))
+    figures = {}
+    for name, values in times.items():
+        values.sort()
+        figures[name] = {
+            "median": statistics.median(values),
+            "p95": values[min(len(values) - 1, int(len(values) * 0.95))],
+            "queries": sorted(queries[name]),
+            "status": status[name],
+        }
+    return figures
 
 
 def verdict(ok: bool) -> str:
@@ -267,7 +278,7 @@ def reservations_per_second(team) -> float:
 
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--runs", type=int, default=15)
+    parser.add_argument("--runs", type=int, default=21)
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     team = seed()
@@ -277,55 +288,41 @@ def main():
     admin_client.force_login(admin)
     member_client.force_login(member)
     admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
+    with connection.cursor() as cursor:
+        # What autovacuum does by itself to an insert-mostly table (PostgreSQL >= 13):
+        # it marks the pages all-visible, which lets the reports read the ledger from
+        # its covering index alone. Rows added since its last run are read from the
+        # table as well, as they would be in production.
+        cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
 
+    report = reverse("spend_report")
+    cases = {
+        f"report by {group}": (admin_client, report, {"preset": "last_month", "group": group})
+        for group in ("member", "project", "model")
+    }
+    cases["report by week"] = (admin_client, report, {"preset": "last_month", "interval": "week"})
+    cases["my spend"] = (member_client, reverse("spend"), {})
+    measured = measure(cases, args.runs)
     results = []
-    for group in ("member", "project", "model"):
-        figures = measure(
-            admin_client,
-            reverse("spend_report"),
-            {"preset": "last_month", "group": group},
-            args.runs,
-        )
+    for name, figures in measured.items():
         print(
-            f"report by {group:7}: median {figures['median']:6.1f} ms, p95 "
-            f"{figures['p95']:6.1f} ms, queries {figures['queries']} (HTTP {figures['status']})"
+            f"{name:17}: median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
+            f"queries {figures['queries']} (HTTP {figures['status']})"
         )
+        if name == "report by week":  # a chart interval, not a target of its own
+            continue
         results.append(
             (
-                f"report by {group} median <= {REPORT_TARGET_MS} ms",
+                f"{name} median <= {REPORT_TARGET_MS} ms",
                 figures["median"] <= REPORT_TARGET_MS and figures["status"] == 200,
             )
         )
         results.append(
             (
-                f"report by {group} queries constant <= {QUERY_TARGET}",
+                f"{name} queries constant <= {QUERY_TARGET}",
                 len(figures["queries"]) == 1 and figures["queries"][0] <= QUERY_TARGET,
             )
         )
-    figures = measure(
-        admin_client,
-        reverse("spend_report"),
-        {"preset": "last_month", "interval": "week"},
-        args.runs,
-    )
-    print(
-        f"report by week   : median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} "
-        f"ms, queries {figures['queries']}"
-    )
-    figures = measure(member_client, reverse("spend"), {}, args.runs)
-    print(
-        f"my spend         : median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
-        f"queries {figures['queries']} (HTTP {figures['status']})"
-    )
-    results.append(
-        (f"my spend median <= {REPORT_TARGET_MS} ms", figures["median"] <= REPORT_TARGET_MS)
-    )
-    results.append(
-        (
-            f"my spend queries constant <= {QUERY_TARGET}",
-            len(figures["queries"]) == 1 and figures["queries"][0] <= QUERY_TARGET,
-        )
-    )
 
     first_byte, total, rows, growth = csv_export(admin_client, {"preset": "last_month"})
     print(

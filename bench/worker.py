@@ -39,10 +39,12 @@ def cpu_seconds(pid: int) -> float:
 
 def serve_fixtures() -> str:
     """Serve tests/fixtures/media on a free port; its URL."""
-    handler = functools.partial(
-        SimpleHTTPRequestHandler, directory=str(ROOT / "tests/fixtures/media")
-    )
-    handler.log_message = lambda *args: None
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, format, *args):
+            pass
+
+    handler = functools.partial(Quiet, directory=str(ROOT / "tests/fixtures/media"))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{server.server_address[1]}"

@@ -15,6 +15,10 @@ from projects.models import (
     Team,
 )
 
+# The admin is a page of this app, not of Django: its name in the header and the tab.
+admin.site.site_header = "Kinovi Web administration"
+admin.site.site_title = "Kinovi Web admin"
+
 
 class MembershipInline(admin.TabularInline):
     model = Membership

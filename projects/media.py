@@ -29,13 +29,15 @@ from PIL import Image, ImageOps, PngImagePlugin, UnidentifiedImageError
 # The sniffer and the kinds live in the framework-free Kinovi layer, shared with the
 # simulator's review of references; re-exported here for the library.
 from projects.kinovi.references import Kind as Kind
-from projects.kinovi.request import AUDIO_TOTAL_MAX_SECONDS, VIDEO_MAX_SECONDS
+from projects.kinovi.request import AUDIO_TOTAL_MAX_SECONDS, VIDEO_MAX_SECONDS, format_names
 from projects.kinovi.sniff import FORMATS as FORMATS
 from projects.kinovi.sniff import HEAD_SIZE as HEAD_SIZE
 from projects.kinovi.sniff import Format as Format
 from projects.kinovi.sniff import sniff as sniff
 
-ACCEPTED = "JPEG, PNG or WebP images; MP4 videos; MP3, WAV, M4A/AAC, OGG or FLAC audio"
+KIND_NOUNS = {Kind.IMAGE: "images", Kind.VIDEO: "videos", Kind.AUDIO: "audio"}
+# "JPEG, PNG or WebP images; MP4 videos; MP3, WAV, AAC, M4A, Ogg or FLAC audio"
+ACCEPTED = "; ".join(f"{format_names(kind)} {noun}" for kind, noun in KIND_NOUNS.items())
 
 THUMBNAIL_SIZE = (480, 480)
 # A file's header may round its length; its packets may start after a codec's

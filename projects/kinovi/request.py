@@ -41,6 +41,7 @@ from projects.kinovi.references import (
     rewrite_handles,
     slots_for,
 )
+from projects.kinovi.sniff import FORMATS
 
 PROMPT_MAX_CHARACTERS = 4000
 MAX_IMAGES = 9
@@ -62,13 +63,17 @@ OUTPUT_RESOLUTIONS = ("480p", "720p", "1080p")
 DEFAULT_OUTPUT_RESOLUTION = "720p"
 UPSCALE_4K = "4k"
 
-IMAGE_FORMATS = {"jpeg": "JPEG", "png": "PNG", "webp": "WebP"}
-VIDEO_FORMATS = {"mp4": "MP4"}
-AUDIO_FORMATS = {"mpeg": "MP3", "wav": "WAV", "aac": "AAC", "mp4": "M4A", "ogg": "Ogg"}
-AUDIO_FORMATS |= {"flac": "FLAC", "opus": "Opus", "webm": "WebM"}
+# The formats of each kind, keyed by MIME subtype as `normalize_format` names them: those
+# the sniffer knows, so the library stores nothing Kinovi would refuse. Kinovi's audio list
+# ends in "other common audio formats", so any audio/* MIME type passes too
+# (`_format_allowed`); WebM is not among ours: Kinovi names no WebM, and takes video as MP4.
+_ALLOWED = {
+    kind: {fmt.mime.split("/")[1]: fmt.label for fmt in FORMATS.values() if fmt.kind == kind}
+    for kind in Kind
+}
 _FORMAT_ALIASES = {"jpg": "jpeg", "mp3": "mpeg", "m4a": "mp4", "x-wav": "wav", "wave": "wav"}
-_FORMAT_ALIASES |= {"x-m4a": "mp4", "oga": "ogg", "x-flac": "flac", "vnd.wave": "wav"}
-_ALLOWED = {Kind.IMAGE: IMAGE_FORMATS, Kind.VIDEO: VIDEO_FORMATS, Kind.AUDIO: AUDIO_FORMATS}
+_FORMAT_ALIASES |= {"x-m4a": "mp4", "oga": "ogg", "opus": "ogg", "x-flac": "flac"}
+_FORMAT_ALIASES |= {"vnd.wave": "wav"}
 _FIELD = {Kind.IMAGE: "images", Kind.VIDEO: "videos", Kind.AUDIO: "audio"}
 
 
@@ -494,7 +499,7 @@ def _check_callback_url(url: str) -> list[Problem]:
 
 
 def normalize_format(format: str) -> str:
-    """`image/JPEG`, `.jpg` and `jpeg` all become `jpeg`; see the *_FORMATS keys."""
+    """`image/JPEG`, `.jpg` and `jpeg` all become `jpeg`; see the `_ALLOWED` keys."""
     name = format.strip().lower().split(";")[0].rsplit("/", 1)[-1].removeprefix(".")
     return _FORMAT_ALIASES.get(name, name)
 

@@ -595,6 +595,9 @@ def settings_from_environment(environ: dict[str, str] | None = None) -> Settings
 
 class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
+    # Headers and body go out in two writes: with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK (~40 ms) on every kept-alive answer.
+    disable_nagle_algorithm = True
     server: "SimulatorServer"
 
     def do_GET(self) -> None:

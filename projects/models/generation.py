@@ -42,6 +42,9 @@ log = logging.getLogger(__name__)
 # there is nothing to ask, so it waits for a webhook or an admin.
 UNKNOWN_RECHECK = timedelta(minutes=10)
 UNKNOWN_PARKED = timedelta(days=1)
+# Due rows read per claim: enough that a few workers racing for the same rows still
+# find one each.
+CLAIM_CANDIDATES = 5
 # After a 429, how long new dispatches wait for a slot of ours to free before trying.
 REFUSAL_PATIENCE = timedelta(seconds=30)
 
@@ -116,13 +119,22 @@ class GenerationQuerySet(models.QuerySet):
         """
         now = timezone.now()
         due = self.due(now) if dispatching else self.due(now).exclude(status=Generation.S.QUEUED)
-        candidates = due.order_by("next_attempt_at", "id").values_list("id", flat=True)
-        for candidate_id in list(candidates[:20]):
-            if self.claim(candidate_id, worker_id, lease_seconds, now):
-                return Generation.objects.get(id=candidate_id)
+        for candidate in due.order_by("next_attempt_at", "id")[:CLAIM_CANDIDATES]:
+            if self.claim(candidate.pk, worker_id, lease_seconds, now, status=candidate.status):
+                candidate.claimed_by = worker_id
+                candidate.claimed_until = now + _lease(lease_seconds)
+                return candidate
         return None
 
-    def claim(self, pk: int, worker_id: str, lease_seconds: int | None = None, now=None) -> bool:
+    def claim(
+        self,
+        pk: int,
+        worker_id: str,
+        lease_seconds: int | None = None,
+        now=None,
+        *,
+        status: str | None = None,
+    ) -> bool:
         """Lease row `pk` to `worker_id` if it is still due; True when this call won it.
 
         One conditional UPDATE repeats every condition of due(): of several
@@ -130,15 +142,14 @@ class GenerationQuerySet(models.QuerySet):
         loser's UPDATE re-reads the row after the winner commits and matches
         nothing; SQLite serialises writers), and a row that stopped being due
         meanwhile (finished, put back with a backoff, leased by another worker)
-        is left alone.
+        is left alone. With `status`, only while the row is still in that state
+        (the caller read it so a moment ago).
         """
         now = now or timezone.now()
-        lease = timedelta(seconds=lease_seconds or settings.WORKER_LEASE_SECONDS)
-        won = (
-            Generation.objects.due(now)
-            .filter(pk=pk)
-            .update(claimed_by=worker_id, claimed_until=now + lease)
-        )
+        rows = Generation.objects.due(now).filter(pk=pk)
+        if status is not None:
+            rows = rows.filter(status=status)
+        won = rows.update(claimed_by=worker_id, claimed_until=now + _lease(lease_seconds))
         return bool(won)
 
     def for_callback_token(self, token: str) -> "Generation | None":
@@ -152,6 +163,10 @@ class GenerationQuerySet(models.QuerySet):
         if not hmac.compare_digest(_token_hash(token), generation.callback_token_hash):
             return None
         return generation
+
+
+def _lease(seconds: int | None) -> timedelta:
+    return timedelta(seconds=seconds or settings.WORKER_LEASE_SECONDS)
 
 
 def _callback_token() -> str:

@@ -37,7 +37,7 @@ MediaError = media.MediaError
 
 # A character's images all go into a request: Kinovi's limit of images per video.
 MAX_CHARACTER_IMAGES = MAX_IMAGES
-FORMAT_NAMES = {f.mime: f.name.upper() for f in media.FORMATS.values()}
+FORMAT_NAMES = {f.mime: f.label for f in media.FORMATS.values()}
 
 
 def validate_handle(value: str) -> None:

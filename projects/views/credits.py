@@ -47,6 +47,7 @@ from projects.models.credits import (
     add_price_version,
     adjust,
     breakdown,
+    breakdown_and_series,
     budget_statuses,
     failed_generations,
     generation_costs,
@@ -54,7 +55,6 @@ from projects.models.credits import (
     reconciliation_flag,
     reconciliation_rows,
     remove_budget,
-    series,
     set_budget,
     soft_limit_warnings,
     spent_by_budget,
@@ -254,8 +254,7 @@ def spend_report(request):
     if not form.is_valid():
         return render(request, template, {"form": form, "nav": "report"}, status=400)
     scope = form.scope()
-    groups, totals = breakdown(scope, form.grouping)
-    points = series(scope, form.chart_interval)
+    groups, totals, points = breakdown_and_series(scope, form.grouping, form.chart_interval)
     context = {
         "nav": "report",
         "form": form,

@@ -4,6 +4,8 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.files import File
+from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -65,7 +67,7 @@ class CardPage:
         page = max(page, 1)
         start = (page - 1) * GENERATIONS_PER_PAGE
         rows = list(generations[start : start + GENERATIONS_PER_PAGE + 1])
-        cards = _with_references(rows[:GENERATIONS_PER_PAGE])
+        cards = _complete_cards(rows[:GENERATIONS_PER_PAGE])
         return cls(page, cards, len(rows) > GENERATIONS_PER_PAGE)
 
     @property
@@ -173,28 +175,34 @@ def _checks_context(request, form: ComposerForm, **extra) -> dict:
     }
 
 
-def _dollars_per_credit():
-    version = PriceVersion.objects.in_effect()
-    return version.dollars_per_credit if version else None
-
-
 def _get_card_for_user(request, generation_id: int) -> Generation:
     """What _get_generation_for_user finds, with everything its card shows, in one go."""
     generations = _cards(Generation.objects.for_user(request.user, request.team))
     card = get_object_or_404(generations.select_related("project"), pk=generation_id)
-    return _with_references([card])[0]
+    return _complete_cards([card])[0]
 
 
 def _cards(generations):
-    """Generations with their place in line; _with_references adds their references."""
-    return generations.with_queue_position()
+    """Generations with the dollars of a credit when they were submitted.
 
-
-def _with_references(generations: list[Generation]) -> list[Generation]:
-    """Each generation's references as `card_references`, in Kinovi's order, one query.
-
-    Plain rows rather than model instances: a page shows 20 cards of up to 15 each.
+    _complete_cards adds their references and places in line once the rows are fetched.
     """
+    price_then = PriceVersion.objects.filter(
+        effective_from__lte=Coalesce(OuterRef("submitted_at"), OuterRef("created_at"))
+    ).order_by("-effective_from")
+    return generations.annotate(
+        dollars_per_credit=Subquery(price_then.values("dollars_per_credit")[:1])
+    )
+
+
+def _complete_cards(generations: list[Generation]) -> list[Generation]:
+    """The references (`card_references`) and place in line (`queue_position`) of cards.
+
+    One query for the references, as plain rows rather than model instances (a page
+    shows 20 cards of up to 15 each), and one for the places in line when some card is
+    queued: one pass over the queue counts who is ahead of each.
+    """
+    _add_queue_positions(generations)
     by_generation: dict[int, list[dict]] = {generation.pk: [] for generation in generations}
     rows = GenerationReference.objects.filter(generation__in=list(by_generation)).values(
         "generation_id", "kind", "position", "label", "handle", "asset__thumbnail_url"
@@ -206,6 +214,21 @@ def _with_references(generations: list[Generation]) -> list[Generation]:
     for generation in generations:
         generation.card_references = by_generation[generation.pk]
     return generations
+
+
+def _add_queue_positions(generations: list[Generation]) -> None:
+    """`queue_position`: 1 for the next queued generation to go (all share one Kinovi key).
+
+    Generation.place_in_line reads it, as it reads with_queue_position()'s annotation.
+    """
+    queued = [g.pk for g in generations if g.status == Generation.Status.QUEUED]
+    positions = {}
+    if queued:
+        positions = Generation.objects.filter(
+            status=Generation.Status.QUEUED, pk__lte=max(queued)
+        ).aggregate(**{str(pk): Count("pk", filter=Q(pk__lte=pk)) for pk in queued})
+    for generation in generations:
+        generation.queue_position = positions.get(str(generation.pk))
 
 
 def _composer_config() -> dict:
@@ -233,7 +256,6 @@ def project_context(request, project, form: ComposerForm) -> dict:
     return {
         "project": project,
         "page": page,
-        "dollars_per_credit": _dollars_per_credit(),
         "form": form,
         "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
         "references_json": [reference_data(r.asset, r.character) for r in form.chosen],
@@ -325,10 +347,10 @@ def _submitted(request, project, form, generation, created: bool):
 
 def _card_oob(request, generation) -> str:
     """The new card, sent out of band to the top of the project's list."""
-    card = _with_references([_cards(Generation.objects.filter(pk=generation.pk)).get()])[0]
+    card = _complete_cards([_cards(Generation.objects.filter(pk=generation.pk)).get()])[0]
     html = render_to_string(
         GENERATION_PAGE + "#card",
-        {"generation": card, "dollars_per_credit": _dollars_per_credit()},
+        {"generation": card},
         request,
     )
     empty = '<div hx-swap-oob="delete:[data-testid=generations-empty]"></div>'
@@ -345,7 +367,6 @@ def generation_detail(request, generation_id: int):
     context = {
         "project": card.project,
         "generation": card,
-        "dollars_per_credit": _dollars_per_credit(),
     }
     if not _partial_request(request):
         return render(request, GENERATION_PAGE, context)

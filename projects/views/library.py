@@ -10,7 +10,6 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import format_html
 from django.views.decorators.http import require_POST
-from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from projects import media
@@ -21,20 +20,13 @@ from projects.forms.library import (
     CharacterFilterForm,
     CharacterForm,
 )
+from projects.htmx import partial_request, vary_on_htmx
+from projects.kinovi.request import format_names
 from projects.models import AssetTag, Character, Generation, MediaError, ReferenceAsset
 from projects.models.library import upload_limits
 
 ASSETS_PER_PAGE = 60
 TEMPLATES = "projects/library/"
-
-
-# One URL answers a page or, to HTMX, a part of it: caches must keep both apart.
-vary_on_htmx = vary_on_headers("HX-Request")
-
-
-def _partial_request(request) -> bool:
-    """An HTMX swap, as opposed to a page load (history restores want the page)."""
-    return bool(request.htmx) and not request.htmx.history_restore_request
 
 
 def _get_asset_for_user(request, asset_id: int) -> ReferenceAsset:
@@ -76,7 +68,6 @@ def upload_rules() -> dict:
         media.Kind.VIDEO: limits.max_video_seconds,
         media.Kind.AUDIO: limits.max_audio_seconds,
     }
-    nouns = {media.Kind.IMAGE: "images", media.Kind.VIDEO: "videos", media.Kind.AUDIO: "audio"}
     formats = list(media.FORMATS.values())
     return {
         "accept": ",".join(
@@ -85,11 +76,11 @@ def upload_rules() -> dict:
         "rules": [
             {
                 "noun": noun,
-                "formats": ", ".join(f.name.upper() for f in formats if f.kind == kind),
+                "formats": format_names(kind),
                 "megabytes": limits.max_bytes[kind] // 2**20,
                 "seconds": seconds.get(kind),
             }
-            for kind, noun in nouns.items()
+            for kind, noun in media.KIND_NOUNS.items()
         ],
     }
 
@@ -103,7 +94,7 @@ def library(request):
     page = Paginator(assets, ASSETS_PER_PAGE).get_page(request.GET.get("page"))
     template_name = TEMPLATES + "asset_list.html"
     context = {"filters": filters, "page": page}
-    if _partial_request(request):
+    if partial_request(request):
         template_name += "#asset-grid"
     else:
         context["tags"] = (
@@ -177,7 +168,7 @@ def _render_asset_detail(request, asset, *, editing: bool, form=None, partial: s
         .distinct(),
     }
     template_name = TEMPLATES + "asset_detail.html"
-    if _partial_request(request):
+    if partial_request(request):
         template_name += "#" + (partial or ("edit-form" if editing else "facts"))
     return render(request, template_name, context)
 
@@ -193,7 +184,7 @@ def asset_edit(request, asset_id: int):
         return _render_asset_detail(request, asset, editing=True, form=form)
     form.save()
     messages.success(request, f"Saved “{asset.name}”.")
-    if not _partial_request(request):
+    if not partial_request(request):
         return redirect("asset_detail", asset.pk)
     # The facts, with the new name in the title, the breadcrumb and a message.
     return _render_asset_detail(request, asset, editing=False, partial="saved")
@@ -228,14 +219,14 @@ def character_list(request):
         .with_images()
     )
     template_name = TEMPLATES + "character_list.html"
-    if _partial_request(request):
+    if partial_request(request):
         template_name += "#character-list"
     return render(request, template_name, {"filters": filters, "characters": characters})
 
 
 def _render_character_form(request, form, character=None):
     template_name = TEMPLATES + "character_form.html"
-    if _partial_request(request):
+    if partial_request(request):
         template_name += "#form"
     return render(request, template_name, {"form": form, "character": character})
 
@@ -252,7 +243,7 @@ def character_create(request):
             form.add_error("handle", "This handle is already used in this library.")
             return _render_character_form(request, form)
         messages.success(request, f"@{character.handle} created.")
-        if _partial_request(request):
+        if partial_request(request):
             # The dialog closes, the list refreshes, the message joins the page's.
             response = render(request, "partials/messages_oob.html")
             trigger_client_event(response, "characterCreated", {"id": character.pk})
@@ -305,8 +296,6 @@ def character_delete(request, character_id: int):
     handle = character.handle
     character.delete()
     messages.success(request, f"@{handle} deleted.")
-    if request.htmx:
-        return HttpResponseClientRedirect(reverse("character_list"))
     return redirect("character_list")
 
 

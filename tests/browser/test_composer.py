@@ -110,7 +110,7 @@ def draw_at_desktop_and_phone_size(page):
     """No sideways scroll nor serious axe finding at either size; with SCREENSHOTS=1,
     the pictures for docs/."""
     for size, viewport, name in (
-        ("desktop", {"width": 1280, "height": 900}, "composer.png"),
+        ("desktop", {"width": 1280, "height": 1200}, "composer.png"),
         ("phone", {"width": 390, "height": 844}, "composer-phone.png"),
     ):
         page.set_viewport_size(viewport)
@@ -221,6 +221,17 @@ def test_a_member_composes_submits_watches_and_reruns(
     wait_for_status(page, "success")
 
     draw_at_desktop_and_phone_size(page)
+
+    # Continue from the last frame: a new image in the library and in the composer.
+    page.get_by_test_id("generation-card").first.get_by_role(
+        "button", name="Continue from last frame"
+    ).click()
+    expect(page.get_by_test_id("reference-token")).to_have_text(
+        ["@image1", "@image2", "@audio1", "@image3", "@image4"]
+    )
+    expect(references.nth(4)).to_contain_text("last frame")
+    assert ReferenceAsset.objects.filter(name__contains="last frame").count() == 1
+    references.nth(4).get_by_role("button", name=re.compile("^Remove")).click()
 
     # The policy marker: Kinovi fails it, the card says why and what was refunded.
     prompt.fill("@image1 forbidden scene with @mira")

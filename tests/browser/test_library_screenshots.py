@@ -41,21 +41,16 @@ def test_it_draws_the_library_pages(login, live_server, alice, bob, team, s3_sto
     page = login(alice)
     page.set_viewport_size(SIZES[size])
 
-    page.goto(f"{live_server.url}/library/")
-    settle(page)
-    shoot(page, "library", size)
-
-    page.goto(f"{live_server.url}/library/assets/{library.assets[2].pk}/")
-    settle(page)
-    shoot(page, "asset-detail", size)
-
-    page.goto(f"{live_server.url}/library/characters/{library.team_character.pk}/")
-    settle(page)
-    shoot(page, "character-detail", size)
-
-    page.goto(f"{live_server.url}/library/characters/")
-    settle(page)
-    shoot(page, "characters", size)
+    pages = {
+        "library": "/library/",
+        "asset-detail": f"/library/assets/{library.assets[2].pk}/",
+        "character-detail": f"/library/characters/{library.team_character.pk}/",
+        "characters": "/library/characters/",
+    }
+    for name, path in pages.items():
+        page.goto(live_server.url + path)
+        settle(page)
+        shoot(page, name, size)
 
     page.get_by_role("link", name="New character").click()
     dialog = page.locator("#character-dialog")

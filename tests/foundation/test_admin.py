@@ -43,3 +43,12 @@ def test_it_never_lets_staff_replace_an_assets_file_past_the_checks(client, alic
     assert 'name="name"' in html
     assert 'name="file"' not in html
     assert 'name="thumbnail"' not in html
+
+
+def test_it_names_the_app_in_the_admin_header_and_title(client, db):
+    staff = get_user_model().objects.create_user("root", password="x", is_staff=True)
+    client.force_login(staff)
+    html = client.get(reverse("admin:index")).content.decode()
+    assert "Kinovi Web administration" in html
+    assert "| Kinovi Web admin</title>" in html
+    assert "Django administration" not in html

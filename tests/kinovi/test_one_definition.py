@@ -21,3 +21,12 @@ def test_limits_come_from_the_request_rules():
     assert limits.max_video_seconds == request.VIDEO_MAX_SECONDS == 15
     assert limits.max_audio_seconds == request.AUDIO_TOTAL_MAX_SECONDS == 15
     assert library.MAX_CHARACTER_IMAGES == request.MAX_IMAGES == 9
+
+
+def test_the_formats_kinovi_takes_are_the_ones_the_library_sniffs():
+    for kind in references.Kind:
+        labels = [fmt.label for fmt in sniff.FORMATS.values() if fmt.kind == kind]
+        names = request.format_names(kind)
+        assert all(label in names for label in labels), kind
+        assert f"{names} {media.KIND_NOUNS[kind]}" in media.ACCEPTED
+    assert request.format_names(references.Kind.AUDIO) == "MP3, WAV, AAC, M4A, Ogg or FLAC"

@@ -70,22 +70,28 @@ def test_it_says_an_image_has_too_many_pixels_and_the_limit(alice_client, local_
     )
 
 
-def test_it_refuses_a_video_whose_header_claims_a_third_of_its_length(alice_client, local_storage):
-    lying = hostile.mp4_claiming_shorter(MEDIA / "sixteen_seconds.mp4", 5 / 16)
-    _assert_refused(
-        _upload(alice_client, "short.mp4", lying),
-        "This video file says it is 5.0 s long, but its frames last 16.0 s",
-        local_storage,
-    )
-
-
-def test_it_refuses_audio_whose_header_claims_a_third_of_its_length(alice_client, local_storage):
-    lying = hostile.mp3_claiming_shorter(MEDIA / "sixteen_seconds.mp3", 5 / 16)
-    _assert_refused(
-        _upload(alice_client, "short.mp3", lying),
-        "This audio file says it is 4.8 s long, but its samples last 16.2 s",
-        local_storage,
-    )
+@pytest.mark.parametrize(
+    ("claiming_shorter", "name", "message"),
+    [
+        pytest.param(
+            hostile.mp4_claiming_shorter,
+            "sixteen_seconds.mp4",
+            "This video file says it is 5.0 s long, but its frames last 16.0 s",
+            id="video",
+        ),
+        pytest.param(
+            hostile.mp3_claiming_shorter,
+            "sixteen_seconds.mp3",
+            "This audio file says it is 4.8 s long, but its samples last 16.2 s",
+            id="audio",
+        ),
+    ],
+)
+def test_it_refuses_a_file_whose_header_claims_a_third_of_its_length(
+    alice_client, local_storage, claiming_shorter, name, message
+):
+    lying = claiming_shorter(MEDIA / name, 5 / 16)
+    _assert_refused(_upload(alice_client, name, lying), message, local_storage)
 
 
 def test_it_stores_the_measured_length_not_the_declared_one(alice_client):

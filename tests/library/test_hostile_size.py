@@ -15,12 +15,20 @@ TOO_LARGE = (
 )
 # The largest cap (video, 200 MB) plus the allowance for the multipart framing.
 UPLOAD_CEILING = 201 * MB
+# How upload.js sends each file.
+XHR = {"X-Requested-With": "XMLHttpRequest"}
 
 
-def _declaring(length: int) -> dict:
-    """A small body whose Content-Length claims `length` bytes: the view would fail
+def _post_declaring(browser: Client, url: str, length: int | str, headers: dict | None = None):
+    """POST a small body whose Content-Length claims `length` bytes: the view would fail
     to read it, so an answer proves nothing read the body."""
-    return {"CONTENT_LENGTH": str(length)}
+    return browser.post(
+        url,
+        _multipart_head(),
+        content_type="multipart/form-data; boundary=x",
+        headers=headers,
+        CONTENT_LENGTH=str(length),
+    )
 
 
 def _multipart_head() -> bytes:
@@ -32,13 +40,7 @@ def _multipart_head() -> bytes:
 
 
 def test_it_answers_upload_js_with_413_and_the_caps(alice_client, local_storage):
-    response = alice_client.post(
-        "/library/upload/",
-        _multipart_head(),
-        content_type="multipart/form-data; boundary=x",
-        headers={"X-Requested-With": "XMLHttpRequest"},
-        **_declaring(UPLOAD_CEILING + 1),
-    )
+    response = _post_declaring(alice_client, "/library/upload/", UPLOAD_CEILING + 1, headers=XHR)
     assert response.status_code == 413
     assert response["Content-Type"] == "text/plain; charset=utf-8"
     assert response.content.decode() == TOO_LARGE
@@ -63,13 +65,7 @@ def test_it_lets_a_body_at_the_ceiling_through_to_the_view(alice_client, setting
 def test_it_follows_the_caps_in_settings(alice_client, settings):
     settings.UPLOAD_MAX_IMAGE_MB, settings.UPLOAD_MAX_VIDEO_MB = 1, 3
     settings.UPLOAD_MAX_AUDIO_MB = 2
-    response = alice_client.post(
-        "/library/upload/",
-        _multipart_head(),
-        content_type="multipart/form-data; boundary=x",
-        headers={"X-Requested-With": "XMLHttpRequest"},
-        **_declaring(4 * MB + 1),
-    )
+    response = _post_declaring(alice_client, "/library/upload/", 4 * MB + 1, headers=XHR)
     assert response.status_code == 413
     assert "images may be at most 1 MB, videos 3 MB and audio files 2 MB" in (
         response.content.decode()
@@ -77,12 +73,7 @@ def test_it_follows_the_caps_in_settings(alice_client, settings):
 
 
 def test_it_shows_the_plain_form_the_message_in_the_library(alice_client):
-    response = alice_client.post(
-        "/library/upload/",
-        _multipart_head(),
-        content_type="multipart/form-data; boundary=x",
-        **_declaring(UPLOAD_CEILING + 1),
-    )
+    response = _post_declaring(alice_client, "/library/upload/", UPLOAD_CEILING + 1)
     assert response.status_code == 302
     assert response["Location"] == "/library/"
     assert TOO_LARGE in alice_client.get("/library/").content.decode()
@@ -91,12 +82,7 @@ def test_it_shows_the_plain_form_the_message_in_the_library(alice_client):
 @pytest.mark.parametrize("url", ["/accounts/login/", "/library/characters/new/", "/teams/switch/"])
 def test_it_refuses_a_large_body_anywhere_else_unread(client, alice_client, url):
     for browser in (client, alice_client):
-        response = browser.post(
-            url,
-            _multipart_head(),
-            content_type="multipart/form-data; boundary=x",
-            **_declaring(4 * MB),
-        )
+        response = _post_declaring(browser, url, 4 * MB)
         assert response.status_code == 413
         assert response.content.decode() == (
             "The request is too large: at most 3 MB is accepted here."
@@ -138,12 +124,6 @@ def test_it_answers_a_slow_oversized_upload_at_once(live_server, alice_client):
 def test_it_never_fails_on_a_forged_content_length(alice, url, length):
     browser = Client(raise_request_exception=False)
     browser.force_login(alice)
-    response = browser.post(
-        url,
-        _multipart_head(),
-        content_type="multipart/form-data; boundary=x",
-        headers={"X-Requested-With": "XMLHttpRequest"},
-        CONTENT_LENGTH=length,
-    )
+    response = _post_declaring(browser, url, length, headers=XHR)
     assert response.status_code < 500
     assert not ReferenceAsset.objects.exists()

@@ -106,7 +106,7 @@ def test_it_takes_accept_and_limits_from_their_definitions(alice_client, setting
     rules = re.search(r'data-testid="upload-rules">(.*?)</span>', html).group(1)
     seconds = upload_limits().max_video_seconds
     assert f"MP4 videos up to {seconds:g} s and 123 MB" in rules
-    assert "JPEG, PNG, WEBP images up to 20 MB" in rules
+    assert "JPEG, PNG or WebP images up to 20 MB" in rules
     help_text = f"1 to {MAX_CHARACTER_IMAGES} images"
     assert help_text in alice_client.get("/library/characters/new/").content.decode()
 
@@ -171,6 +171,13 @@ def test_it_deletes_without_an_htmx_answer_no_template_asks_for(alice_client, al
     assert response.status_code == 302
     assert "HX-Redirect" not in response
     assert not ReferenceAsset.objects.exists()
+    character = make_character(team, alice, owner=alice)
+    response = alice_client.post(
+        f"/library/characters/{character.pk}/delete/", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 302
+    assert "HX-Redirect" not in response
+    assert not Character.objects.exists()
 
 
 def test_it_puts_the_share_checkbox_beside_its_label(alice_client, alice, team):

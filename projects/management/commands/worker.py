@@ -7,6 +7,8 @@ from django.db import close_old_connections
 
 from projects.worker import work_once, worker_name
 
+CONNECTION_CHECK_SECONDS = 1.0
+
 
 class Command(BaseCommand):
     help = "Runs the background worker: submits generations, follows them, archives outputs."
@@ -28,9 +30,14 @@ class Command(BaseCommand):
         worker_id = options["id"] or worker_name()
         self.stdout.write(f"worker {worker_id} started")
         handled = 0
+        checked_connections_at = float("-inf")
         while not self.shutdown:
-            # As between requests: drop connections that broke or grew too old.
-            close_old_connections()
+            # As between requests, but at most once a second: drop connections that
+            # broke or grew too old. Not per item: reconnecting for each of hundreds
+            # of polls a second would cost more than the polls.
+            if time.monotonic() - checked_connections_at >= CONNECTION_CHECK_SECONDS:
+                close_old_connections()
+                checked_connections_at = time.monotonic()
             if work_once(worker_id):
                 handled += 1
                 continue
