@@ -130,7 +130,8 @@ def follow(generation: Generation) -> None:
     info = _task_info(generation)
     if info is not None:
         _apply(generation, info)
-    generation.release(retry_in=None if generation.is_finished else settings.KINOVI_POLL_SECONDS)
+    still_followed = generation.status in (S.WAITING, S.GENERATING)
+    generation.release(retry_in=settings.KINOVI_POLL_SECONDS if still_followed else None)
 
 
 def recheck(generation: Generation) -> None:

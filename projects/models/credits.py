@@ -107,6 +107,15 @@ class PriceVersion(AppendOnlyModel):
             {"dollars_per_credit": str(self.dollars_per_credit), "models": self.model_rates}
         )
 
+    @property
+    def is_first(self) -> bool:
+        """The seed's version, in effect from the start (written as the epoch)."""
+        return self.effective_from == EPOCH
+
+    @property
+    def rate_rows(self) -> list[pricing.RateRow]:
+        return pricing.rate_rows(self.rates)
+
     @classmethod
     def from_rates(cls, rates: pricing.Rates, **fields) -> "PriceVersion":
         return cls(
@@ -992,7 +1001,10 @@ def _describe_rates(rates: pricing.Rates) -> str:
         f"+{rate.video_reference_credits_per_second}/s video"
         for model, rate in rates.models.items()
     ]
-    return "; ".join(parts) + f"; ${rates.dollars_per_credit} per credit"
+    # normalize(): the same price reads the same from a form (0.005) and the database
+    # (0.005000); format "f" keeps 100 from becoming 1E+2.
+    dollars = format(rates.dollars_per_credit.normalize(), "f")
+    return "; ".join(parts) + f"; ${dollars} per credit"
 
 
 # ---------------------------------------------------------------------------------------

@@ -63,9 +63,6 @@ class StoredOutput:
 
 
 class GenerationQuerySet(models.QuerySet):
-    def for_team(self, team):
-        return self.filter(project__team=team)
-
     def for_user(self, user, team):
         """Generations in the user's own projects in `team`: nobody else sees them."""
         return self.filter(project__owner=user, project__team=team)

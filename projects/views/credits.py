@@ -67,17 +67,26 @@ RECONCILIATION_PER_PAGE = 100
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+ADMINS_ONLY = "Only team admins and staff see this page."
+
+
 def admin_required(view):
-    """Team admins of their current team, and staff; others get 403 with the reason."""
+    """Team admins of their current team, and staff; others get 403 with the reason.
+
+    A request naming a team (?team=) is answered about that team first: 404 for a team
+    the user is not in, whatever their role, so that nobody learns what exists elsewhere.
+    """
 
     @login_required
     @wraps(view)
     def wrapper(request, *args, **kwargs):
         if not request.user.is_staff:
+            if named := request.POST.get("team") or request.GET.get("team"):
+                _get_team_for_admin(request, named)
             if request.team is None:
                 return render(request, "projects/no_team.html", status=403)
             if not request.membership.is_admin:
-                raise PermissionDenied("Only team admins and staff see this page.")
+                raise PermissionDenied(ADMINS_ONLY)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -86,7 +95,8 @@ def admin_required(view):
 def _get_team_for_admin(request, team_id) -> Team:
     """A team whose spend the user may manage: any for staff, else one they administer.
 
-    Another team's id answers 404, whether it exists or not.
+    Another team's id answers 404, whether it exists or not; a member of the team who
+    is not its admin gets 403.
     """
     if team_id in (None, ""):
         if request.team is not None:
@@ -106,7 +116,7 @@ def _get_team_for_admin(request, team_id) -> Team:
         Membership.objects.select_related("team"), team_id=team_id, user=request.user
     )
     if not membership.is_admin:
-        raise Http404("No such team.")
+        raise PermissionDenied(ADMINS_ONLY)
     return membership.team
 
 
@@ -278,8 +288,17 @@ def spend_report(request):
         "expensive": most_expensive(scope),
         "failed": failed_generations(scope),
         "query": request.GET.urlencode(),
+        "range_query": _without(request.GET, "preset", "start", "end"),
     }
     return render(request, template, context)
+
+
+def _without(query, *names) -> str:
+    """The query string less `names`: what a preset link keeps of the filters on show."""
+    kept = query.copy()
+    for name in names:
+        kept.pop(name, None)
+    return kept.urlencode()
 
 
 def csv_safe(value) -> str | int | Decimal:
@@ -434,9 +453,10 @@ def budgets(request):
     return render(request, TEMPLATES + "budgets.html", context, status=400 if form.errors else 200)
 
 
-@admin_required
+@login_required
 @require_POST
 def budget_remove(request, budget_id: int):
+    """404 for another team's budget, 403 for a member of its team, as _get_team_for_admin."""
     budget = get_object_or_404(Budget.objects.select_related("team", "user"), pk=budget_id)
     team = _get_team_for_admin(request, budget.team_id)
     remove_budget(budget, actor=request.user, reason=request.POST.get("reason", ""))

@@ -107,14 +107,21 @@ def _as_posted(initial: dict, references: list[str]) -> QueryDict:
 
 
 def _reference_values(generation) -> list[str]:
-    """A generation's references as the composer posts them, in Kinovi's order.
+    """A generation's references as the composer posts them, in the order they were sent.
 
-    Within each kind that is the order the user had; how images and videos were
-    interleaved is not kept, nor needed: tokens count each kind on its own.
+    Images and videos keep their order in the stored request's `urls` (the first of
+    them is Kinovi's primary reference); audio follows.
     """
+    inputs = (generation.request_payload or {}).get("inputs", {})
+    sent_order = {url: index for index, url in enumerate(inputs.get("urls", []))}
     references = sorted(
         generation.references.all(),
-        key=lambda ref: (KINOVI_KIND_ORDER.index(ref.kind), ref.position),
+        key=lambda ref: (
+            ref.kind == Kind.AUDIO,
+            sent_order.get(ref.url, len(sent_order)),
+            KINOVI_KIND_ORDER.index(ref.kind),
+            ref.position,
+        ),
     )
     return [
         f"{ref.asset_id}:{ref.character_id}" if ref.character_id else str(ref.asset_id)

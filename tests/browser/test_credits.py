@@ -25,7 +25,7 @@ def _breakdown_table(page) -> dict[str, int]:
     rows = page.get_by_test_id("breakdown-table").locator("tbody tr")
     return {
         rows.nth(i).locator("td").nth(0).inner_text(): int(
-            rows.nth(i).locator("td").nth(1).inner_text()
+            rows.nth(i).locator("td").nth(1).inner_text().replace(",", "")
         )
         for i in range(rows.count())
     }
@@ -49,7 +49,7 @@ def test_a_budget_the_members_spend_the_report_and_its_csv(login, live_server, p
 
     # The report for October shows the fixture's spend, in the chart and its table.
     page.goto(f"{live_server.url}/spend/report/?{OCTOBER}")
-    expect(page.get_by_test_id("total-credits")).to_have_text("1250")
+    expect(page.get_by_test_id("total-credits")).to_have_text("1,250")
     expect(page.get_by_test_id("total-dollars")).to_have_text("$6.25")
     assert _breakdown_table(page) == {"bob": 700, "alice": 550}
     chart = page.get_by_test_id("breakdown-chart")

@@ -8,7 +8,7 @@ from tests.plugins.users import PASSWORD
 def test_it_shows_empty_projects_page_after_login(login, live_server, bob):
     page = login(bob)
     expect(page).to_have_url(re.compile(r"/$"))
-    expect(page.get_by_role("heading", level=1)).to_have_text("Projects in Acme Films")
+    expect(page.get_by_role("heading", level=1)).to_have_text("My projects in Acme Films")
     expect(page.get_by_test_id("projects-empty")).to_contain_text("No projects yet")
     expect(page.get_by_text("Acme Films", exact=True)).to_be_visible()
 

@@ -13,7 +13,7 @@ EXPECTED = {
     "spend_report": {"bob": 403, "alice": 200, "erin": 200, "charlie": 403, "staff": 200},
     "spend_csv": {"bob": 403, "alice": 200, "erin": 200, "charlie": 403, "staff": 200},
     "budgets": {"bob": 403, "alice": 200, "erin": 200, "charlie": 403, "staff": 200},
-    "budget_remove": {"bob": 403, "alice": 405, "erin": 405, "charlie": 403, "staff": 405},
+    "budget_remove": {"bob": 405, "alice": 405, "erin": 405, "charlie": 405, "staff": 405},
     "pricing": {"bob": 403, "alice": 200, "erin": 200, "charlie": 403, "staff": 200},
     "reconciliation": {"bob": 404, "alice": 404, "erin": 404, "charlie": 404, "staff": 200},
 }
@@ -62,6 +62,19 @@ def test_another_teams_admin_gets_404_for_acme(charlie, charlie_client, other_te
     assert charlie_client.get(reverse(name)).status_code == 200
 
 
+@pytest.mark.parametrize("name", ["spend_report", "spend_csv", "budgets"])
+def test_another_teams_member_gets_404_for_acme(charlie_client, team, name):
+    assert charlie_client.get(reverse(name), {"team": team.pk}).status_code == 404
+    partial = charlie_client.get(reverse(name), {"team": team.pk}, headers={"HX-Request": "true"})
+    assert partial.status_code == 404
+
+
+def test_a_member_asking_for_their_own_teams_report_gets_403(bob_client, team):
+    response = bob_client.get(reverse("spend_report"), {"team": team.pk})
+    assert response.status_code == 403
+    assert b"Only team admins and staff" in response.content
+
+
 @pytest.mark.parametrize("bad", ["x", "99999", "1e3"])
 def test_a_made_up_team_is_404(erin_client, bad):
     assert erin_client.get(reverse("spend_report"), {"team": bad}).status_code == 404
@@ -76,6 +89,11 @@ def test_another_teams_admin_cannot_remove_acmes_budget(charlie, charlie_client,
 
 def test_a_member_cannot_remove_a_budget(bob_client, acme_budget):
     assert bob_client.post(reverse("budget_remove", args=[acme_budget.pk])).status_code == 403
+    assert Budget.objects.filter(pk=acme_budget.pk).exists()
+
+
+def test_another_teams_member_cannot_remove_acmes_budget(charlie_client, acme_budget):
+    assert charlie_client.post(reverse("budget_remove", args=[acme_budget.pk])).status_code == 404
     assert Budget.objects.filter(pk=acme_budget.pk).exists()
 
 

@@ -1,7 +1,10 @@
 import datetime as dt
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib import admin
 from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -326,3 +329,19 @@ def test_crossing_the_soft_limit_mails_once_per_period(
     assert soft_limit_warnings(team, bob)[0].startswith(
         "1,000 of 1,000 credits of your monthly budget are used: new videos are blocked until 1 "
     )
+
+
+def test_nothing_but_the_credits_module_writes_ledger_rows():
+    """The composer and the worker call reserve/settle/refund; the admin is read-only."""
+    app = Path(__file__).resolve().parents[2] / "projects"
+    writes = re.compile(r"LedgerEntry(\.objects\.\w*create|\()")
+    writers = {
+        str(path.relative_to(app))
+        for path in app.rglob("*.py")
+        if "migrations" not in path.parts and writes.search(path.read_text())
+    }
+    assert writers == {"models/credits.py"}
+    ledger_admin = admin.site._registry[LedgerEntry]
+    assert not ledger_admin.has_add_permission(None)
+    assert not ledger_admin.has_change_permission(None)
+    assert not ledger_admin.has_delete_permission(None)

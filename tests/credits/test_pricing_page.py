@@ -1,11 +1,14 @@
 """The pricing page: the rates in effect, the seed's table, adding a version."""
 
 import datetime as dt
+import re
 
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.kinovi.pricing import MODEL_LABELS
 from projects.models import AuditEntry, PriceVersion
+from tests.kinovi.test_pricing import SEED_TABLE
 
 OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
 
@@ -13,8 +16,16 @@ OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
 def test_the_pricing_page_shows_the_seed_table(erin_client):
     response = erin_client.get(reverse("pricing"))
     html = response.content.decode()
-    assert len(response.context["table"]) == 10
-    assert '<td class="num">1020</td>' in html and "$5.10" in html
+    table = re.search(r'data-testid="duration-table".*?<tbody>(.*?)</tbody>', html, re.S)[1]
+    rows = [
+        [re.sub(r"<[^>]+>", "", cell) for cell in re.findall(r"<td[^>]*>(.*?)</td>", row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", table)
+    ]
+    # 4, 5, 8, 10 and 15 s of both models, without and with 4K: the seed's table.
+    assert rows == [
+        [MODEL_LABELS[model], f"{s} s", f"{credits:,}", f"${dollars}", f"{c4k:,}", f"${d4k}"]
+        for model, s, credits, dollars, c4k, d4k in SEED_TABLE
+    ]
     assert 'data-testid="price-form"' not in html
 
 

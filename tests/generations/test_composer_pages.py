@@ -311,3 +311,17 @@ def test_continue_refuses_a_video_without_last_frame(alice_client, project):
     generation = make_generation(project, status="fail")
     response = alice_client.post(reverse("generation_continue", args=[generation.pk]))
     assert response.status_code == 404
+
+
+def test_rerun_keeps_a_video_before_the_images(alice_client, project, images, video):
+    from tests.generations.composer_fixtures import composer_post
+
+    data = composer_post([video, images[0]], prompt="@video1 moves past @image1")
+    alice_client.post(
+        reverse("generation_submit", args=[project.pk]), data, headers={"HX-Request": "true"}
+    )
+    old = Generation.objects.get()
+    assert old.request_payload["inputs"]["urls"] == [video.url, images[0].url]
+    alice_client.post(reverse("generation_rerun", args=[old.pk]), headers={"HX-Request": "true"})
+    new = Generation.objects.exclude(pk=old.pk).get()
+    assert new.request_payload["inputs"]["urls"] == [video.url, images[0].url]

@@ -204,23 +204,16 @@ def test_it_keeps_the_reservation_of_an_unknown_generation(queued):
     assert queued.next_attempt_at > timezone.now() + timezone.timedelta(hours=1)
 
 
-def test_it_rescues_an_unknown_generation_with_its_task(queued):
-    queued.start_dispatch()
-    queued.mark_unknown("no answer came back")
-    assert queued.accept("task_1")
-    assert queued.status == S.WAITING
-    unknown_again = _at(
-        Generation.objects.create(
-            project=queued.project,
-            created_by=queued.created_by,
-            model="seedance-20",
-            prompt="x",
-            request_payload={},
-        ),
-        S.UNKNOWN,
-    )
-    unknown_again.task_id = "task_1"
-    assert unknown_again.apply(_info(TaskStatus.SUCCESS, credits_used=200))
+def test_it_rescues_an_unknown_generation_by_its_task(make_generation):
+    accepted_late = _at(make_generation(), S.UNKNOWN)
+    assert accepted_late.accept("task_1")
+    assert accepted_late.status == S.WAITING
+    named_by_webhook = _at(make_generation(), S.UNKNOWN)
+    assert named_by_webhook.record_webhook("task_2")
+    named_by_webhook.refresh_from_db()
+    assert named_by_webhook.apply(_info(TaskStatus.SUCCESS, task_id="task_2", credits_used=200))
+    assert named_by_webhook.status == S.SUCCESS
+    assert sum(credits for _, credits in _ledger(named_by_webhook)) == 200
 
 
 # Every method against every state: allowed moves move, the others raise.

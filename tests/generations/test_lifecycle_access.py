@@ -4,7 +4,7 @@ The URL list is read from the URLconf, so a new endpoint can't skip this test.
 """
 
 import pytest
-from django.core.files import File
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -44,9 +44,15 @@ def alices_urls(project, local_storage):
     generation.start_dispatch()
     generation.accept("task_1")
     stored = StoredOutput(
-        video=default_storage.save("outputs/v.mp4", File((FIXTURES / "one_second.mp4").open("rb"))),
-        poster=default_storage.save("posters/v.png", File((FIXTURES / "tiny.png").open("rb"))),
-        last_frame=default_storage.save("frames/v.png", File((FIXTURES / "tiny.png").open("rb"))),
+        video=default_storage.save(
+            "outputs/v.mp4", ContentFile((FIXTURES / "one_second.mp4").read_bytes())
+        ),
+        poster=default_storage.save(
+            "posters/v.png", ContentFile((FIXTURES / "tiny.png").read_bytes())
+        ),
+        last_frame=default_storage.save(
+            "frames/v.png", ContentFile((FIXTURES / "tiny.png").read_bytes())
+        ),
     )
     output = VideoOutput("https://cdn.kinovi.test/v.mp4", 64, 64)
     generation.apply(

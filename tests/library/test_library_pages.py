@@ -6,7 +6,7 @@ import re
 from django.urls import reverse
 
 from projects import media
-from projects.models import Character, ReferenceAsset
+from projects.models import Character, Project, ReferenceAsset
 from projects.models.library import MAX_CHARACTER_IMAGES, upload_limits
 from tests.library.conftest import make_asset, make_character
 
@@ -207,7 +207,10 @@ def test_it_switches_team_from_a_detail_page_to_its_list(alice_client, alice, te
     other_team.add_member(alice)
     asset = make_asset(alice, team)
     character = make_character(team, alice, owner=alice)
+    project = Project.objects.create(team=team, name="Pilot", owner=alice)
     for url, list_url in (
+        (f"/projects/{project.pk}/", reverse("project_list")),
+        (f"/projects/{project.pk}/settings/", reverse("project_list")),
         (f"/library/assets/{asset.pk}/", reverse("library")),
         (f"/library/characters/{character.pk}/", reverse("character_list")),
         (f"/library/characters/{character.pk}/edit/", reverse("character_list")),

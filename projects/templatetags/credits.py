@@ -1,0 +1,46 @@
+"""Display filters of the credits pages: numbers of credits, model and status names."""
+
+from django import template
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
+
+from projects.kinovi import pricing
+from projects.models import Generation
+from projects.models.credits import EPOCH
+
+register = template.Library()
+STATUS_LABELS = dict(Generation.Status.choices)
+
+
+@register.filter
+def credits(value) -> str:
+    """A whole number of credits with thousands separators: 12,345 and -50."""
+    if value is None or value == "":
+        return ""
+    return f"{int(value):,}"
+
+
+@register.filter
+def model_label(value) -> str:
+    """Standard, Fast: the name a model has on the pricing page."""
+    return pricing.MODEL_LABELS.get(value, value or "")
+
+
+@register.filter
+def status_label(value) -> str:
+    """Done, Failed, Generating: a generation status as the rest of the app names it."""
+    return STATUS_LABELS.get(value, value or "")
+
+
+@register.filter
+def prices_from(moment) -> str:
+    """When a price version takes effect; the seed's, dated the epoch, is "From the start"."""
+    if moment == EPOCH:
+        return "From the start"
+    return date_format(localtime(moment), "Y-m-d H:i")
+
+
+@register.filter
+def plain_decimal(value) -> str:
+    """0.005 rather than 0.005000: a price as exact as stored, without trailing zeros."""
+    return format(value.normalize(), "f")
