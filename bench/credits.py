@@ -7,7 +7,8 @@ made by INSERT ... SELECT over generate_series inside PostgreSQL, from one templ
 generation made by the ORM, so the seed follows the models as they change.
 
 Then, through the whole Django stack (test client, logged in as the team admin), it prints
-the median and p95 time and the query count of:
+the median and p95 time and the query count of (cases run round-robin, so that a burst
+of load from other work on this shared machine slows each case alike):
   - the spend report for last month, grouped by member, project and model
     (targets: median <= 200 ms, queries constant and <= 10),
   - my spend (a member's page, this month),

@@ -116,11 +116,10 @@ class GenerationQuerySet(models.QuerySet):
         """
         now = timezone.now()
         due = self.due(now) if dispatching else self.due(now).exclude(status=Generation.S.QUEUED)
-        for candidate in due.order_by("next_attempt_at", "id")[:CLAIM_CANDIDATES]:
-            if self.claim(candidate.pk, worker_id, lease_seconds, now, status=candidate.status):
-                candidate.claimed_by = worker_id
-                candidate.claimed_until = now + _lease(lease_seconds)
-                return candidate
+        candidates = due.order_by("next_attempt_at", "id").values_list("pk", "status")
+        for pk, status in candidates[:CLAIM_CANDIDATES]:
+            if self.claim(pk, worker_id, lease_seconds, now, status=status):
+                return Generation.objects.get(pk=pk)
         return None
 
     def claim(

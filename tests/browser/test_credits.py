@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-# The report tests' hand-computed month of spend, and the clock it is made with.
-from tests.credits.conftest import clock, october  # noqa: F401
+# The report tests' hand-computed month of spend, the clock it is made with, and staff.
+from tests.credits.conftest import clock, october, staff  # noqa: F401
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 OCTOBER = "start=2026-10-01&end=2026-10-31"
@@ -120,11 +120,20 @@ def test_a_budget_the_members_spend_the_report_and_its_csv(login, live_server, p
 
 @pytest.mark.usefixtures("october")
 @pytest.mark.parametrize(
-    "path",
-    ["/spend/?" + OCTOBER, "/spend/report/?" + OCTOBER, "/spend/budgets/", "/spend/pricing/"],
+    ("role", "path"),
+    [
+        ("bob", "/spend/?" + OCTOBER),
+        ("erin", "/spend/?" + OCTOBER),
+        ("erin", "/spend/report/?" + OCTOBER + "&group=project&interval=week"),
+        ("erin", "/spend/budgets/"),
+        ("erin", "/spend/pricing/"),
+        ("staff", "/spend/report/?team=&" + OCTOBER),
+        ("staff", "/spend/pricing/"),
+        ("staff", "/spend/reconciliation/?" + OCTOBER),
+    ],
 )
-def test_the_credits_pages_fit_a_phone(login, live_server, page, erin, path):
-    login(erin)
+def test_the_credits_pages_fit_a_phone(request, login, live_server, page, role, path):
+    login(request.getfixturevalue(role))
     page.set_viewport_size({"width": 390, "height": 844})
     page.goto(f"{live_server.url}{path}")
     expect(page.get_by_role("heading", level=1)).to_be_visible()

@@ -304,8 +304,9 @@ def test_budget_changes_are_audited(team, alice, bob):
 
 
 def test_crossing_the_soft_limit_mails_once_per_period(
-    make_generation, team, alice, bob, erin, django_capture_on_commit_callbacks
+    make_generation, team, alice, bob, erin, clock, django_capture_on_commit_callbacks
 ):
+    clock(dt.datetime(2026, 10, 10, 12, tzinfo=dt.UTC))
     set_budget(team=team, user=bob, period="month", hard_limit=1000, actor=alice)
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
@@ -326,9 +327,19 @@ def test_crossing_the_soft_limit_mails_once_per_period(
     with django_capture_on_commit_callbacks(execute=True):
         reserve(make_generation(), has_video_reference=False)
     assert len(mail.outbox) == 1
-    assert soft_limit_warnings(team, bob)[0].startswith(
-        "1,000 of 1,000 credits of your monthly budget are used: new videos are blocked until 1 "
+    assert soft_limit_warnings(team, bob)[0] == (
+        "1,000 of 1,000 credits of your monthly budget are used: new videos are blocked "
+        "until 1 November."
     )
+
+    # November is a new period: nothing to warn of, until its soft limit is crossed again.
+    clock(dt.datetime(2026, 11, 2, 9, tzinfo=dt.UTC))
+    assert soft_limit_warnings(team, bob) == []
+    for _ in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            reserve(make_generation(), has_video_reference=False)
+    assert len(mail.outbox) == 2
+    assert "to 800 of 1,000 credits" in mail.outbox[1].body
 
 
 def test_nothing_but_the_credits_module_writes_ledger_rows():
