@@ -51,6 +51,9 @@ REFUSED = (InvalidRequest, AuthenticationFailed, InsufficientCredits, AccessNotE
 ACCOUNT_PROBLEMS = (AuthenticationFailed, InsufficientCredits, AccessNotEnabled)
 RETRY_MAX_SECONDS = 300
 GATE_RECHECK_SECONDS = 1.0
+# Due generations claimed at once: following hundreds of tasks, a claim per poll would
+# cost as much as the poll.
+CLAIM_BATCH = 10
 LAST_FRAME_MAX_BYTES = 20 * 2**20
 
 
@@ -163,19 +166,31 @@ HANDLERS: dict[str, Callable[[Generation], None]] = {
 
 
 def work_once(worker_id: str) -> bool:
-    """Handle one due generation. Returns False when there was nothing to do."""
-    generation = Generation.objects.claim_next(worker_id, dispatching=dispatch_slot_free())
-    if generation is None:
-        return False
-    try:
-        HANDLERS[generation.status](generation)
-    except Exception:
-        log.exception("handling %s failed; retrying in 30 s", generation)
-        generation.release(retry_in=30)
-    return True
+    """Handle a batch of due generations. Returns False when there was nothing to do."""
+    batch = Generation.objects.claim_due(
+        worker_id, limit=CLAIM_BATCH, dispatching=dispatch_slot_free()
+    )
+    for generation in batch:
+        if not _still_leased(generation):
+            continue  # another worker has it now
+        try:
+            HANDLERS[generation.status](generation)
+        except Exception:
+            log.exception("handling %s failed; retrying in 30 s", generation)
+            generation.release(retry_in=30)
+    return bool(batch)
 
 
 # Helpers ------------------------------------------------------------------------------
+
+
+def _still_leased(generation: Generation) -> bool:
+    """Renew the lease of a batch's later rows when slow answers used most of it."""
+    left = generation.claimed_until - timezone.now()
+    if left.total_seconds() >= settings.KINOVI_TIMEOUT_SECONDS * 2:
+        return True
+    return generation.extend_lease(settings.WORKER_LEASE_SECONDS)
+
 
 _gate_seen: tuple[float, bool] = (float("-inf"), True)
 

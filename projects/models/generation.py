@@ -42,9 +42,8 @@ log = logging.getLogger(__name__)
 # there is nothing to ask, so it waits for a webhook or an admin.
 UNKNOWN_RECHECK = timedelta(minutes=10)
 UNKNOWN_PARKED = timedelta(days=1)
-# Due rows read per claim: enough that a few workers racing for the same rows still
-# find one each.
-CLAIM_CANDIDATES = 5
+# Tries of a claim whose rows another worker took first, before reporting none due.
+CLAIM_ROUNDS = 5
 # After a 429, how long new dispatches wait for a slot of ours to free before trying.
 REFUSAL_PATIENCE = timedelta(seconds=30)
 
@@ -106,46 +105,56 @@ class GenerationQuerySet(models.QuerySet):
             next_attempt_at__lte=now,
         ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
-    def claim_next(
-        self, worker_id: str, lease_seconds: int | None = None, *, dispatching: bool = True
-    ):
-        """Lease the oldest due row to `worker_id`, or return None.
+    def claim_due(
+        self,
+        worker_id: str,
+        *,
+        limit: int = 1,
+        lease_seconds: int | None = None,
+        dispatching: bool = True,
+    ) -> list["Generation"]:
+        """Lease up to `limit` of the oldest due rows to `worker_id`; those won, oldest first.
+
+        One conditional UPDATE repeats every condition of due(): of several workers
+        racing for rows exactly one gets each (on PostgreSQL the loser's UPDATE re-reads
+        a row after the winner commits and no longer matches it; SQLite serialises
+        writers), and a row that stopped being due meanwhile (finished, put back with a
+        backoff, leased by another worker) is left alone. Rows are read after the
+        lease is won, so their status is the current one.
 
         Without `dispatching` (no slot free under the limit), queued rows are left
         alone: claiming them only to put them back would crowd out the tasks in flight.
         """
-        now = timezone.now()
-        due = self.due(now) if dispatching else self.due(now).exclude(status=Generation.S.QUEUED)
-        candidates = due.order_by("next_attempt_at", "id").values_list("pk", "status")
-        for pk, status in candidates[:CLAIM_CANDIDATES]:
-            if self.claim(pk, worker_id, lease_seconds, now, status=status):
-                return Generation.objects.get(pk=pk)
-        return None
+        lease = _lease(lease_seconds)
+        for _ in range(CLAIM_ROUNDS):
+            now = timezone.now()
+            due = self.due(now)
+            if not dispatching:
+                due = due.exclude(status=Generation.S.QUEUED)
+            pks = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+            if not pks:
+                return []
+            until = now + lease
+            if self.due(now).filter(pk__in=pks).update(claimed_by=worker_id, claimed_until=until):
+                won = Generation.objects.filter(
+                    pk__in=pks, claimed_by=worker_id, claimed_until=until
+                )
+                return list(won.order_by("next_attempt_at", "id"))
+        return []
 
-    def claim(
-        self,
-        pk: int,
-        worker_id: str,
-        lease_seconds: int | None = None,
-        now=None,
-        *,
-        status: str | None = None,
-    ) -> bool:
-        """Lease row `pk` to `worker_id` if it is still due; True when this call won it.
+    def claim_next(self, worker_id: str, lease_seconds: int | None = None):
+        """Lease the oldest due row to `worker_id`, or return None."""
+        claimed = self.claim_due(worker_id, lease_seconds=lease_seconds)
+        return claimed[0] if claimed else None
 
-        One conditional UPDATE repeats every condition of due(): of several
-        workers racing for a row exactly one changes it (on PostgreSQL the
-        loser's UPDATE re-reads the row after the winner commits and matches
-        nothing; SQLite serialises writers), and a row that stopped being due
-        meanwhile (finished, put back with a backoff, leased by another worker)
-        is left alone. With `status`, only while the row is still in that state
-        (the caller read it so a moment ago).
-        """
+    def claim(self, pk: int, worker_id: str, lease_seconds: int | None = None, now=None) -> bool:
+        """Lease row `pk` to `worker_id` if it is still due; True when this call won it."""
         now = now or timezone.now()
-        rows = Generation.objects.due(now).filter(pk=pk)
-        if status is not None:
-            rows = rows.filter(status=status)
-        won = rows.update(claimed_by=worker_id, claimed_until=now + _lease(lease_seconds))
+        won = (
+            Generation.objects.due(now)
+            .filter(pk=pk)
+            .update(claimed_by=worker_id, claimed_until=now + _lease(lease_seconds))
+        )
         return bool(won)
 
     def for_callback_token(self, token: str) -> "Generation | None":
