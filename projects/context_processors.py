@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from projects.models import KinoviAlert
+from projects.models import Generation, KinoviAlert
 
 # Which main-navigation section a view belongs to, by the module it lives in,
 # so that a new page is highlighted without its view saying so.
@@ -54,13 +54,17 @@ def section_list_url(request) -> str:
 
 
 def kinovi_alerts(request):
-    """`kinovi_alerts`: open Kinovi account problems (401/402/403), for staff.
+    """For staff: `kinovi_alerts`, the open Kinovi account problems (401/402/403), and
+    `unknown_generations`, how many videos wait for someone to decide their fate.
 
-    The site's admins (who hold the Kinovi key) see them on every page until one is
-    resolved, in the admin or by the next task Kinovi accepts. Nobody else pays the
-    query.
+    The site's admins (who hold the Kinovi key) see them on every page until they are
+    resolved in the admin (an alert also ends when Kinovi next accepts a task). Nobody
+    else pays the queries.
     """
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated or not user.is_staff:
         return {}
-    return {"kinovi_alerts": KinoviAlert.objects.open()}
+    return {
+        "kinovi_alerts": KinoviAlert.objects.open(),
+        "unknown_generations": Generation.objects.filter(status=Generation.Status.UNKNOWN).count,
+    }

@@ -31,7 +31,7 @@ from projects.kinovi.client import (
     AuthenticationFailed,
     ConcurrencyLimit,
     DownloadFailed,
-    DownloadTooLarge,
+    DownloadRefused,
     InsufficientCredits,
     InvalidRequest,
     KinoviClient,
@@ -55,6 +55,7 @@ GATE_RECHECK_SECONDS = 1.0
 # cost as much as the poll.
 CLAIM_BATCH = 10
 LAST_FRAME_MAX_BYTES = 20 * 2**20
+LAST_FRAME_SEEK = av.time_base  # one second, in the container's time unit
 
 
 def worker_name() -> str:
@@ -251,7 +252,7 @@ def _apply(generation: Generation, info: TaskInfo) -> None:
     generation.extend_lease(settings.KINOVI_DOWNLOAD_TIMEOUT_SECONDS * 2)
     try:
         stored = archive_results(info)
-    except DownloadTooLarge as error:
+    except DownloadRefused as error:
         log.warning("not keeping %s's video: %s", generation, error.message)
         stored = StoredOutput()
     except DownloadFailed as error:
@@ -304,7 +305,7 @@ def _kinovis_last_frame(
         client.download(
             info.last_frame_url, buffer, max_bytes=LAST_FRAME_MAX_BYTES, timeout=timeout
         )
-    except DownloadTooLarge as error:
+    except DownloadRefused as error:
         log.warning("not keeping Kinovi's last frame: %s", error.message)
         return None
     image = buffer.getvalue()
@@ -319,6 +320,9 @@ def last_frame_png(path: Path) -> bytes:
     """The video's last frame as a PNG, full size (it may become a new reference)."""
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
+        if container.duration and container.duration > LAST_FRAME_SEEK:
+            # Jump to the keyframe before the last second instead of decoding it all.
+            container.seek(container.duration - LAST_FRAME_SEEK, backward=True)
         last = None
         for frame in container.decode(stream):
             last = frame

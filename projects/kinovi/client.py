@@ -152,8 +152,8 @@ class DownloadFailed(KinoviError):
     retryable = True
 
 
-class DownloadTooLarge(DownloadFailed):
-    """A result file is larger than we keep; trying again won't help."""
+class DownloadRefused(DownloadFailed):
+    """A result file we won't fetch (too large, not a web link); trying again won't help."""
 
     retryable = False
 
@@ -246,10 +246,10 @@ class KinoviClient:
 
         Results live on Kinovi's storage, not its API: the request carries no API key.
         At most `max_bytes` are read and the whole transfer gets `timeout` seconds;
-        raises DownloadTooLarge or DownloadFailed (`file` then holds a partial copy).
+        raises DownloadRefused or DownloadFailed (`file` then holds a partial copy).
         """
         if urlsplit(url).scheme not in ("https", "http"):
-            raise DownloadTooLarge(f"Kinovi's result link isn't a web address: {url[:100]!r}.")
+            raise DownloadRefused(f"Kinovi's result link isn't a web address: {url[:100]!r}.")
         deadline = time.monotonic() + timeout
         failure: KinoviError | None = None
         written = 0
@@ -270,7 +270,7 @@ class KinoviClient:
         except httpx.HTTPError as error:
             failure = DownloadFailed(f"Could not fetch Kinovi's result: {type(error).__name__}.")
         except httpx.InvalidURL:
-            failure = DownloadTooLarge(f"Kinovi's result link is invalid: {url[:100]!r}.")
+            failure = DownloadRefused(f"Kinovi's result link is invalid: {url[:100]!r}.")
         if failure is not None:
             raise failure
         return written
@@ -469,8 +469,8 @@ def _message_of(response: httpx.Response, body: Any, scrub: Callable[[str], str]
     return text or response.reason_phrase or f"HTTP {response.status_code}"
 
 
-def _too_large(max_bytes: int) -> DownloadTooLarge:
-    return DownloadTooLarge(f"Kinovi's result is larger than {max_bytes // 2**20} MB.")
+def _too_large(max_bytes: int) -> DownloadRefused:
+    return DownloadRefused(f"Kinovi's result is larger than {max_bytes // 2**20} MB.")
 
 
 def _int_or_none(text: str | None) -> int | None:

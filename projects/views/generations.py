@@ -1,11 +1,10 @@
 """The project page: the composer, its live check, submit, and the generation cards."""
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.files import File
-from django.db.models import Count, OuterRef, Q, Subquery
-from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -22,6 +21,7 @@ from projects.models import (
     Generation,
     GenerationReference,
     MediaError,
+    Project,
     ReferenceAsset,
 )
 from projects.models.credits import (
@@ -40,6 +40,35 @@ PICKER_RESULTS = 48
 PROJECT_PAGE = "projects/project_detail.html"
 GENERATION_PAGE = "projects/generations/generation.html"
 PICKER_PAGE = "projects/generations/picker.html"
+# What a card shows: the stored request, the worker's bookkeeping and the callback's
+# secret stay in the database.
+CARD_FIELDS = (
+    "project_id",
+    "model",
+    "prompt",
+    "prompt_sent",
+    "duration",
+    "aspect_ratio",
+    "upscale_4k",
+    "status",
+    "credits_estimated",
+    "credits_used",
+    "error_message",
+    "output_file",
+    "poster_file",
+    "last_frame_file",
+    "output_width",
+    "output_height",
+    "created_at",
+    "submitted_at",
+    "completed_at",
+    "project__name",
+    "project__description",
+    "project__default_model",
+    "project__default_duration",
+    "project__default_aspect_ratio",
+    "project__default_upscale_4k",
+)
 PICKER_KINDS = [
     ("", "Everything"),
     (Kind.IMAGE, "Images"),
@@ -190,29 +219,30 @@ def _get_card_for_user(request, generation_id: int) -> Generation:
 
 
 def _cards(generations):
-    """Generations with the dollars of a credit when they were submitted.
+    """Generations with only the columns their cards show (and their projects' names
+    and composer defaults when selected with them).
 
-    _complete_cards adds their references and places in line once the rows are fetched.
+    _complete_cards adds their references, prices and places in line once fetched.
     """
-    price_then = PriceVersion.objects.filter(
-        effective_from__lte=Coalesce(OuterRef("submitted_at"), OuterRef("created_at"))
-    ).order_by("-effective_from")
-    return generations.annotate(
-        dollars_per_credit=Subquery(price_then.values("dollars_per_credit")[:1])
-    )
+    return generations.only(*CARD_FIELDS)
 
 
 def _complete_cards(generations: list[Generation]) -> list[Generation]:
-    """The references (`card_references`) and place in line (`queue_position`) of cards.
+    """The references (`card_references`), the dollars of a credit when each was
+    submitted (`dollars_per_credit`) and the place in line (`queue_position`) of cards.
 
     One query for the references, as plain rows rather than model instances (a page
-    shows 20 cards of up to 15 each), and one for the places in line when some card is
-    queued: one pass over the queue counts who is ahead of each.
+    shows 20 cards of up to 15 each); one for the few price versions there are, rather
+    than a subquery per card; one for the places in line when some card is queued.
     """
     _add_queue_positions(generations)
+    _add_dollars_per_credit(generations)
     by_generation: dict[int, list[dict]] = {generation.pk: [] for generation in generations}
-    rows = GenerationReference.objects.filter(generation__in=list(by_generation)).values(
-        "generation_id", "kind", "position", "label", "handle", "asset__thumbnail_url"
+    # Unordered: sorted below, which spares the database a join to order by generation.
+    rows = (
+        GenerationReference.objects.filter(generation__in=list(by_generation))
+        .order_by()
+        .values("generation_id", "kind", "position", "label", "handle", "asset__thumbnail_url")
     )
     for row in sorted(
         rows, key=lambda row: (KINOVI_KIND_ORDER.index(row["kind"]), row["position"])
@@ -223,19 +253,40 @@ def _complete_cards(generations: list[Generation]) -> list[Generation]:
     return generations
 
 
+def _add_dollars_per_credit(generations: list[Generation]) -> None:
+    """The dollars of a credit in the price version in effect when each was submitted."""
+    if not generations:
+        return
+    versions = list(
+        PriceVersion.objects.order_by("effective_from").values_list(
+            "effective_from", "dollars_per_credit"
+        )
+    )
+    starts = [effective_from for effective_from, _ in versions]
+    for generation in generations:
+        index = bisect_right(starts, generation.submitted_at or generation.created_at)
+        generation.dollars_per_credit = versions[index - 1][1] if index else None
+
+
 def _add_queue_positions(generations: list[Generation]) -> None:
     """`queue_position`: 1 for the next queued generation to go (all share one Kinovi key).
 
     Generation.place_in_line reads it, as it reads with_queue_position()'s annotation.
+    The ids queued up to the newest queued card, in order, place each card by bisection:
+    a queue held below Kinovi's concurrency limit is short, and one plain query of ids
+    costs less than counting per card.
     """
     queued = [g.pk for g in generations if g.status == Generation.Status.QUEUED]
-    positions = {}
+    ahead = []
     if queued:
-        positions = Generation.objects.filter(
-            status=Generation.Status.QUEUED, pk__lte=max(queued)
-        ).aggregate(**{str(pk): Count("pk", filter=Q(pk__lte=pk)) for pk in queued})
+        ahead = list(
+            Generation.objects.filter(status=Generation.Status.QUEUED, pk__lte=max(queued))
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
     for generation in generations:
-        generation.queue_position = positions.get(str(generation.pk))
+        queued_now = generation.pk in queued
+        generation.queue_position = bisect_right(ahead, generation.pk) if queued_now else None
 
 
 def _composer_config() -> dict:
@@ -252,13 +303,28 @@ def _composer_config() -> dict:
     }
 
 
-def project_context(request, project, form: ComposerForm) -> dict:
+def _first_cards(request, project_id: int) -> tuple[Project, CardPage]:
+    """The user's project and the page of its videos asked for, in one query when the
+    page holds some (the project comes with them); 404 when the project isn't theirs."""
+    generations = Generation.objects.for_user(request.user, request.team).filter(
+        project_id=project_id
+    )
+    page = CardPage.of(
+        _cards(generations.active().select_related("project")), request.GET.get("page", "")
+    )
+    if page.object_list:
+        return page.object_list[0].project, page
+    return _get_project_for_user(request, project_id), page
+
+
+def project_context(request, project, form: ComposerForm, page: CardPage | None = None) -> dict:
     """Everything the project page shows (bench/generations.py renders it once more).
 
     The price and budgets arrive with the check the composer sends as it loads: the
     page itself stays a handful of queries.
     """
-    page = CardPage.of(_cards(project.generations.active()), request.GET.get("page", ""))
+    if page is None:
+        page = CardPage.of(_cards(project.generations.active()), request.GET.get("page", ""))
     form.is_valid()
     return {
         "project": project,
@@ -284,7 +350,7 @@ def project_detail(request, project_id: int):
     `?from=<generation>` fills the composer with that video's spec (edit in composer);
     `?add=<asset>` starts it with that reference (continue from the last frame).
     """
-    project = _get_project_for_user(request, project_id)
+    project, page = _first_cards(request, project_id)
     initial = ComposerForm.initial_for(project)
     references: list[str] = []
     source_id = request.GET.get("from", "")
@@ -296,7 +362,7 @@ def project_detail(request, project_id: int):
     if added.isascii() and added.isdigit():
         references.append(added)
     form = _composer_form(request, project, data=_as_posted(initial, references))
-    return _render_project(request, project, form)
+    return render(request, PROJECT_PAGE, project_context(request, project, form, page))
 
 
 @team_required

@@ -2,10 +2,11 @@
 
 import ast
 import hashlib
+import threading
 from pathlib import Path
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from projects.kinovi.client import TaskInfo, TaskStatus, VideoOutput
@@ -328,3 +329,31 @@ def test_it_archives_and_restores_without_touching_status_or_ledger(queued):
     queued.unarchive()
     assert Generation.objects.active().filter(pk=queued.pk).count() == 1
     assert _ledger(queued) == [("reserve", 200)]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_it_reserves_once_when_two_submits_of_one_draft_race(make_generation):
+    """Two requests holding the same draft: one queues it, the other is refused."""
+    draft = make_generation()
+    start = threading.Barrier(2)
+    outcomes = []
+
+    def submit():
+        try:
+            start.wait()
+            Generation.objects.get(pk=draft.pk).submit()
+            outcomes.append("queued")
+        except InvalidTransition:
+            outcomes.append("refused")
+        except Exception as error:  # surfaced by the assertion below
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["queued", "refused"]
+    assert _ledger(draft) == [("reserve", 200)]

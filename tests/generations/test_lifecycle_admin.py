@@ -84,3 +84,12 @@ def test_it_resolves_an_alert(staff_client):
     alert.refresh_from_db()
     assert alert.resolved_at <= timezone.now()
     assert "Insufficient credits" not in staff_client.get("/accounts/password/").content.decode()
+
+
+def test_it_tells_staff_on_every_page_how_many_videos_are_unknown(
+    staff_client, alice_client, unknown
+):
+    page = staff_client.get("/accounts/password/").content.decode()
+    assert 'data-testid="unknown-generations"' in page
+    assert "1 video in an unknown state" in page
+    assert "unknown-generations" not in alice_client.get("/").content.decode()
