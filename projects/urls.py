@@ -1,48 +1,49 @@
-from django.urls import include, path
+from django.urls import include, path, register_converter
 
+from projects.converters import RowIdConverter
 from projects.views import generations, projects, teams, webhooks
+
+register_converter(RowIdConverter, "id")
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
-    path("projects/<int:project_id>/", generations.project_detail, name="project_detail"),
+    path("projects/<id:project_id>/", generations.project_detail, name="project_detail"),
     path(
-        "projects/<int:project_id>/compose/check/",
+        "projects/<id:project_id>/compose/check/",
         generations.composer_check,
         name="composer_check",
     ),
     path(
-        "projects/<int:project_id>/compose/",
+        "projects/<id:project_id>/compose/",
         generations.generation_submit,
         name="generation_submit",
     ),
     path(
-        "projects/<int:project_id>/compose/references/",
+        "projects/<id:project_id>/compose/references/",
         generations.composer_picker,
         name="composer_picker",
     ),
-    path("videos/<int:generation_id>/", generations.generation_detail, name="generation_detail"),
+    path("videos/<id:generation_id>/", generations.generation_detail, name="generation_detail"),
+    path("videos/<id:generation_id>/rerun/", generations.generation_rerun, name="generation_rerun"),
     path(
-        "videos/<int:generation_id>/rerun/", generations.generation_rerun, name="generation_rerun"
-    ),
-    path(
-        "videos/<int:generation_id>/continue/",
+        "videos/<id:generation_id>/continue/",
         generations.generation_continue,
         name="generation_continue",
     ),
     path(
-        "videos/<int:generation_id>/archive/",
+        "videos/<id:generation_id>/archive/",
         generations.generation_archive,
         name="generation_archive",
     ),
     path(
-        "videos/<int:generation_id>/download/",
+        "videos/<id:generation_id>/download/",
         generations.generation_download,
         name="generation_download",
     ),
-    path("projects/<int:project_id>/settings/", projects.project_settings, name="project_settings"),
-    path("projects/<int:project_id>/archive/", projects.project_archive, name="project_archive"),
+    path("projects/<id:project_id>/settings/", projects.project_settings, name="project_settings"),
+    path("projects/<id:project_id>/archive/", projects.project_archive, name="project_archive"),
     path(
-        "projects/<int:project_id>/unarchive/",
+        "projects/<id:project_id>/unarchive/",
         projects.project_unarchive,
         name="project_unarchive",
     ),

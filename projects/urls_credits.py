@@ -9,7 +9,7 @@ urlpatterns = [
     path("report/", views.spend_report, name="spend_report"),
     path("report.csv", views.spend_csv, name="spend_csv"),
     path("budgets/", views.budgets, name="budgets"),
-    path("budgets/<int:budget_id>/remove/", views.budget_remove, name="budget_remove"),
+    path("budgets/<id:budget_id>/remove/", views.budget_remove, name="budget_remove"),
     path("pricing/", views.pricing_page, name="pricing"),
     path("reconciliation/", views.reconciliation, name="reconciliation"),
 ]
