@@ -32,6 +32,7 @@ from projects.forms.credits import (
     PriceVersionForm,
     ReportForm,
 )
+from projects.htmx import partial_request, vary_on_htmx
 from projects.kinovi import pricing
 from projects.models import (
     AuditEntry,
@@ -256,10 +257,11 @@ def _report_form(request) -> ReportForm:
 
 
 @admin_required
+@vary_on_htmx
 def spend_report(request):
     form = _report_form(request)
     template = TEMPLATES + "report.html"
-    if request.htmx and not request.htmx.history_restore_request:
+    if partial_request(request):
         template += "#results"
     if not form.is_valid():
         return render(request, template, {"form": form, "nav": "report"}, status=400)

@@ -377,11 +377,23 @@
 
     // The checks are swapped whole; a steady live region reads their summary once.
     var status = form.querySelector("[data-composer-status]");
+    // Focus inside the checks (the Generate button, after a submit) would fall back to
+    // the page with them: it moves to what the new checks say instead.
+    var checksHadFocus = false;
+    document.body.addEventListener("htmx:beforeSwap", function (event) {
+      if (event.detail.target.id !== "composer-checks") { return; }
+      checksHadFocus = event.detail.target.contains(document.activeElement);
+    });
     document.body.addEventListener("htmx:afterSwap", function (event) {
       if (event.detail.target.id !== "composer-checks") { return; }
       var checks = document.getElementById("composer-checks");
       var summary = checks ? checks.getAttribute("data-summary") : "";
       if (summary && status.textContent !== summary) { status.textContent = summary; }
+      if (checks && checksHadFocus) {
+        var next = checks.querySelector("[data-testid=composer-submitted], [data-testid=composer-errors], [data-testid=composer-blocked]");
+        var submit = checks.querySelector("[data-testid=composer-submit]");
+        (next || submit).focus();
+      }
     });
 
     // A refused submit (422) still shows the checks that say why.

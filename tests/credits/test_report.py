@@ -11,8 +11,8 @@ from django.urls import reverse
 OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
 
 
-def _report(client, **params):
-    response = client.get(reverse("spend_report"), {**OCTOBER, **params})
+def _report(client, headers=None, **params):
+    response = client.get(reverse("spend_report"), {**OCTOBER, **params}, headers=headers)
     assert response.status_code == 200, response.content[:500]
     return response
 
@@ -200,3 +200,13 @@ def test_a_bad_filter_in_a_swap_answers_400_with_the_reason_in_place(erin_client
     assert '<div id="report-results"' in html
     assert "<html" not in html
     assert "The last day comes before the first." in html
+
+
+def test_it_answers_a_swap_with_the_results_alone_and_varies_on_it(erin_client, october):
+    page = _report(erin_client)
+    swap = _report(erin_client, headers={"HX-Request": "true"})
+    assert "<html" in page.content.decode()
+    assert "<html" not in swap.content.decode()
+    assert "1,250" in swap.content.decode()
+    for response in (page, swap):
+        assert "HX-Request" in response["Vary"]
