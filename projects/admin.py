@@ -14,6 +14,7 @@ from projects.models import (
     Project,
     Team,
 )
+from projects.models.generation import UNKNOWN_RECHECK
 
 # The admin is a page of this app, not of Django: its name in the header and the tab.
 admin.site.site_header = "Kinovi Web administration"
@@ -52,9 +53,11 @@ class GenerationAdmin(admin.ModelAdmin):
         "status",
         "status_detail",
         "task_id",
+        "credits_estimated",
         "created_at",
     ]
     list_filter = ["status", "model"]
+    list_select_related = ["project", "created_by"]
     search_fields = ["task_id", "prompt"]
     # The life-cycle methods are the only writers of status (and of what goes with it).
     readonly_fields = [
@@ -86,24 +89,49 @@ class GenerationAdmin(admin.ModelAdmin):
                 continue
             # The worker applies it (and copies the video) at once.
             generation.wake()
-            self.message_user(request, f"{generation}: Kinovi says {info.status}.")
-        if queryset.filter(task_id="").exists():
             self.message_user(
                 request,
-                "Generations without a task id can't be checked; mark them failed.",
+                f"{generation}: Kinovi says {info.status}; {_after_check(generation, info)}",
+            )
+        without_task = queryset.filter(task_id="").count()
+        if without_task:
+            self.message_user(
+                request,
+                f"{without_task} generation(s) have no task id, so Kinovi can't be asked about "
+                "them; mark them failed to refund them.",
                 "warning",
             )
 
     @admin.action(description="Mark failed and refund")
     def fail_and_refund(self, request, queryset):
-        failed = 0
-        for generation in queryset.exclude(status__in=[*Generation.FINISHED_STATES, "draft"]):
+        failed = left = 0
+        for generation in queryset:
+            if generation.status in (*Generation.FINISHED_STATES, Generation.Status.DRAFT):
+                left += 1
+                continue
             failed += generation.give_up(
                 f"Marked failed by an admin ({request.user.get_username()}): Kinovi's "
                 "outcome couldn't be established.",
                 code="admin",
             )
         self.message_user(request, f"{failed} generation(s) marked failed and refunded.")
+        if left:
+            self.message_user(
+                request, f"{left} finished or draft generation(s) left as they were.", "warning"
+            )
+
+
+def _after_check(generation: Generation, info) -> str:
+    """What the worker does with what Kinovi said, for the admin who asked."""
+    if info.is_finished:
+        return "the worker records it now (copying the video, or refunding a failure)."
+    if generation.status != Generation.Status.UNKNOWN or generation.accepted_at is None:
+        return "the worker follows the task from now on."
+    minutes = int(UNKNOWN_RECHECK.total_seconds() // 60)
+    return (
+        f"it stays unknown until the task ends (the worker asks every {minutes} minutes); "
+        "mark it failed to refund it now."
+    )
 
 
 @admin.register(KinoviAlert)
@@ -115,8 +143,11 @@ class KinoviAlertAdmin(admin.ModelAdmin):
 
     @admin.action(description="Mark resolved (hide the banner)")
     def resolve(self, request, queryset):
+        resolved = 0
         for alert in queryset.open():
             alert.resolve(by=request.user)
+            resolved += 1
+        self.message_user(request, f"{resolved} alert(s) resolved; their banner is gone.")
 
 
 # Library: reference assets and characters.

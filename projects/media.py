@@ -375,3 +375,24 @@ def poster_frame(source: Source) -> bytes:
         if chosen is None:
             raise MediaError("The video has no frames.")
         return make_thumbnail(chosen.to_image())
+
+
+def last_frame_png(source: Source) -> bytes:
+    """The video's last frame as a PNG, full size (it may become a new reference)."""
+    _rewind(source)
+    with (
+        _reading("The video could not be decoded."),
+        av.open(source, mode="r") as container,
+    ):
+        stream = container.streams.video[0]
+        if container.duration and container.duration > av.time_base:
+            # Jump to the keyframe before the last second instead of decoding it all.
+            container.seek(container.duration - av.time_base, backward=True)
+        last = None
+        for frame in container.decode(stream):
+            last = frame
+        if last is None:
+            raise MediaError("The video has no frames.")
+        out = io.BytesIO()
+        last.to_image().save(out, format="PNG")
+        return out.getvalue()

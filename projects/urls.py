@@ -1,9 +1,6 @@
-from django.urls import include, path, register_converter
+from django.urls import include, path
 
-from projects.converters import RowIdConverter
 from projects.views import generations, projects, teams, webhooks
-
-register_converter(RowIdConverter, "id")
 
 urlpatterns = [
     path("", projects.project_list, name="project_list"),
@@ -34,6 +31,11 @@ urlpatterns = [
         "videos/<id:generation_id>/archive/",
         generations.generation_archive,
         name="generation_archive",
+    ),
+    path(
+        "videos/<id:generation_id>/restore/",
+        generations.generation_unarchive,
+        name="generation_unarchive",
     ),
     path(
         "videos/<id:generation_id>/download/",

@@ -13,10 +13,10 @@ import socket
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
-import av
 import httpx
 from django.conf import settings
 from django.core.files import File
@@ -55,7 +55,6 @@ GATE_RECHECK_SECONDS = 1.0
 # cost as much as the poll.
 CLAIM_BATCH = 10
 LAST_FRAME_MAX_BYTES = 20 * 2**20
-LAST_FRAME_SEEK = av.time_base  # one second, in the container's time unit
 
 
 def worker_name() -> str:
@@ -266,32 +265,50 @@ def archive_results(info: TaskInfo) -> StoredOutput:
     """Copy the output video into our storage, with a poster and the last frame.
 
     Kinovi's result links expire; ours don't. The last frame is Kinovi's
-    `lastFrameImage` when it sends one, else taken from the video.
+    `lastFrameImage` when it sends one, else taken from the video. A video our decoder
+    can't read is kept without the stills (see `_still`).
     """
     if not info.outputs:
         return StoredOutput()
     client = kinovi()
     max_bytes = settings.KINOVI_DOWNLOAD_MAX_MB * 2**20
     timeout = settings.KINOVI_DOWNLOAD_TIMEOUT_SECONDS
-    names: list[str] = []
+    stored = StoredOutput()
     try:
         with tempfile.TemporaryDirectory(prefix="kinovi-") as folder:
             path = Path(folder) / "output.mp4"
             with path.open("wb") as file:
                 client.download(info.outputs[0].url, file, max_bytes=max_bytes, timeout=timeout)
             with path.open("rb") as file:
-                names.append(default_storage.save(_key("outputs", "mp4"), File(file)))
-            poster = media.poster_frame(str(path))
-            names.append(default_storage.save(_key("posters", "webp"), ContentFile(poster)))
+                stored = replace(
+                    stored, video=default_storage.save(_key("outputs", "mp4"), File(file))
+                )
+            if poster := _still(media.poster_frame, path, info):
+                stored = replace(stored, poster=_save("posters", "webp", poster))
             frame, extension = _kinovis_last_frame(client, info, timeout) or (
-                last_frame_png(path),
+                _still(media.last_frame_png, path, info),
                 "png",
             )
-            names.append(default_storage.save(_key("frames", extension), ContentFile(frame)))
+            if frame:
+                stored = replace(stored, last_frame=_save("frames", extension, frame))
     except BaseException:
-        _delete_files(StoredOutput(*names))
+        _delete_files(stored)
         raise
-    return StoredOutput(*names)
+    return stored
+
+
+def _still(take: Callable[[str], bytes], path: Path, info: TaskInfo) -> bytes | None:
+    """A still taken from Kinovi's video, or None when our decoder can't read it.
+
+    The task succeeded and Kinovi charged for it, and a browser may well play what
+    PyAV can't: the generation succeeds with the video and without this still,
+    rather than retrying a decode that will fail the same way every time.
+    """
+    try:
+        return take(str(path))
+    except media.MediaError as error:
+        log.warning("%s of task %s: %s", take.__name__, info.task_id, error)
+        return None
 
 
 def _kinovis_last_frame(
@@ -316,26 +333,12 @@ def _kinovis_last_frame(
     return image, sniffed.extension
 
 
-def last_frame_png(path: Path) -> bytes:
-    """The video's last frame as a PNG, full size (it may become a new reference)."""
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        if container.duration and container.duration > LAST_FRAME_SEEK:
-            # Jump to the keyframe before the last second instead of decoding it all.
-            container.seek(container.duration - LAST_FRAME_SEEK, backward=True)
-        last = None
-        for frame in container.decode(stream):
-            last = frame
-        if last is None:
-            raise media.MediaError("The video has no frames.")
-        image = last.to_image()
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def _key(folder: str, extension: str) -> str:
     return f"{folder}/{os.urandom(18).hex()}.{extension}"
+
+
+def _save(folder: str, extension: str, content: bytes) -> str:
+    return default_storage.save(_key(folder, extension), ContentFile(content))
 
 
 def _delete_files(stored: StoredOutput) -> None:

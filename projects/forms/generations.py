@@ -107,7 +107,16 @@ class ComposerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     references = ReferencesField(required=False)
-    idempotency_key = forms.CharField(max_length=40, required=False, widget=forms.HiddenInput)
+    # Without it a resubmitted form could make a second video: a form that lacks it is
+    # not one this page rendered.
+    idempotency_key = forms.CharField(
+        max_length=40,
+        widget=forms.HiddenInput,
+        error_messages={
+            "required": "This form is out of date: reload the page to compose again.",
+            "max_length": "This form is out of date: reload the page to compose again.",
+        },
+    )
 
     def __init__(self, *args, user, team, project, **kwargs):
         self.user = user
@@ -218,7 +227,7 @@ class ComposerForm(forms.Form):
         one generation: a second request with the same key gets the first one.
         BudgetExceeded from Generation.submit() leaves nothing stored.
         """
-        key = self.cleaned_data["idempotency_key"] or new_idempotency_key()
+        key = self.cleaned_data["idempotency_key"]
         existing = Generation.objects.filter(created_by=self.user, idempotency_key=key).first()
         if existing is not None:
             return existing, False

@@ -62,6 +62,7 @@ CARD_FIELDS = (
     "created_at",
     "submitted_at",
     "completed_at",
+    "archived_at",
     "project__name",
     "project__description",
     "project__default_model",
@@ -196,7 +197,7 @@ def _quote_for(request, form: ComposerForm):
     )
 
 
-def _checks_context(request, form: ComposerForm, **extra) -> dict:
+def _checks_context(request, form: ComposerForm) -> dict:
     if not hasattr(form, "cleaned_data"):
         form.is_valid()
     quote = _quote_for(request, form)
@@ -207,7 +208,6 @@ def _checks_context(request, form: ComposerForm, **extra) -> dict:
         if quote
         else [],
         "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
-        **extra,
     }
 
 
@@ -303,32 +303,42 @@ def _composer_config() -> dict:
     }
 
 
-def _first_cards(request, project_id: int) -> tuple[Project, CardPage]:
+def _shown(generations, archived: bool):
+    """The project page's videos (`?archived=1`: the archived ones instead)."""
+    return generations.filter(archived_at__isnull=not archived)
+
+
+def _first_cards(request, project_id: int, archived: bool) -> tuple[Project, CardPage]:
     """The user's project and the page of its videos asked for, in one query when the
     page holds some (the project comes with them); 404 when the project isn't theirs."""
     generations = Generation.objects.for_user(request.user, request.team).filter(
         project_id=project_id
     )
     page = CardPage.of(
-        _cards(generations.active().select_related("project")), request.GET.get("page", "")
+        _cards(_shown(generations, archived).select_related("project")),
+        request.GET.get("page", ""),
     )
     if page.object_list:
         return page.object_list[0].project, page
     return _get_project_for_user(request, project_id), page
 
 
-def project_context(request, project, form: ComposerForm, page: CardPage | None = None) -> dict:
+def project_context(
+    request, project, form: ComposerForm, page: CardPage | None = None, archived: bool = False
+) -> dict:
     """Everything the project page shows (bench/generations.py renders it once more).
 
     The price and budgets arrive with the check the composer sends as it loads: the
     page itself stays a handful of queries.
     """
     if page is None:
-        page = CardPage.of(_cards(project.generations.active()), request.GET.get("page", ""))
+        generations = _shown(project.generations.all(), archived)
+        page = CardPage.of(_cards(generations), request.GET.get("page", ""))
     form.is_valid()
     return {
         "project": project,
         "page": page,
+        "archived": archived,
         "form": form,
         "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
         "references_json": [reference_data(r.asset, r.character) for r in form.chosen],
@@ -348,9 +358,11 @@ def project_detail(request, project_id: int):
     """The project's videos, newest first, under the composer.
 
     `?from=<generation>` fills the composer with that video's spec (edit in composer);
-    `?add=<asset>` starts it with that reference (continue from the last frame).
+    `?add=<asset>` starts it with that reference (continue from the last frame);
+    `?archived=1` lists the archived videos instead, to restore them.
     """
-    project, page = _first_cards(request, project_id)
+    archived = request.GET.get("archived") == "1"
+    project, page = _first_cards(request, project_id, archived)
     initial = ComposerForm.initial_for(project)
     references: list[str] = []
     source_id = request.GET.get("from", "")
@@ -362,7 +374,8 @@ def project_detail(request, project_id: int):
     if added.isascii() and added.isdigit():
         references.append(added)
     form = _composer_form(request, project, data=_as_posted(initial, references))
-    return render(request, PROJECT_PAGE, project_context(request, project, form, page))
+    context = project_context(request, project, form, page, archived)
+    return render(request, PROJECT_PAGE, context)
 
 
 @team_required
@@ -405,8 +418,10 @@ def _submitted(request, project, form, generation, created: bool):
                 f"Video {generation.pk} queued: {generation.credits_estimated} credits reserved.",
             )
         return redirect("project_detail", project.pk)
-    context = _checks_context(request, form, submitted=generation)
-    html = render_to_string(PROJECT_PAGE + "#checks", context, request)
+    html = render_to_string(PROJECT_PAGE + "#checks", _checks_context(request, form), request)
+    html += render_to_string(
+        PROJECT_PAGE + "#submitted", {"submitted": generation, "oob": True}, request
+    )
     # A new key: what the user submits next is another video.
     html += render_to_string(
         PROJECT_PAGE + "#idempotency-key",
@@ -426,8 +441,9 @@ def _card_oob(request, generation) -> str:
         {"generation": card},
         request,
     )
-    empty = '<div hx-swap-oob="delete:[data-testid=generations-empty]"></div>'
-    return f'<div hx-swap-oob="afterbegin:#generation-list">{html}</div>{empty}'
+    # Not into the list of archived videos, should that be the one on the page.
+    target = "#generation-list[data-shows=current]"
+    return f'<div hx-swap-oob="afterbegin:{target}">{html}</div>'
 
 
 @team_required
@@ -525,6 +541,18 @@ def generation_archive(request, generation_id: int):
     messages.success(request, f"Video {generation.pk} archived.")
     if not _partial_request(request):
         return redirect("project_detail", generation.project_id)
+    return render(request, "partials/messages_oob.html")
+
+
+@team_required
+@require_POST
+def generation_unarchive(request, generation_id: int):
+    """Back on the project page, from the list of archived videos."""
+    generation = _get_generation_for_user(request, generation_id)
+    generation.unarchive()
+    messages.success(request, f"Video {generation.pk} restored to the project page.")
+    if not _partial_request(request):
+        return redirect(reverse("project_detail", args=[generation.project_id]) + "?archived=1")
     return render(request, "partials/messages_oob.html")
 
 

@@ -375,6 +375,12 @@
       }
     });
 
+    // A composer nobody has touched yet lists what is missing as things to do, not in
+    // red: the first edit turns them into errors.
+    ["input", "change", "composer:changed"].forEach(function (type) {
+      form.addEventListener(type, function () { form.classList.add("is-edited"); });
+    });
+
     // The checks are swapped whole; a steady live region reads their summary once.
     var status = form.querySelector("[data-composer-status]");
     // Focus inside the checks (the Generate button, after a submit) would fall back to
@@ -390,9 +396,11 @@
       var summary = checks ? checks.getAttribute("data-summary") : "";
       if (summary && status.textContent !== summary) { status.textContent = summary; }
       if (checks && checksHadFocus) {
-        var next = checks.querySelector("[data-testid=composer-submitted], [data-testid=composer-errors], [data-testid=composer-blocked]");
+        checksHadFocus = false;
+        var submitted = document.querySelector("#composer-submitted [data-testid=composer-submitted]");
         var submit = checks.querySelector("[data-testid=composer-submit]");
-        (next || submit).focus();
+        var why = checks.querySelector("[data-testid=composer-errors], [data-testid=composer-blocked]");
+        (submitted || (submit.disabled ? why : submit) || submit).focus();
       }
     });
 

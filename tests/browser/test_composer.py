@@ -193,7 +193,11 @@ def test_a_member_composes_submits_watches_and_reruns(
     # Submit: the card appears queued; the worker takes it from there.
     page.get_by_test_id("composer-submit").click()
     expect(page.get_by_test_id("composer-submitted")).to_contain_text("200 credits reserved")
+    # Focus moves to what happened (the button it was on is swapped out), and the live
+    # check that follows the submit leaves that message alone.
+    expect(page.get_by_test_id("composer-submitted")).to_be_focused()
     wait_for_status(page, "queued")
+    expect(page.get_by_test_id("composer-submitted")).to_be_visible()
     page.evaluate(RECORD_STATUSES)
     expect(prompt).to_have_value(re.compile("@mira dances"))  # the composer keeps its content
     worker.start()

@@ -95,6 +95,38 @@ def test_the_page_hides_archived_generations(alice_client, project):
     assert "kept" in html and "gone" not in html
 
 
+def test_archived_videos_are_listed_apart_and_restored(alice_client, project):
+    make_generation(project, status="success", prompt="kept")
+    gone = make_generation(
+        project, status="success", prompt="gone", archived_at="2026-01-01T00:00:00Z"
+    )
+    url = reverse("project_detail", args=[project.pk])
+    html = alice_client.get(url).content.decode()
+    assert 'href="?archived=1"' in html
+    html = alice_client.get(url, {"archived": "1"}).content.decode()
+    assert "gone" in html and "kept" not in html
+    assert "Archived videos" in html and "Restore" in html
+    restore = reverse("generation_unarchive", args=[gone.pk])
+    assert f'action="{restore}"' in html
+
+    response = alice_client.post(restore, headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "restored" in response.content.decode()
+    gone.refresh_from_db()
+    assert gone.archived_at is None
+    html = alice_client.get(url, {"archived": "1"}).content.decode()
+    assert 'data-testid="generations-empty"' in html
+
+
+def test_the_archived_list_is_paginated_too(alice_client, project):
+    for _ in range(21):
+        make_generation(project, status="success", archived_at="2026-01-01T00:00:00Z")
+    url = reverse("project_detail", args=[project.pk])
+    html = alice_client.get(url, {"archived": "1"}).content.decode()
+    assert html.count('data-testid="generation-card"') == 20
+    assert "?archived=1&amp;page=2" in html
+
+
 def test_the_page_query_count_is_constant(alice_client, project, images, mira):
     url = reverse("project_detail", args=[project.pk])
 

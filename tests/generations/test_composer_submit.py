@@ -70,7 +70,7 @@ def test_it_queues_the_generation_with_its_references(
     assert 'name="idempotency_key"' in html and 'hx-swap-oob="true"' in html
     assert 'value="key-1"' not in html
     assert f'id="generation-{generation.pk}"' in html
-    assert 'hx-swap-oob="afterbegin:#generation-list"' in html
+    assert 'hx-swap-oob="afterbegin:#generation-list[data-shows=current]"' in html
 
 
 def test_a_double_click_makes_one_generation(alice_client, project, images):

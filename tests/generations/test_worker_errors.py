@@ -1,6 +1,7 @@
 """The worker's handlers against each answer Kinovi can give (a scripted Kinovi)."""
 
 import json
+import logging
 from collections.abc import Callable
 from pathlib import Path
 
@@ -8,13 +9,14 @@ import httpx
 import pytest
 from django.core.files.storage import default_storage
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from projects import worker
 from projects.kinovi.client import KinoviClient
-from projects.models import DispatchGate, Generation, KinoviAlert, LedgerEntry
+from projects.models import DispatchGate, Generation, KinoviAlert, LedgerEntry, Project
 from tests.generations.lifecycle_fixtures import *  # noqa: F403 (fixtures)
-from tests.generations.lifecycle_fixtures import FIXTURES, S
+from tests.generations.lifecycle_fixtures import FIXTURES, S, create_draft, statuses
 
 BASE = "https://kinovi.test/api/v1"
 VIDEO = (FIXTURES / "one_second.mp4").read_bytes()
@@ -101,6 +103,16 @@ def test_it_dispatches_with_the_callback_url_and_the_stored_request(kinovi_api, 
     (sent,) = kinovi_api.created
     assert sent == {**queued.request_payload, "callBackUrl": queued.callback_url()}
     assert generation.claimed_by == ""
+
+
+def test_it_never_logs_the_callback_token_while_dispatching(kinovi_api, queued, caplog):
+    caplog.set_level(logging.DEBUG)
+    kinovi_api.create = lambda request: _json(500, {"message": "Server busy"})
+    _run(queued)
+    kinovi_api.create = lambda request: _json(200, {"taskId": "task_1"})
+    _run(queued)
+    assert len(kinovi_api.created) == 2 and caplog.records
+    assert queued.callback_token() not in caplog.text
 
 
 def test_it_fails_a_refused_request_at_once_with_kinovis_message(kinovi_api, queued):
@@ -354,3 +366,41 @@ def test_it_keeps_polling_through_recordinfo_errors(kinovi_api, queued):
     assert _run(queued, times=3).status == S.WAITING
     kinovi_api.record = _success()
     assert _run(queued).status == S.SUCCESS
+
+
+def test_the_place_in_line_follows_dispatch_across_users_and_the_limit(
+    kinovi_api, project, team, bob, bob_client, settings, monkeypatch
+):
+    settings.KINOVI_MAX_CONCURRENT_TASKS = 2
+    bobs = Project.objects.create(team=team, owner=bob, name="Bob's")
+    generations = []
+    for owner_project in (project, bobs, project, bobs, project):
+        generation = create_draft(owner_project, image_url="http://127.0.0.1:9/refs/tiny.png")
+        generation.submit()
+        generations.append(generation)
+
+    def places() -> list[int | None]:
+        annotated = dict(
+            Generation.objects.with_queue_position().values_list("pk", "queue_position")
+        )
+        return [annotated[generation.pk] for generation in generations]
+
+    def work() -> None:
+        Generation.objects.update(next_attempt_at=timezone.now())
+        monkeypatch.setattr(worker, "_gate_seen", (float("-inf"), True))
+        while worker.work_once("w1"):
+            pass
+
+    assert places() == [1, 2, 3, 4, 5]  # one line for everyone on our Kinovi key
+    work()
+    assert places() == [None, None, 1, 2, 3]
+    assert len(kinovi_api.created) == 2  # the limit holds the others back
+    Generation.objects.get(pk=generations[0].pk).give_up("Cancelled")  # a slot frees
+    work()
+    assert places() == [None, None, None, 1, 2]
+    assert statuses(*generations) == [S.FAIL, S.WAITING, S.WAITING, S.QUEUED, S.QUEUED]
+    # Bob's card agrees with the model: his next one is first in line now.
+    card = bob_client.get(
+        reverse("generation_detail", args=[generations[3].pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "1st in line" in card

@@ -1,11 +1,17 @@
 """The worker against the Kinovi simulator, webhooks delivered to the live app."""
 
+import shutil
 import time
+
+import pytest
+from django.urls import reverse
 
 from projects import worker
 from projects.models import Generation, LedgerEntry
+from tests.generations.composer_fixtures import composer_post
 from tests.generations.lifecycle_fixtures import *  # noqa: F403 (fixtures)
-from tests.generations.lifecycle_fixtures import S, run_worker
+from tests.generations.lifecycle_fixtures import FIXTURES, S, run_worker
+from tests.library.conftest import make_asset
 
 START_BALANCE = 100_000
 
@@ -95,3 +101,44 @@ def test_it_fails_and_refunds_when_kinovi_cannot_fetch_a_reference(kinovi, make_
     assert (generation.status, generation.error_code) == (S.FAIL, "asset_review_failed")
     assert "couldn't use one of the references" in generation.error_message
     assert LedgerEntry.objects.filter(generation=generation).total_credits() == 0
+
+
+@pytest.mark.parametrize(
+    ("shape", "sent_in"),
+    [
+        ("urls", ["urls", "urls", "audioUrls"]),
+        ("typed", ["imageUrls", "videoUrls", "audioUrls"]),
+    ],
+)
+def test_the_references_reach_kinovi_in_each_request_shape(
+    kinovi, settings, alice_client, alice, team, project, local_storage, shape, sent_in
+):
+    """From the composer to the simulator: Kinovi ignores fields it doesn't know, so a
+    request in a shape it doesn't read would be charged without its references."""
+    settings.KINOVI_REQUEST_SHAPE = shape
+    refs = kinovi.image_url.removesuffix("tiny.png")
+    for name in ("one_second.mp4", "one_second.mp3"):
+        shutil.copy(FIXTURES / name, local_storage / "refs" / name)
+    media = {"duration": 1.0, "thumbnail_url": "", "width": None, "height": None}
+    assets = [
+        make_asset(alice, team, url=kinovi.image_url),
+        make_asset(
+            alice, team, kind="video", mime_type="video/mp4", url=refs + "one_second.mp4", **media
+        ),
+        make_asset(
+            alice, team, kind="audio", mime_type="audio/mpeg", url=refs + "one_second.mp3", **media
+        ),
+    ]
+    data = composer_post(assets, prompt="@image1 dances like @video1 to @audio1")
+    response = alice_client.post(reverse("generation_submit", args=[project.pk]), data)
+    assert response.status_code in (200, 302)
+    generation = Generation.objects.get()
+    run_worker(lambda: Generation.objects.get(pk=generation.pk).is_finished)
+    generation.refresh_from_db()
+    assert generation.status == S.SUCCESS, generation.error_message
+    received = kinovi.received(generation.task_id)
+    assert (received["shape"], received["outputResolution"]) == (shape, "720p")
+    assert received["prompt"] == "@image1 dances like @video1 to @audio1"
+    assert [ref["url"] for ref in received["references"]] == [asset.url for asset in assets]
+    assert [ref["sentIn"] for ref in received["references"]] == sent_in
+    assert [ref["fetchedKind"] for ref in received["references"]] == ["image", "video", "audio"]
