@@ -37,6 +37,7 @@ from projects.kinovi.references import (
     Kind,
     Slot,
     check_mentions,
+    find_handles,
     find_mentions,
     rewrite_handles,
     slots_for,
@@ -171,7 +172,10 @@ def build_request(
     spec_as_sent = replace(spec, prompt=prompt, references=_request_order(spec.references))
     errors += validate(spec_as_sent)
     report = check_mentions(prompt, _kinds(spec_as_sent.references))
-    warnings = [_unmentioned(slot) for slot in report.unmentioned]
+    warnings = [
+        _unmentioned(slot)
+        for slot in _unmentioned_apart_from_handles(spec.prompt, spec_as_sent, report)
+    ]
     payload = None if errors else _payload(spec_as_sent, shape, output_resolution)
     return BuiltRequest(payload, errors, warnings, prompt, report.primary)
 
@@ -211,6 +215,22 @@ def _kind_unknown(position: int) -> Problem:
 def _kinds(references: Sequence[ReferenceMedia]) -> list[Kind]:
     """The kinds of references that all have one."""
     return [ref.kind for ref in references if ref.kind is not None]
+
+
+def _unmentioned_apart_from_handles(
+    prompt_as_written: str, spec_as_sent: GenerationSpec, report
+) -> list[Slot]:
+    """Unmentioned slots, less those of a character the prompt names by handle.
+
+    `@mira` is sent as her first image's token; her other images go with it as more
+    views of the same character, which the user did mention.
+    """
+    named = {mention.handle for mention in find_handles(prompt_as_written)}
+    slots = slots_for(_kinds(spec_as_sent.references))
+    handle_of = {
+        slot: ref.handle.lower() for slot, ref in zip(slots, spec_as_sent.references, strict=True)
+    }
+    return [slot for slot in report.unmentioned if handle_of.get(slot, "") not in named]
 
 
 def _unmentioned(slot: Slot) -> Problem:

@@ -46,9 +46,12 @@ def test_it_compiles_handles_and_names_the_primary(alice_client, project, mira):
     )
     html = check(alice_client, project, data).content.decode()
     assert '<p class="compiled-prompt" data-testid="compiled-prompt">@image1 dances</p>' in html
-    # The second image is never mentioned: a warning, not an error.
-    assert "Image 2 isn&#x27;t mentioned" in html
+    # Her second image goes with @mira as another view of her: no warning about it.
+    assert "isn&#x27;t mentioned" not in html
     assert 'data-testid="composer-errors"' not in html
+
+    html = check(alice_client, project, {**data, "prompt": "@image1 dances"}).content.decode()
+    assert "Image 2 isn&#x27;t mentioned" in html
 
     html = check(alice_client, project, {**data, "prompt": "a quiet street"}).content.decode()
     assert "Kinovi uses @image1 as the primary reference" in html

@@ -194,6 +194,19 @@ def test_it_maps_a_shared_handle_to_its_first_reference():
     assert build_request(spec("@mira sings", references)).prompt == "@image1 sings"
 
 
+def test_it_counts_a_characters_other_images_as_mentioned_with_its_handle():
+    references = [image(1, handle="mira"), image(2, handle="mira"), image(3)]
+    built = build_request(spec("@mira walks", references))
+    assert built.prompt == "@image1 walks"
+    assert [w.message for w in built.warnings] == [
+        "Image 3 isn't mentioned in the prompt; write @image3 where it should be used, "
+        "or Kinovi decides on its own how to use it."
+    ]
+    # Without the handle in the prompt, her second image is unmentioned like any other.
+    built = build_request(spec("@image1 walks", references))
+    assert [w.message.split(" isn't")[0] for w in built.warnings] == ["Image 2", "Image 3"]
+
+
 def test_it_rejects_unknown_handles():
     built = build_request(spec("@mira and @ghost", [image(handle="mira")]))
     assert built.payload is None
