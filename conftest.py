@@ -20,8 +20,10 @@ settings.register_profile(
     print_blob=True,
     database=None,
 )
+# Explicitly random: Hypothesis derandomises by default where the CI variable is set.
 settings.register_profile(
     "explore",
+    derandomize=False,
     max_examples=5000,
     deadline=None,
     print_blob=True,
