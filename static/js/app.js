@@ -5,6 +5,24 @@
   "use strict";
   document.documentElement.classList.add("js");
 
+  // One upload's row (name, progress bar, status), for the library's uploads and the
+  // composer's inline ones alike; each adds what only it needs.
+  window.uploadRow = function (file) {
+    var item = document.createElement("li");
+    item.className = "upload-item";
+    var name = document.createElement("span");
+    name.className = "upload-name";
+    name.textContent = file.name;
+    var bar = document.createElement("progress");
+    bar.max = 100;
+    bar.value = 0;
+    bar.setAttribute("aria-label", "Uploading " + file.name);
+    var status = document.createElement("span");
+    status.className = "upload-status";
+    item.append(name, bar, status);
+    return {item: item, bar: bar, status: status};
+  };
+
   // Messages fade after a while; errors stay until read.
   function dismissMessages(root) {
     root.querySelectorAll(".message:not(.message-error):not(.fade)").forEach(function (el) {

@@ -203,18 +203,8 @@
     });
 
     function upload(file) {
-      var item = document.createElement("li");
-      item.className = "upload-item";
-      var name = document.createElement("span");
-      name.className = "upload-name";
-      name.textContent = file.name;
-      var bar = document.createElement("progress");
-      bar.max = 100;
-      bar.value = 0;
-      bar.setAttribute("aria-label", "Uploading " + file.name);
-      var status = document.createElement("span");
-      status.className = "upload-status";
-      item.append(name, bar, status);
+      var row = window.uploadRow(file);
+      var item = row.item, bar = row.bar, status = row.status;
       uploads.prepend(item);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.getAttribute("data-upload-url"));

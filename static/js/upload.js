@@ -43,18 +43,9 @@
     }
 
     function upload(file) {
-      var item = document.createElement("li");
-      item.className = "upload-item";
+      var row = window.uploadRow(file);
+      var item = row.item, bar = row.bar, status = row.status;
       item.setAttribute("data-testid", "upload-item");
-      var name = document.createElement("span");
-      name.className = "upload-name";
-      name.textContent = file.name;
-      var bar = document.createElement("progress");
-      bar.max = 100;
-      bar.value = 0;
-      bar.setAttribute("aria-label", "Uploading " + file.name);
-      var status = document.createElement("span");
-      status.className = "upload-status";
       status.textContent = "Waiting…";
       var dismiss = document.createElement("button");
       dismiss.type = "button";
@@ -62,7 +53,7 @@
       dismiss.textContent = "×";
       dismiss.setAttribute("aria-label", "Dismiss " + file.name);
       dismiss.addEventListener("click", function () { remove(item); });
-      item.append(name, bar, status, dismiss);
+      item.append(dismiss);
       list.prepend(item);
 
       var xhr = new XMLHttpRequest();
