@@ -58,6 +58,7 @@ class TaskInfo:
     complete_time: datetime | None = None
     seed: int | None = None
     last_frame_url: str = ""  # Kinovi's `lastFrameImage`, when it sends one
+    duration: int | None = None  # seconds, when the record says (top level or `inputs`)
 
     @property
     def is_finished(self) -> bool:
@@ -362,7 +363,22 @@ def parse_task_info(data: Any, *, status_key: str = "status") -> TaskInfo:
         complete_time=_time(data.get("completeTime")),
         seed=_first_present(data, "seed", _int_field),
         last_frame_url=_first_present(data, "lastFrameImage", _url_field) or "",
+        duration=_duration(data),
     )
+
+
+def _duration(data: dict[str, Any]) -> int | None:
+    """The task's length in seconds where the record carries it: `duration` or `inputs`'."""
+    inputs = data.get("inputs")
+    for value in (
+        data.get("duration"),
+        inputs.get("duration") if isinstance(inputs, dict) else None,
+    ):
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) < 4:
+            return int(value)
+    return None
 
 
 def _first_present(data: dict[str, Any], name: str, read: Callable[[Any, str], Any]) -> Any:

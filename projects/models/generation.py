@@ -216,6 +216,8 @@ class Generation(models.Model):
     # States in which Kinovi's account of the task (recordInfo) is followed.
     FOLLOWED_STATES = (S.WAITING, S.GENERATING, S.UNKNOWN)
     FINISHED_STATES = (S.SUCCESS, S.FAIL)
+    # States in which a webhook may supply the task id the create answer didn't bring.
+    AWAITING_TASK_ID_STATES = (S.SUBMITTING, S.UNKNOWN)
     # Kinovi's task status → ours.
     FROM_TASK_STATUS = {
         TaskStatus.WAITING: S.WAITING,
@@ -289,6 +291,12 @@ class Generation(models.Model):
                 fields=["created_by", "idempotency_key"],
                 condition=~Q(idempotency_key=""),
                 name="generation_submitted_once_per_key",
+            ),
+            # A Kinovi task is one video's: its output and its cost belong to no other.
+            models.UniqueConstraint(
+                fields=["task_id"],
+                condition=~Q(task_id=""),
+                name="generation_task_id_unique",
             ),
         ]
 
@@ -393,9 +401,17 @@ class Generation(models.Model):
             return self._move(self.Status.SUBMITTING, only_from=(self.S.QUEUED,), status_detail="")
 
     def accept(self, task_id: str) -> bool:
-        """submitting/unknown → waiting: Kinovi created task `task_id`."""
+        """submitting/unknown → waiting: Kinovi created task `task_id`.
+
+        Kinovi's answer to our createTask is the authority on whose task it is: a
+        video that only a webhook said was `task_id`, and that Kinovi never confirmed,
+        gives it up.
+        """
         now = timezone.now()
         with transaction.atomic():
+            Generation.objects.filter(task_id=task_id, accepted_at__isnull=True).exclude(
+                pk=self.pk
+            ).update(task_id="")
             moved = self._move(
                 self.Status.WAITING,
                 only_from=(self.S.SUBMITTING, self.S.UNKNOWN),
@@ -435,6 +451,10 @@ class Generation(models.Model):
             raise ValueError(f"{self} is task {self.task_id}, not {info.task_id}")
         if self.status not in (*self.FOLLOWED_STATES, *self.FINISHED_STATES):
             raise InvalidTransition(f"{self} has no Kinovi task to follow yet")
+        if self.is_finished:
+            return False
+        if contradiction := self.contradiction(info):
+            return self._refuse_task(info, contradiction)
         to = self.FROM_TASK_STATUS[info.status]
         if to == self.status or to not in self.TRANSITIONS[self.status]:
             return False
@@ -447,6 +467,40 @@ class Generation(models.Model):
         if self.status == self.S.UNKNOWN:
             fields["accepted_at"] = self.accepted_at or timezone.now()
         return self._move(to, **fields)
+
+    def contradiction(self, info: TaskInfo) -> str:
+        """How Kinovi's record of the task contradicts what we sent ("" when it doesn't)."""
+        sent = self.request_payload or {}
+        differences = []
+        if info.model and sent.get("model") and info.model != sent["model"]:
+            differences.append(f"model {info.model}, not {sent['model']}")
+        if info.duration is not None and info.duration != self.duration:
+            differences.append(f"length {info.duration} s, not {self.duration} s")
+        return ", ".join(differences)
+
+    def _refuse_task(self, info: TaskInfo, contradiction: str) -> bool:
+        """Kinovi's task isn't the one we asked for: follow nothing, and tell staff.
+
+        A task id only a webhook gave us (never confirmed by Kinovi's answer) is
+        dropped, so the video's real task can still be adopted; one Kinovi's answer
+        gave us stays, for staff to check. Either way the reservation is untouched.
+        """
+        log.warning("%s: task %s contradicts the request (%s)", self, info.task_id, contradiction)
+        detail = (
+            f"Kinovi's record of task {info.task_id} contradicts what was sent "
+            f"({contradiction}): not followed. Staff: check it before settling."
+        )
+        fields = {"status_detail": detail[:300]}
+        if self.accepted_at is None:
+            fields["task_id"] = ""
+        if self.status == self.S.UNKNOWN:
+            Generation.objects.filter(pk=self.pk, status=self.status).update(**fields)
+            for name, value in fields.items():
+                setattr(self, name, value)
+            return False
+        return self._move(
+            self.S.UNKNOWN, next_attempt_at=timezone.now() + UNKNOWN_RECHECK, **fields
+        )
 
     def _succeed(self, info: TaskInfo, stored: StoredOutput) -> bool:
         output = info.outputs[0] if info.outputs else None
@@ -505,15 +559,15 @@ class Generation(models.Model):
 
         Never changes the status (webhooks aren't signed: the worker confirms with
         recordInfo), but the task id rescues a generation whose create answer was
-        lost. False when the webhook names no task, or another task than ours.
+        lost: only one waiting for its task id (being sent, or unknown after a lost
+        answer) takes it, and only a task id no other generation holds. False when
+        the webhook names no task, or another task than ours.
         """
         now = timezone.now()
         mine = Generation.objects.filter(pk=self.pk)
         self.wake()
         if task_id and not self.task_id:
-            # Only fill an empty task id: the worker may be storing the same one.
-            mine.filter(task_id="").update(task_id=task_id)
-            self.refresh_from_db(fields=["task_id"])
+            self._adopt_task_id(task_id)
         if not task_id:
             return False
         if task_id != self.task_id:
@@ -522,6 +576,23 @@ class Generation(models.Model):
         mine.update(webhook_received_at=now)
         self.webhook_received_at = now
         return True
+
+    def _adopt_task_id(self, task_id: str) -> None:
+        """Take `task_id` from a webhook if this generation waits for one and it's free."""
+        waiting_for_one = Generation.objects.filter(
+            pk=self.pk,
+            task_id="",  # the worker may be storing the same one
+            status__in=self.AWAITING_TASK_ID_STATES,
+            accepted_at__isnull=True,
+        )
+        taken = Generation.objects.filter(task_id=task_id).exclude(pk=self.pk)
+        try:
+            with transaction.atomic():
+                if not taken.exists():
+                    waiting_for_one.update(task_id=task_id)
+        except IntegrityError:  # another generation took it a moment ago
+            pass
+        self.refresh_from_db(fields=["task_id"])
 
     def wake(self) -> None:
         """Have the worker look at it now rather than at its next poll."""
