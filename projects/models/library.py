@@ -232,6 +232,23 @@ class ReferenceAsset(models.Model):
     def is_in_use(self) -> bool:
         return self.generation_references.exists() or self.character_images.exists()
 
+    def uses_seen_by(self, user, team):
+        """The videos using this file that `user` may see, and how many others use it.
+
+        Projects are their owner's alone, so only the viewer's own videos (in the
+        team they work in) are named; the rest are a count.
+        """
+        uses = self.generation_references.filter(
+            generation__project__owner=user, generation__project__team=team
+        )
+        others = (
+            self.generation_references.exclude(generation__in=uses.values("generation"))
+            .values("generation")
+            .distinct()
+            .count()
+        )
+        return uses, others
+
     def delete_or_archive(self) -> bool:
         """Delete the asset and its files, or archive it when something uses it.
 

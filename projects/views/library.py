@@ -155,14 +155,16 @@ def asset_detail(request, asset_id: int):
 
 def _render_asset_detail(request, asset, *, editing: bool, form=None, partial: str = ""):
     """The page, or to HTMX the part that changed (`partial`, or the form or facts)."""
+    uses, other_uses = asset.uses_seen_by(request.user, request.team)
     context = {
         "asset": asset,
         "editing": editing,
         "form": form or AssetEditForm(instance=asset),
         "can_edit": asset.can_edit(request.user, request.membership),
-        "uses": asset.generation_references.select_related(
-            "generation__project", "character"
-        ).order_by("-generation__created_at"),
+        "uses": uses.select_related("generation__project", "character").order_by(
+            "-generation__created_at"
+        ),
+        "other_uses": other_uses,
         "characters": Character.objects.visible_to(request.user, request.team)
         .filter(images__asset=asset)
         .distinct(),

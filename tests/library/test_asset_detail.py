@@ -56,3 +56,31 @@ def test_it_says_an_archived_asset_is_archived(alice_client, alice, team):
     asset = make_asset(alice, team, archived_at="2026-01-01T00:00:00Z")
     response = alice_client.get(f"/library/assets/{asset.pk}/")
     assert 'data-testid="archived-note"' in response.content.decode()
+
+
+def test_it_names_only_the_viewers_own_videos_of_a_shared_asset(bob_client, alice, bob, team):
+    asset = make_asset(alice, team, shared=True)
+    private = make_generation(team, alice)
+    private.project.name = "Alice - confidential pitch for Client X"
+    private.project.save()
+    second = make_generation(team, alice)
+    bobs = make_generation(team, bob)
+    for generation in (private, second, bobs):
+        GenerationReference.objects.create(
+            generation=generation, asset=asset, kind="image", position=1
+        )
+    text = bob_client.get(f"/library/assets/{asset.pk}/").content.decode()
+    assert "confidential" not in text
+    assert f"Video #{private.pk} " not in text
+    assert f"/projects/{private.project_id}/" not in text
+    assert f"Video #{bobs.pk} in" in text
+    assert "Also used in 2 other videos" in text
+
+
+def test_it_counts_other_videos_when_none_is_the_viewers(bob_client, alice, team):
+    asset = make_asset(alice, team, shared=True)
+    generation = make_generation(team, alice)
+    GenerationReference.objects.create(generation=generation, asset=asset, kind="image", position=1)
+    text = bob_client.get(f"/library/assets/{asset.pk}/").content.decode()
+    assert "Used in 1 other video<" in text
+    assert "Pilot" not in text
