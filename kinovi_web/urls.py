@@ -6,6 +6,7 @@ from django.templatetags.static import static
 from django.urls import include, path, re_path
 from django.views.static import serve
 
+from kinovi_web.storage import served_type
 from projects.forms.accounts import LoginForm
 from projects.views import accounts
 
@@ -41,9 +42,18 @@ urlpatterns = [
 
 if not settings.STORAGE_BUCKET:
     # Local storage is served by the app itself, so Kinovi can fetch references
-    # from SITE_URL + MEDIA_URL without another server.
+    # from SITE_URL + MEDIA_URL without another server. On the app's own origin a
+    # stored file must never act as one of its pages: typed by its name (never
+    # sniffed), sandboxed, and a download unless it is an image, video or audio.
     def serve_media(request, path):
-        return serve(request, path, document_root=settings.MEDIA_ROOT)
+        response = serve(request, path, document_root=settings.MEDIA_ROOT)
+        content_type, disposition = served_type(path)
+        if response.status_code == 200:
+            response["Content-Type"] = content_type
+        response["Content-Disposition"] = disposition
+        response["X-Content-Type-Options"] = "nosniff"
+        response["Content-Security-Policy"] = "sandbox"
+        return response
 
     urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve_media)]
 

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from projects import worker
-from projects.kinovi.client import KinoviError
+from projects.kinovi.client import KinoviError, TaskNotFound
 from projects.models import (
     AuditEntry,
     Budget,
@@ -59,7 +59,8 @@ class GenerationAdmin(admin.ModelAdmin):
     list_filter = ["status", "model"]
     list_select_related = ["project", "created_by"]
     search_fields = ["task_id", "prompt"]
-    # The life-cycle methods are the only writers of status (and of what goes with it).
+    # The life-cycle methods are the only writers of status (and of what goes with it);
+    # the output and its stills are Kinovi's, copied by the worker: never uploads.
     readonly_fields = [
         "status",
         "status_detail",
@@ -73,6 +74,13 @@ class GenerationAdmin(admin.ModelAdmin):
         "error_message",
         "claimed_by",
         "claimed_until",
+        "output_url",
+        "output_file",
+        "poster_file",
+        "last_frame_file",
+        "output_width",
+        "output_height",
+        "seed",
     ]
     raw_id_fields = ["project", "created_by"]
     actions = ["check_with_kinovi", "fail_and_refund"]
@@ -82,6 +90,14 @@ class GenerationAdmin(admin.ModelAdmin):
         for generation in queryset.exclude(task_id=""):
             try:
                 info = worker.kinovi().record_info(generation.task_id)
+            except TaskNotFound:
+                self.message_user(
+                    request,
+                    f"{generation}: Kinovi doesn't know this task ({generation.task_id}); "
+                    "mark it failed to refund it.",
+                    "warning",
+                )
+                continue
             except KinoviError as error:
                 self.message_user(
                     request, f"{generation}: Kinovi didn't answer ({error.message}).", "error"

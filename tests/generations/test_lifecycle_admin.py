@@ -2,6 +2,7 @@
 
 import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -186,3 +187,25 @@ def test_it_shows_the_banner_inside_the_admin_too(staff_client, unknown, page):
 
 def test_the_admin_shows_no_banner_when_all_is_well(staff_client):
     assert "messagelist" not in staff_client.get("/admin/").content.decode()
+
+
+def test_it_says_when_kinovi_does_not_know_the_task(staff_client, unknown, kinovi_api):
+    kinovi_api.answer = 404
+    Generation.objects.filter(pk=unknown.pk).update(task_id="task_1")
+    [message] = _act(staff_client, "check_with_kinovi", [unknown])
+    assert message.startswith(
+        f"Generation {unknown.pk} (unknown): Kinovi doesn't know this task (task_1)"
+    )
+    assert "didn't answer" not in message
+
+
+def test_it_shows_the_output_and_its_stills_read_only(staff_client, unknown, local_storage):
+    url = f"{CHANGELIST}{unknown.pk}/change/"
+    page = staff_client.get(url).content.decode()
+    for field in ("output_file", "poster_file", "last_frame_file", "output_url"):
+        assert f'name="{field}"' not in page
+    evil = SimpleUploadedFile("evil.html", b"<script>alert(1)</script>", "text/html")
+    staff_client.post(url, {"output_file": evil, "project": unknown.project_id})
+    unknown.refresh_from_db()
+    assert unknown.output_file.name == ""
+    assert not list(local_storage.rglob("evil*"))

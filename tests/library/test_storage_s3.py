@@ -88,3 +88,17 @@ def test_it_deletes_the_objects_of_an_unused_asset(
         alice_client.post(f"/library/assets/{asset.pk}/delete/")
     assert httpx.get(asset.url).status_code == 404
     assert httpx.get(asset.thumbnail_url).status_code == 404
+
+
+def test_it_writes_objects_typed_by_their_sniffed_kind_and_others_as_downloads(s3_storage):
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    image = default_storage.save("frames/last.png", ContentFile(b"\x89PNG\r\n\x1a\n"))
+    other = default_storage.save("outputs/evil.html", ContentFile(b"<script>alert(1)</script>"))
+    image_head = s3_storage.head_object(Bucket=S3_BUCKET, Key=image)
+    assert image_head["ContentType"] == "image/png"
+    assert "ContentDisposition" not in image_head
+    other_head = s3_storage.head_object(Bucket=S3_BUCKET, Key=other)
+    assert other_head["ContentType"] == "application/octet-stream"
+    assert other_head["ContentDisposition"] == "attachment"
