@@ -271,10 +271,19 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Every handler formats through RedactingFormatter: no line holds a callback token
+# (kinovi_web/logs.py). runserver's request lines (django.server) and a production
+# server's (gunicorn.access, gunicorn.error) come through the same handler.
+_REQUEST_LINES = {"handlers": ["console"], "level": "INFO", "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "formatters": {
+        "plain": {
+            "()": "kinovi_web.logs.RedactingFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        }
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
@@ -283,5 +292,8 @@ LOGGING = {
         # /x") and by django.server's request line. Keep the request line; django.request
         # still logs 5xx with their traceback.
         "django.request": {"level": "ERROR"},
+        "django.server": _REQUEST_LINES,
+        "gunicorn.access": _REQUEST_LINES,
+        "gunicorn.error": _REQUEST_LINES,
     },
 }
