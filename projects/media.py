@@ -11,6 +11,7 @@ the magic number says and reads dimensions and durations from it.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import logging
@@ -47,6 +48,10 @@ LENGTH_TOLERANCE_RATIO = 0.05
 # Far more packets than 15 s of any real video or audio holds (240 fps video is
 # 3,600): a file of millions of tiny packets is refused before it costs minutes.
 MAX_PACKETS = 100_000
+# A file must decode, not only demux: the first second of each of its streams, at most
+# this many packets of it, is decoded at upload, and at least half of them must decode.
+DECODE_CHECK_SECONDS = 1.0
+DECODE_CHECK_PACKETS = 100
 
 Source = str | BinaryIO
 logger = logging.getLogger(__name__)
@@ -206,11 +211,19 @@ def _probe_image(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
     return MediaInfo(fmt, width=width, height=height)
 
 
+@contextmanager
+def _av_container(source: Source, message: str) -> Iterator[av.container.InputContainer]:
+    """The file opened by PyAV, refused with `message` when reading it fails in any way.
+
+    The one way this module reads video and audio.
+    """
+    _rewind(source)
+    with _reading(message), av.open(source, mode="r") as container:
+        yield container
+
+
 def _probe_av(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
-    with (
-        _reading(f"This {fmt.name.upper()} file could not be read."),
-        av.open(source, mode="r") as container,
-    ):
+    with _av_container(source, f"This {fmt.name.upper()} file could not be read.") as container:
         if container.format.name not in fmt.probe_names:
             raise MediaError(f"This {fmt.name.upper()} file could not be read.")
         # Only an MP4 is read as a video; the picture in an audio file is its cover.
@@ -223,7 +236,14 @@ def _probe_av(source: Source, fmt: Format, limits: Limits) -> MediaInfo:
             raise MediaError("The audio in this file uses a codec that is not supported.")
         declared = _duration(container)
         content = [*container.streams.audio, *([video] if video is not None else [])]
-        measured = _measured_duration(container, content)
+        decoding = _DecodeCheck()
+        measured = _measured_duration(container, content, decoding)
+        if undecodable := decoding.undecodable():
+            noun = "video" if undecodable.type == "video" else "audio"
+            raise MediaError(
+                f"The {noun} in this file is damaged: its first second does not decode. "
+                "Export it again and re-upload."
+            )
         width = video.codec_context.width if video else None
         height = video.codec_context.height if video else None
     if fmt.name in ("mp4", "m4a"):
@@ -273,12 +293,54 @@ def _duration(container) -> float | None:
     return None
 
 
-def _measured_duration(container, streams) -> float | None:
+class _DecodeCheck:
+    """Decodes the first second (at most DECODE_CHECK_PACKETS packets) of each stream.
+
+    A file can demux into well-timed packets none of which decodes (its sample data
+    damaged); its length then reads right, but no player could play it.
+    """
+
+    def __init__(self) -> None:
+        self.tried: dict[int, int] = {}
+        self.decoded: dict[int, int] = {}
+        self.frames: dict[int, int] = {}
+        self.streams: dict[int, av.stream.Stream] = {}
+
+    def feed(self, packet, since_start: float) -> None:
+        stream = packet.stream
+        index = stream.index
+        tried = self.tried.get(index, 0)
+        if stream.codec_context is None or packet.size == 0:
+            return
+        if (since_start >= DECODE_CHECK_SECONDS and tried) or tried >= DECODE_CHECK_PACKETS:
+            return
+        self.streams[index] = stream
+        self.tried[index] = tried + 1
+        try:
+            frames = len(packet.decode())
+        except FFmpegError:
+            return
+        self.decoded[index] = self.decoded.get(index, 0) + 1
+        self.frames[index] = self.frames.get(index, 0) + frames
+
+    def undecodable(self):
+        """The first stream (video before audio) whose start doesn't decode, or None."""
+        for index, stream in sorted(self.streams.items(), key=lambda i: i[1].type != "video"):
+            if not self.frames.get(index):
+                # A decoder may hold its first frames back: let it give them up.
+                with contextlib.suppress(FFmpegError):
+                    self.frames[index] = len(stream.codec_context.decode(None))
+            if not self.frames.get(index) or 2 * self.decoded.get(index, 0) < self.tried[index]:
+                return stream
+        return None
+
+
+def _measured_duration(container, streams, decoding: _DecodeCheck | None = None) -> float | None:
     """The length the packets' timestamps span: the longest of `streams`.
 
     Demuxing reads the packets without decoding them, so this is cheap even for
     a large file (190 MB in well under a second), and the duration fields of a
-    header cannot lie about it.
+    header cannot lie about it. `decoding`, when given, decodes the first second.
     """
     spans: dict[int, tuple[int, int]] = {}
     for count, packet in enumerate(container.demux(streams)):
@@ -287,10 +349,15 @@ def _measured_duration(container, streams) -> float | None:
         start = packet.pts if packet.pts is not None else packet.dts
         # The flush packet at the end of each stream has no time; an edit list
         # marks packets that are decoded but never shown (an encoder's priming).
-        if start is None or packet.is_discard:
+        if start is None:
+            continue
+        index = packet.stream.index
+        if decoding is not None:
+            first = spans.get(index, (start, start))[0]
+            decoding.feed(packet, float((start - first) * Fraction(packet.stream.time_base)))
+        if packet.is_discard:
             continue
         end = start + (packet.duration or 0)
-        index = packet.stream.index
         first, last = spans.get(index, (start, end))
         spans[index] = (min(first, start), max(last, end))
     lengths = [
@@ -359,11 +426,7 @@ def make_thumbnail(image: Image.Image) -> bytes:
 
 def poster_frame(source: Source) -> bytes:
     """A thumbnail of the video a moment in (first frames are often black)."""
-    _rewind(source)
-    with (
-        _reading("The video could not be decoded."),
-        av.open(source, mode="r") as container,
-    ):
+    with _av_container(source, "The video could not be decoded.") as container:
         stream = container.streams.video[0]
         length = _duration(container) or 0
         at = min(1.0, length / 4)
@@ -379,11 +442,7 @@ def poster_frame(source: Source) -> bytes:
 
 def last_frame_png(source: Source) -> bytes:
     """The video's last frame as a PNG, full size (it may become a new reference)."""
-    _rewind(source)
-    with (
-        _reading("The video could not be decoded."),
-        av.open(source, mode="r") as container,
-    ):
+    with _av_container(source, "The video could not be decoded.") as container:
         stream = container.streams.video[0]
         if container.duration and container.duration > av.time_base:
             # Jump to the keyframe before the last second instead of decoding it all.

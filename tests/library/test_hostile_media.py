@@ -44,6 +44,16 @@ def _assert_refused(response, message: str, local_storage) -> None:
             hostile.m4a_with_unknown_audio_codec,
             "The audio in this file uses a codec that is not supported.",
         ),
+        (
+            "damaged.m4a",
+            hostile.m4a_none_of_whose_samples_decode,
+            "The audio in this file is damaged: its first second does not decode.",
+        ),
+        (
+            "damaged.mp4",
+            hostile.mp4_none_of_whose_frames_decode,
+            "The video in this file is damaged: its first second does not decode.",
+        ),
     ],
 )
 def test_it_refuses_a_file_its_parsers_choke_on(alice_client, local_storage, name, build, message):
