@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from projects.kinovi import pricing
 from projects.models import Budget, Generation, PriceVersion, Project, Team
-from projects.models.credits import GROUPINGS, IN_FLIGHT, ReportScope
+from projects.models.credits import ADJUSTMENT_LIMIT, GROUPINGS, IN_FLIGHT, ReportScope
 
 PRESETS = {
     "this_month": "This month",
@@ -234,9 +234,12 @@ class AdjustmentForm(forms.Form):
 
     generation = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     credits = forms.IntegerField(
-        min_value=-10_000_000,
-        max_value=10_000_000,
-        help_text="Positive adds spend, negative gives credits back.",
+        min_value=-ADJUSTMENT_LIMIT,
+        max_value=ADJUSTMENT_LIMIT,
+        help_text=(
+            "Positive adds spend, negative gives credits back: at most what the video "
+            f"cost, and at most {ADJUSTMENT_LIMIT:,} credits either way."
+        ),
     )
     reason = forms.CharField(max_length=500)
 
