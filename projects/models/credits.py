@@ -1033,12 +1033,55 @@ def _budget_subject(user) -> str:
     return "Team budget" if user is None else f"{user.get_username()}'s budget"
 
 
+# How far ahead a price version may be scheduled: far enough for any contract, near
+# enough that every moment is a date both databases store and read back.
+PRICE_VERSION_MAX_AHEAD = dt.timedelta(days=3653)
+# Bounds of a price version's numbers, so that the dearest video any catalogue model can
+# make (every per-second rate together, at MAX_BILLED_SECONDS) fits LedgerEntry's
+# `credits` and `dollars` columns (tests/credits/test_price_bounds.py checks it).
+MAX_CREDITS_PER_SECOND = 10_000
+MAX_DOLLARS_PER_CREDIT = Decimal(10)
+MAX_BILLED_SECONDS = 60
+
+
+def price_version_problem(rates: pricing.Rates, effective_from: dt.datetime) -> str:
+    """Why a version cannot be added ("" when it can): its moment, then its numbers."""
+    try:
+        moment = effective_from.astimezone(dt.UTC)
+        latest = timezone.now() + PRICE_VERSION_MAX_AHEAD
+    except (OverflowError, ValueError):
+        moment = latest = None
+    if moment is None or moment > latest:
+        return (
+            "Choose a moment within the next 10 years (until "
+            f"{timezone.now() + PRICE_VERSION_MAX_AHEAD:%-d %B %Y})."
+        )
+    if moment <= timezone.now():
+        return "Choose a moment in the future: prices never change retroactively."
+    if not Decimal(0) < rates.dollars_per_credit <= MAX_DOLLARS_PER_CREDIT:
+        return f"A credit costs more than $0 and at most ${MAX_DOLLARS_PER_CREDIT}."
+    for model, rate in rates.models.items():
+        numbers = (
+            rate.credits_per_second,
+            rate.upscale_4k_credits_per_second,
+            rate.video_reference_credits_per_second,
+        )
+        if not all(0 <= number <= MAX_CREDITS_PER_SECOND for number in numbers):
+            label = pricing.MODEL_LABELS.get(model, model)
+            return f"{label}: each rate is 0 to {MAX_CREDITS_PER_SECOND:,} credits a second."
+    return ""
+
+
 def add_price_version(
     rates: pricing.Rates, *, effective_from: dt.datetime, actor, note=""
 ) -> PriceVersion:
-    """Add rates taking effect at `effective_from`, which must be in the future."""
-    if effective_from <= timezone.now():
-        raise ValueError("A price version takes effect in the future, never retroactively.")
+    """Add rates taking effect at `effective_from`, in the future (at most 10 years on).
+
+    Raises ValueError with the reason when price_version_problem() finds one.
+    """
+    problem = price_version_problem(rates, effective_from)
+    if problem:
+        raise ValueError(problem)
     with transaction.atomic():
         previous = PriceVersion.objects.in_effect(effective_from)
         version = PriceVersion.from_rates(
