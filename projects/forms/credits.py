@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from projects.kinovi import pricing
 from projects.models import Budget, Generation, PriceVersion, Project, Team
-from projects.models.credits import GROUPINGS, IN_FLIGHT, ReportScope
+from projects.models.credits import (
+    ADJUSTMENT_LIMIT,
+    GROUPINGS,
+    IN_FLIGHT,
+    MAX_CREDITS_PER_SECOND,
+    MAX_DOLLARS_PER_CREDIT,
+    ReportScope,
+    price_version_problem,
+)
 
 PRESETS = {
     "this_month": "This month",
@@ -182,7 +190,11 @@ class PriceVersionForm(forms.Form):
         help_text="In the site's time zone. Reservations made before it keep their price.",
     )
     dollars_per_credit = forms.DecimalField(
-        min_value=Decimal("0.000001"), max_digits=12, decimal_places=6, initial=Decimal("0.005")
+        min_value=Decimal("0.000001"),
+        max_value=MAX_DOLLARS_PER_CREDIT,
+        max_digits=12,
+        decimal_places=6,
+        initial=Decimal("0.005"),
     )
     note = forms.CharField(max_length=300, required=False, label="Why (for the audit log)")
 
@@ -200,7 +212,7 @@ class PriceVersionForm(forms.Form):
             for attribute, words in self.RATE_FIELDS.items():
                 self.fields[f"{model}__{attribute}"] = forms.IntegerField(
                     min_value=0,
-                    max_value=100_000,
+                    max_value=MAX_CREDITS_PER_SECOND,
                     initial=getattr(rate, attribute),
                     label=f"{label}: {words}",
                 )
@@ -208,10 +220,10 @@ class PriceVersionForm(forms.Form):
 
     def clean_effective_from(self):
         moment = self.cleaned_data["effective_from"]
-        if moment <= timezone.now():
-            raise forms.ValidationError(
-                "Choose a moment in the future: prices never change retroactively."
-            )
+        # Checked in UTC first: a far date in a negative offset is a later year there.
+        problem = price_version_problem(pricing.SEED_RATES, moment)
+        if problem:
+            raise forms.ValidationError(problem)
         if PriceVersion.objects.filter(effective_from=moment).exists():
             raise forms.ValidationError("A version already takes effect at that moment.")
         return moment
@@ -234,9 +246,12 @@ class AdjustmentForm(forms.Form):
 
     generation = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
     credits = forms.IntegerField(
-        min_value=-10_000_000,
-        max_value=10_000_000,
-        help_text="Positive adds spend, negative gives credits back.",
+        min_value=-ADJUSTMENT_LIMIT,
+        max_value=ADJUSTMENT_LIMIT,
+        help_text=(
+            "Positive adds spend, negative gives credits back: at most what the video "
+            f"cost, and at most {ADJUSTMENT_LIMIT:,} credits either way."
+        ),
     )
     reason = forms.CharField(max_length=500)
 

@@ -160,6 +160,7 @@ class ComposerForm(forms.Form):
             else {}
         )
         chosen = []
+        seen: set[int] = set()
         for asset_id, character_id in posted:
             asset = assets.get(asset_id)
             if asset is None:
@@ -167,6 +168,12 @@ class ComposerForm(forms.Form):
                     "A reference is no longer in your library or your team's; remove it.",
                     code="unknown_asset",
                 )
+            if asset_id in seen:
+                # Kinovi would get one file as two references (@image1 and @image2).
+                raise forms.ValidationError(
+                    f"“{asset.name}” is a reference twice: remove one.", code="duplicate"
+                )
+            seen.add(asset_id)
             character = characters.get(character_id) if character_id else None
             if character_id and (
                 character is None

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum, Value
-from django.db.models.functions import Coalesce, Trunc
+from django.db.models.functions import Coalesce, Greatest, Trunc
 from django.utils import timezone
 
 from projects.kinovi import pricing
@@ -379,8 +379,25 @@ class Budget(models.Model):
         return entries if self.is_team_budget else entries.for_user(self.user_id)
 
     def spent(self, at: dt.datetime | None = None) -> int:
-        """Credits spent in the period containing `at`, generations in flight included."""
-        return self.entries().in_period(*self.period_bounds(at)).total_credits()
+        """Credits this budget counts in the period containing `at` (see budget_spend())."""
+        entries = self.entries().in_period(*self.period_bounds(at))
+        return entries.aggregate(spent=budget_spend())["spent"]
+
+
+def budget_spend(condition: Q | None = None):
+    """What a budget counts of the ledger rows matching `condition`: never less than 0.
+
+    Every video counts its net cost: reserve, settle, refund and the adjustments tied
+    to it, all accrued in the period of its reservation, and adjust() never takes a
+    video's net below 0, so no video is negative spend. Adjustments not tied to a video
+    count by their sum in the period when it is a debit; a net credit counts as 0: it
+    lowers the bill (reports show it) but never makes room for more videos than the
+    limit. So a budget counts max(adjustments' net, 0) + the videos' net costs.
+    """
+    condition = condition or Q()
+    videos = Sum("credits", filter=condition & Q(generation__isnull=False))
+    other = Sum("credits", filter=condition & Q(generation__isnull=True))
+    return Coalesce(videos, 0) + Greatest(Coalesce(other, 0), 0)
 
 
 def period_bounds(period: str, at: dt.datetime, tz: dt.tzinfo | None = None):
@@ -604,7 +621,7 @@ def spent_by_budget(team, budgets, at) -> dict[int, int]:
             condition &= Q(accrued_at__gte=start, accrued_at__lt=end)
         if budget.user_id is not None:
             condition &= Q(user_id=budget.user_id)
-        sums[f"budget_{budget.pk}"] = Coalesce(Sum("credits", filter=condition), 0)
+        sums[f"budget_{budget.pk}"] = budget_spend(condition)
     entries = LedgerEntry.objects.for_team(team)
     if None not in starts:
         # Only the rows of the longest period can count: let the index skip the rest.
@@ -805,21 +822,66 @@ def refund(generation) -> LedgerEntry:
     return _close(generation, LedgerEntry.Kind.REFUND, 0)
 
 
+class AdjustmentRefused(ValueError):
+    """An adjustment outside its bounds; str(exc) says which, for the admin."""
+
+
+# The most one adjustment may add or give back, in credits.
+ADJUSTMENT_LIMIT = 100_000
+
+
 def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> LedgerEntry:
     """An admin's correction of `user`'s spend in `team` (positive adds spend), audited.
 
-    Priced with the generation's version when it concerns one, else the one in effect.
+    Tied to a video (`generation`, finished): it corrects that video's cost, counts in the period
+    of its reservation, and may not bring the video's net below 0 (Kinovi never pays us
+    for a video). Not tied to one: a debit or credit of the member's spend. Either way
+    at most ADJUSTMENT_LIMIT credits. Raises AdjustmentRefused (nothing written) past
+    those bounds. Priced with the video's version when it concerns one, else the one
+    in effect.
     """
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("An adjustment needs a reason.")
     if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
         raise ValueError("An adjustment is a whole, non-zero number of credits.")
+    if abs(credits) > ADJUSTMENT_LIMIT:
+        raise AdjustmentRefused(
+            f"An adjustment adds or gives back at most {ADJUSTMENT_LIMIT:,} credits."
+        )
     now = timezone.now()
     with transaction.atomic():
+        accrued_at = now
         if generation is not None:
-            version = _reservation_of(generation).price_version
+            # Locked, so two adjustments of one video cannot both pass the check below.
+            reservation = (
+                LedgerEntry.objects.select_for_update()
+                .select_related("price_version")
+                .filter(generation=generation, kind=LedgerEntry.Kind.RESERVE)
+                .first()
+            )
+            if reservation is None:
+                raise LedgerError(f"Generation {generation.pk} has no reservation.")
+            if (reservation.team_id, reservation.user_id) != (team.pk, user.pk):
+                raise AdjustmentRefused("A video's adjustment is its own member's, in its team.")
+            closed = LedgerEntry.objects.filter(
+                generation=generation, kind__in=LedgerEntry.FINAL_KINDS
+            ).exists()
+            if not closed:
+                # Its settle or refund is computed from the reservation alone: an earlier
+                # adjustment would be added to it (a credit could take it below 0).
+                raise AdjustmentRefused(
+                    "A video is adjusted once it has finished: it is still in flight."
+                )
+            net = LedgerEntry.objects.filter(generation=generation).total_credits()
+            if net + credits < 0:
+                raise AdjustmentRefused(
+                    f"This video costs {net:,} credits: an adjustment can give back at most "
+                    f"{net:,}, never more than the video cost."
+                )
+            version = reservation.price_version
             project_id = generation.project_id
+            accrued_at = reservation.accrued_at
         else:
             version = PriceVersion.objects.in_effect(now)
             project_id = None
@@ -836,7 +898,7 @@ def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> 
             reason=reason,
             recorded_by=actor,
             created_at=now,
-            accrued_at=now,
+            accrued_at=accrued_at,
         )
         about = f" (generation {generation.pk})" if generation is not None else ""
         AuditEntry.objects.create(
@@ -971,12 +1033,55 @@ def _budget_subject(user) -> str:
     return "Team budget" if user is None else f"{user.get_username()}'s budget"
 
 
+# How far ahead a price version may be scheduled: far enough for any contract, near
+# enough that every moment is a date both databases store and read back.
+PRICE_VERSION_MAX_AHEAD = dt.timedelta(days=3653)
+# Bounds of a price version's numbers, so that the dearest video any catalogue model can
+# make (every per-second rate together, at MAX_BILLED_SECONDS) fits LedgerEntry's
+# `credits` and `dollars` columns (tests/credits/test_price_bounds.py checks it).
+MAX_CREDITS_PER_SECOND = 10_000
+MAX_DOLLARS_PER_CREDIT = Decimal(10)
+MAX_BILLED_SECONDS = 60
+
+
+def price_version_problem(rates: pricing.Rates, effective_from: dt.datetime) -> str:
+    """Why a version cannot be added ("" when it can): its moment, then its numbers."""
+    try:
+        moment = effective_from.astimezone(dt.UTC)
+        latest = timezone.now() + PRICE_VERSION_MAX_AHEAD
+    except (OverflowError, ValueError):
+        moment = latest = None
+    if moment is None or moment > latest:
+        return (
+            "Choose a moment within the next 10 years (until "
+            f"{timezone.now() + PRICE_VERSION_MAX_AHEAD:%-d %B %Y})."
+        )
+    if moment <= timezone.now():
+        return "Choose a moment in the future: prices never change retroactively."
+    if not Decimal(0) < rates.dollars_per_credit <= MAX_DOLLARS_PER_CREDIT:
+        return f"A credit costs more than $0 and at most ${MAX_DOLLARS_PER_CREDIT}."
+    for model, rate in rates.models.items():
+        numbers = (
+            rate.credits_per_second,
+            rate.upscale_4k_credits_per_second,
+            rate.video_reference_credits_per_second,
+        )
+        if not all(0 <= number <= MAX_CREDITS_PER_SECOND for number in numbers):
+            label = pricing.MODEL_LABELS.get(model, model)
+            return f"{label}: each rate is 0 to {MAX_CREDITS_PER_SECOND:,} credits a second."
+    return ""
+
+
 def add_price_version(
     rates: pricing.Rates, *, effective_from: dt.datetime, actor, note=""
 ) -> PriceVersion:
-    """Add rates taking effect at `effective_from`, which must be in the future."""
-    if effective_from <= timezone.now():
-        raise ValueError("A price version takes effect in the future, never retroactively.")
+    """Add rates taking effect at `effective_from`, in the future (at most 10 years on).
+
+    Raises ValueError with the reason when price_version_problem() finds one.
+    """
+    problem = price_version_problem(rates, effective_from)
+    if problem:
+        raise ValueError(problem)
     with transaction.atomic():
         previous = PriceVersion.objects.in_effect(effective_from)
         version = PriceVersion.from_rates(

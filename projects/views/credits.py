@@ -44,6 +44,7 @@ from projects.models import (
     Team,
 )
 from projects.models.credits import (
+    AdjustmentRefused,
     ReportScope,
     add_price_version,
     adjust,
@@ -529,7 +530,8 @@ def reconciliation(request):
         )
         if generation.created_by is None or not generation.ledger_entries.exists():
             messages.error(request, "That generation has no reservation to adjust.")
-        else:
+            return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
+        try:
             adjust(
                 team=generation.project.team,
                 user=generation.created_by,
@@ -538,8 +540,11 @@ def reconciliation(request):
                 actor=request.user,
                 generation=generation,
             )
+        except AdjustmentRefused as refused:
+            adjustment.add_error("credits", str(refused))
+        else:
             messages.success(request, f"Generation {generation.pk} adjusted.")
-        return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
+            return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
     if not dates.is_valid():
         return render(request, TEMPLATES + "reconciliation.html", {"dates": dates}, status=400)
     start, end = dates.bounds()

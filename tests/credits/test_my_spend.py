@@ -15,9 +15,11 @@ def test_my_spend_shows_my_budget_generations_and_refunds(alice_client, october,
     assert response.status_code == 200
     html = response.content.decode()
     (status,) = response.context["budgets"]
+    # The budget counts the videos (600); alice's -50 goodwill credit lowers her spend
+    # (550) but makes no room in a budget.
     assert (status.label, status.spent, status.hard_limit, status.soft_limit) == (
         "Your monthly budget",
-        550,
+        600,
         700,
         560,
     )
@@ -34,7 +36,8 @@ def test_my_spend_shows_my_budget_generations_and_refunds(alice_client, october,
 def test_my_spend_warns_past_the_soft_limit(bob_client, october, team, erin):
     set_budget(team=team, user=None, period="month", hard_limit=1500, actor=erin)
     html = bob_client.get(reverse("spend")).content.decode()
-    assert "1,250 of 1,500 credits of the team&#x27;s monthly budget are used" in html
+    # 1,300: the videos' 1,250 + 50, alice's goodwill credit making no room.
+    assert "1,300 of 1,500 credits of the team&#x27;s monthly budget are used" in html
 
 
 def test_another_teams_member_sees_only_their_own_spend(charlie_client, october):

@@ -201,3 +201,20 @@ def test_two_concurrent_submits_with_one_key_make_one_generation(alice, team, im
     assert statuses == [200] * 4
     assert Generation.objects.count() == 1
     assert LedgerEntry.objects.count() == 1
+
+
+def test_the_same_reference_twice_is_refused(alice_client, project, images, no_network):
+    data = composer_post([images[0], images[0]], prompt="@image1 and @image2 walk")
+    response = submit(alice_client, project, data)
+    assert response.status_code == 422
+    assert "“frame 1” is a reference twice: remove one." in response.content.decode()
+    assert not Generation.objects.exists() and not LedgerEntry.objects.exists()
+
+
+def test_a_character_image_also_posted_alone_is_refused(alice_client, project, mira, no_network):
+    image = mira.ordered_images[0]
+    data = composer_post([f"{image.asset_id}:{mira.pk}", str(image.asset_id)], prompt="@mira")
+    response = submit(alice_client, project, data)
+    assert response.status_code == 422
+    assert "is a reference twice" in response.content.decode()
+    assert not Generation.objects.exists()
