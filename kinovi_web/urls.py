@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from projects.forms.accounts import LoginForm
-from projects.views import accounts
+from projects.views import accounts, health
 
 
 def favicon(request):
@@ -17,6 +17,7 @@ def favicon(request):
 
 urlpatterns = [
     path("favicon.ico", favicon),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
