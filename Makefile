@@ -6,13 +6,17 @@ PG_DATABASE_URL ?= postgres://postgres:postgres@127.0.0.1:5432/kinovi_web
 PYTEST_ARGS ?=
 export DJANGO_ALLOW_ASYNC_UNSAFE := true
 
-.PHONY: run test test-sqlite test-postgres lint format venv browser explore screenshots simulate bench clean
+.PHONY: run serve test test-sqlite test-postgres lint format venv browser explore screenshots simulate bench clean
 
 venv:
 	@bin/ensure-venv
 
 run: venv
 	@bin/run
+
+# Production: gunicorn and the workers from the environment (README, Deploying).
+serve: venv
+	@bin/serve
 
 lint: venv
 	$(VENV)/bin/ruff check .

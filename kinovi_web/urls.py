@@ -8,7 +8,7 @@ from django.views.static import serve
 
 from kinovi_web.storage import served_type
 from projects.forms.accounts import LoginForm
-from projects.views import accounts
+from projects.views import accounts, health
 
 
 def favicon(request):
@@ -18,6 +18,7 @@ def favicon(request):
 
 urlpatterns = [
     path("favicon.ico", favicon),
+    path("healthz", health.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",
