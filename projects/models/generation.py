@@ -316,6 +316,20 @@ class Generation(models.Model):
             return self.queue_position
         return Generation.objects.filter(status=self.Status.QUEUED, pk__lte=self.pk).count()
 
+    def neighbours(self) -> tuple[int | None, int | None]:
+        """The ids of the project's next newer and next older video, on the same list
+        (archived or not) in the project page's order; None at either end."""
+        siblings = Generation.objects.filter(
+            project_id=self.project_id, archived_at__isnull=self.archived_at is None
+        )
+        same_time = Q(created_at=self.created_at)
+        newer = siblings.filter(Q(created_at__gt=self.created_at) | same_time & Q(pk__gt=self.pk))
+        older = siblings.filter(Q(created_at__lt=self.created_at) | same_time & Q(pk__lt=self.pk))
+        return (
+            newer.order_by("created_at", "id").values_list("pk", flat=True).first(),
+            older.order_by("-created_at", "-id").values_list("pk", flat=True).first(),
+        )
+
     @property
     def has_video_reference(self) -> bool:
         return any(ref.kind == Kind.VIDEO for ref in self.references.all())

@@ -448,18 +448,18 @@ def _card_oob(request, generation) -> str:
 
 @team_required
 def generation_detail(request, generation_id: int):
-    """A video's card: the page of one generation, and what its card polls every 2 s.
+    """A video's own page; to HTMX, its tile of the project page (polled every 2 s), or
+    with `?part=details` the page's player and facts (polled while in progress).
 
-    A finished generation's card answers 286, which stops the polling.
+    A finished generation's answer is 286, which stops the polling.
     """
     card = _get_card_for_user(request, generation_id)
-    context = {
-        "project": card.project,
-        "generation": card,
-    }
+    context = {"project": card.project, "generation": card, "rerun_key": new_idempotency_key()}
     if not _partial_request(request):
+        context["newer"], context["older"] = card.neighbours()
         return render(request, GENERATION_PAGE, context)
-    html = render_to_string(GENERATION_PAGE + "#card", context, request)
+    part = "#details" if request.GET.get("part") == "details" else "#card"
+    html = render_to_string(GENERATION_PAGE + part, context, request)
     if card.is_finished:
         return HttpResponseStopPolling(html)
     return HttpResponse(html)

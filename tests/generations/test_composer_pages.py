@@ -152,7 +152,12 @@ def test_the_status_partial_polls_until_finished(alice_client, project, images):
     assert response.status_code == 200
     html = response.content.decode()
     assert 'hx-trigger="every 2s"' in html
-    assert "Generating" in html and "@image1" in html
+    assert "Generating" in html
+    # The tile shows the video; its references are on the video's own page.
+    details = alice_client.get(url + "?part=details", headers={"HX-Request": "true"})
+    assert details.status_code == 200
+    assert "@image1" in details.content.decode()
+    assert 'hx-trigger="every 2s"' in details.content.decode()
 
     Generation.objects.filter(pk=generation.pk).update(
         status="success",
@@ -167,7 +172,10 @@ def test_the_status_partial_polls_until_finished(alice_client, project, images):
     html = response.content.decode()
     assert "every 2s" not in html
     assert "<video" in html and 'poster="/media/outputs/p.webp"' in html
-    assert "1280\u00d7720" in html and "200 credits ($1.00) charged" in html
+    assert "200 credits ($1.00) charged" in html
+    details = alice_client.get(url + "?part=details", headers={"HX-Request": "true"})
+    assert details.status_code == 286
+    assert "1280\u00d7720" in details.content.decode()
 
 
 def test_a_failed_card_says_why_and_what_was_refunded(alice_client, project):
@@ -216,7 +224,7 @@ def test_the_status_partial_query_count_is_constant(alice_client, project, image
 def test_the_status_url_is_also_a_page(alice_client, project):
     generation = make_generation(project)
     html = alice_client.get(reverse("generation_detail", args=[generation.pk])).content.decode()
-    assert "<html" in html and 'data-testid="generation-card"' in html
+    assert "<html" in html and 'data-testid="video-page"' in html
 
 
 def test_rerun_makes_a_new_reserved_generation(alice_client, project, images, mira):

@@ -1,0 +1,78 @@
+"""A video's own page: the player, its facts and references, previous and next."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from projects.models import Generation
+from tests.generations.composer_fixtures import *  # noqa: F403 (fixtures)
+from tests.generations.test_composer_pages import add_reference, make_generation
+
+pytestmark = pytest.mark.django_db
+
+
+def test_it_shows_the_player_facts_references_and_actions(alice_client, project, images, mira):
+    video = make_generation(
+        project,
+        status="success",
+        credits_used=180,
+        output_file="outputs/v.mp4",
+        poster_file="posters/v.png",
+        output_width=1280,
+        output_height=720,
+        aspect_ratio="9:16",
+        prompt="@mira crosses the square at dusk",
+    )
+    add_reference(video, images[0])
+    add_reference(video, images[1], position=2, character=mira, handle="mira")
+    html = alice_client.get(reverse("generation_detail", args=[video.pk])).content.decode()
+    assert "data-player" in html and 'poster="/media/posters/v.png"' in html
+    assert f'aria-label="Video {video.pk}: @mira crosses the square at dusk"' in html
+    assert "ratio-916" in html and "1280\u00d7720" in html
+    assert "180 credits ($0.90) charged" in html
+    assert "@image1" in html and "@image2" in html and "@mira" in html
+    assert images[0].thumbnail_url in html
+    assert "Sent to Kinovi" in html and "@image1 walks" in html
+    for action in ("Download", "Re-run", "Edit in composer", "Archive"):
+        assert action in html
+
+
+def test_newer_and_older_follow_the_project_page_order(alice_client, project):
+    first, second, third = (make_generation(project, prompt=f"shot {n}") for n in range(3))
+    archived = make_generation(project, archived_at="2026-01-01T00:00:00Z")
+    assert second.neighbours() == (third.pk, first.pk)
+    assert first.neighbours() == (second.pk, None)
+    assert third.neighbours() == (None, second.pk)
+    assert archived.neighbours() == (None, None)
+    html = alice_client.get(reverse("generation_detail", args=[second.pk])).content.decode()
+    assert f'href="/videos/{third.pk}/" rel="prev" data-shortcut="k"' in html
+    assert f'href="/videos/{first.pk}/" rel="next" data-shortcut="j"' in html
+    html = alice_client.get(reverse("generation_detail", args=[third.pk])).content.decode()
+    assert 'rel="prev"' not in html
+
+
+def test_an_unfinished_videos_page_follows_it(alice_client, project):
+    video = make_generation(project, status="generating", aspect_ratio="21:9")
+    html = alice_client.get(reverse("generation_detail", args=[video.pk])).content.decode()
+    assert f'hx-get="/videos/{video.pk}/?part=details"' in html
+    assert "tile-placeholder placeholder-generating" in html and "ratio-219" in html
+    assert "credits ($1.00) reserved" in html
+
+
+def test_the_page_query_count_is_constant(alice_client, project, images, mira):
+    few = make_generation(project, status="success")
+    add_reference(few, images[0])
+    many = make_generation(project, status="success")
+    for position, asset in enumerate(images + [i.asset for i in mira.ordered_images], 1):
+        add_reference(many, asset, position=position)
+    make_generation(project)
+
+    def count(video: Generation) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert (
+                alice_client.get(reverse("generation_detail", args=[video.pk])).status_code == 200
+            )
+        return len(queries)
+
+    assert count(few) == count(many) <= 12
