@@ -528,7 +528,7 @@ def reconciliation(request):
             pk=adjustment.cleaned_data["generation"],
         )
         if generation.created_by is None or not generation.ledger_entries.exists():
-            messages.error(request, "That generation has no reservation to adjust.")
+            messages.error(request, "That video has no reservation to adjust.")
         else:
             adjust(
                 team=generation.project.team,
@@ -538,7 +538,7 @@ def reconciliation(request):
                 actor=request.user,
                 generation=generation,
             )
-            messages.success(request, f"Generation {generation.pk} adjusted.")
+            messages.success(request, f"Video {generation.pk} adjusted.")
         return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
     if not dates.is_valid():
         return render(request, TEMPLATES + "reconciliation.html", {"dates": dates}, status=400)
