@@ -1,12 +1,11 @@
 """Display filters of the credits pages: numbers of credits, model and status names."""
 
 from django import template
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 
 from projects.kinovi import pricing
 from projects.models import Generation
 from projects.models.credits import EPOCH
+from projects.templatetags import formats
 
 register = template.Library()
 STATUS_LABELS = dict(Generation.Status.choices)
@@ -14,10 +13,8 @@ STATUS_LABELS = dict(Generation.Status.choices)
 
 @register.filter
 def credits(value) -> str:
-    """A whole number of credits with thousands separators: 12,345 and -50."""
-    if value is None or value == "":
-        return ""
-    return f"{int(value):,}"
+    """Credits with thousands separators: 12,345, 85.68 and -50 (see formats.credits)."""
+    return formats.credits(value)
 
 
 @register.filter
@@ -37,10 +34,10 @@ def prices_from(moment) -> str:
     """When a price version takes effect; the seed's, dated the epoch, is "From the start"."""
     if moment == EPOCH:
         return "From the start"
-    return date_format(localtime(moment), "Y-m-d H:i")
+    return formats.moment(moment)
 
 
 @register.filter
 def plain_decimal(value) -> str:
     """0.005 rather than 0.005000: a price as exact as stored, without trailing zeros."""
-    return format(value.normalize(), "f")
+    return formats.dollar_rate(value).removeprefix("$")

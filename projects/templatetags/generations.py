@@ -9,6 +9,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
 from projects.kinovi.pricing import MODEL_LABELS
+from projects.templatetags import formats
 
 register = template.Library()
 
@@ -36,20 +37,16 @@ def model_label(model: str) -> str:
 
 @register.filter
 def dollars(credits, dollars_per_credit) -> str:
-    """`$1.00` for 200 credits at $0.005; an odd number of credits keeps its half cent."""
+    """`$1.00` for 200 credits at $0.005 (see formats.dollars for the half cent)."""
     if credits in (None, "") or dollars_per_credit in (None, ""):
         return ""
-    return money(Decimal(credits) * Decimal(dollars_per_credit))
+    return formats.dollars(Decimal(credits) * Decimal(dollars_per_credit))
 
 
 @register.filter
 def money(amount) -> str:
-    """`$1.00`; a half cent (an odd number of credits) is kept: `$0.145`."""
-    if amount in (None, ""):
-        return ""
-    amount = Decimal(amount)
-    cents = amount.quantize(Decimal("0.01"))
-    return f"${cents}" if cents == amount else f"${amount.normalize():f}"
+    """`$1,234.56`, as formats.dollars writes every amount."""
+    return formats.dollars(amount)
 
 
 def _seconds_between(start: datetime | None, end: datetime | None) -> int:

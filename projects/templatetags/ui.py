@@ -1,17 +1,28 @@
 """Small display filters shared by the templates."""
 
 from django import template
-from django.utils import timezone
-from django.utils.timesince import timesince
+
+from projects.templatetags import formats
 
 register = template.Library()
 
 
 @register.filter
 def ago(value) -> str:
-    """“just now” for the last minute, “5 minutes ago” after: never “0 minutes ago”."""
-    if not value:
-        return ""
-    if (timezone.now() - value).total_seconds() < 60:
-        return "just now"
-    return f"{timesince(value, depth=1)} ago"
+    """“just now” for the last minute, “5 minutes ago” after (see formats.ago)."""
+    return formats.ago(value)
+
+
+# A cut name keeps its last characters in view: that is where look-alike file names
+# (mira_portrait_take_01 … _09) differ.
+NAME_TAIL = 10
+
+
+@register.filter
+def name_parts(name) -> tuple[str, str]:
+    """("mira_reference_portrait_studio_lighting_", "take_01"): the part that may be cut
+    and the end that stays in view; a short name is all head."""
+    name = str(name or "")
+    if len(name) <= NAME_TAIL * 2:
+        return name, ""
+    return name[:-NAME_TAIL], name[-NAME_TAIL:]

@@ -529,7 +529,7 @@ def reconciliation(request):
             pk=adjustment.cleaned_data["generation"],
         )
         if generation.created_by is None or not generation.ledger_entries.exists():
-            messages.error(request, "That generation has no reservation to adjust.")
+            messages.error(request, "That video has no reservation to adjust.")
             return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
         try:
             adjust(
@@ -543,7 +543,7 @@ def reconciliation(request):
         except AdjustmentRefused as refused:
             adjustment.add_error("credits", str(refused))
         else:
-            messages.success(request, f"Generation {generation.pk} adjusted.")
+            messages.success(request, f"Video {generation.pk} adjusted.")
             return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
     if not dates.is_valid():
         return render(request, TEMPLATES + "reconciliation.html", {"dates": dates}, status=400)

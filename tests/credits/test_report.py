@@ -36,21 +36,21 @@ def test_totals_and_the_member_breakdown(erin_client, october):
     context = response.context
     assert context["totals"] == {"credits": 1250, "dollars": Decimal("6.25")}
     assert _table(response, "breakdown-table") == [
-        ["bob", "700", "3.50"],
-        ["alice", "550", "2.75"],
+        ["bob", "700", "$3.50"],
+        ["alice", "550", "$2.75"],
     ]
 
 
 def test_the_project_and_model_breakdowns(erin_client, october):
     assert _table(_report(erin_client, group="project"), "breakdown-table") == [
-        ["Trailer", "700", "3.50"],
-        ["=cmd", "600", "3.00"],
-        ["No project (adjustments)", "-50", "-0.25"],
+        ["Trailer", "700", "$3.50"],
+        ["=cmd", "600", "$3.00"],
+        ["No project (adjustments)", "-50", "-$0.25"],
     ]
     assert _table(_report(erin_client, group="model"), "breakdown-table") == [
-        ["Standard", "800", "4.00"],
-        ["Fast", "500", "2.50"],
-        ["No model (adjustments)", "-50", "-0.25"],
+        ["Standard", "800", "$4.00"],
+        ["Fast", "500", "$2.50"],
+        ["No model (adjustments)", "-50", "-$0.25"],
     ]
 
 
@@ -59,7 +59,7 @@ def test_the_daily_series_has_every_day_and_the_chart_the_same_numbers(erin_clie
     rows = _table(response, "series-table")
     assert len(rows) == 31
     spend = {day: int(credits) for day, credits, _ in rows if credits != "0"}
-    assert spend == {"2026-10-02": 700, "2026-10-09": 600, "2026-10-10": -50}
+    assert spend == {"2 Oct 2026": 700, "9 Oct 2026": 600, "10 Oct 2026": -50}
     chart = re.search(
         r'<svg[^>]*data-testid="series-chart".*?</svg>', response.content.decode(), re.S
     ).group(0)
@@ -71,11 +71,11 @@ def test_the_daily_series_has_every_day_and_the_chart_the_same_numbers(erin_clie
 def test_the_weekly_series_starts_on_mondays(erin_client, october):
     rows = _table(_report(erin_client, interval="week"), "series-table")
     assert [(day, int(credits)) for day, credits, _ in rows] == [
-        ("2026-09-28", 700),
-        ("2026-10-05", 550),
-        ("2026-10-12", 0),
-        ("2026-10-19", 0),
-        ("2026-10-26", 0),
+        ("28 Sep 2026", 700),
+        ("5 Oct 2026", 550),
+        ("12 Oct 2026", 0),
+        ("19 Oct 2026", 0),
+        ("26 Oct 2026", 0),
     ]
 
 
@@ -139,8 +139,8 @@ def test_top_ten_and_other(erin_client, team, erin, clock):
         adjust(team=team, user=member, credits=100 + number, reason="seed", actor=erin)
     rows = _table(_report(erin_client), "breakdown-table")
     assert len(rows) == 11
-    assert rows[0] == ["m12", "112", "0.56"]
-    assert rows[-1] == ["Other (3)", str(100 + 101 + 102), "1.52"]
+    assert rows[0] == ["m12", "112", "$0.56"]
+    assert rows[-1] == ["Other (3)", str(100 + 101 + 102), "$1.52"]
 
 
 @pytest.mark.parametrize(

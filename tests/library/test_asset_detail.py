@@ -11,7 +11,7 @@ def test_it_shows_preview_and_facts(alice_client):
     assert "<video" in text
     assert asset.url in text
     assert "64 \u00d7 64 px" in text
-    assert "1.00 s" in text
+    assert "<dt>Length</dt><dd>1 s</dd>" in text
     assert "Rename or tag" in text
 
 
