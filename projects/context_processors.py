@@ -9,6 +9,7 @@ NAV_BY_VIEW_MODULE = {
     "projects.views.generations": "projects",
     "projects.views.library": "library",
     "projects.views.credits": "spend",
+    "projects.views.review": "projects",
 }
 # The list a page of each section falls back to when the user switches team:
 # the object it shows belongs to the other team.

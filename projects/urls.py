@@ -53,4 +53,5 @@ urlpatterns = [
     path("teams/switch/", teams.switch_team, name="switch_team"),
     path("library/", include("projects.urls_library")),
     path("spend/", include("projects.urls_credits")),
+    path("", include("projects.urls_review")),
 ]

@@ -6,20 +6,35 @@ from projects.models.generation import (
     KinoviAlert,
 )
 from projects.models.library import *  # noqa: F403
+from projects.models.outbox import MailPreference, OutboxMail
 from projects.models.project import Project
+from projects.models.review import (
+    Comment,
+    ProjectShare,
+    ReviewLink,
+    Verdict,
+    VerdictRecord,
+)
 from projects.models.teams import Membership, Team
 
 __all__ = [
     "AuditEntry",
     "Budget",
+    "Comment",
     "DispatchGate",
     "Generation",
     "GenerationReference",
     "KinoviAlert",
     "LedgerEntry",
+    "MailPreference",
     "Membership",
+    "OutboxMail",
     "PriceVersion",
     "Project",
+    "ProjectShare",
+    "ReviewLink",
     "SoftLimitWarning",
     "Team",
+    "Verdict",
+    "VerdictRecord",
 ]
