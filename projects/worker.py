@@ -41,7 +41,7 @@ from projects.kinovi.client import (
     TaskStatus,
 )
 from projects.models import DispatchGate, Generation, KinoviAlert
-from projects.models.generation import UNKNOWN_PARKED, UNKNOWN_RECHECK, StoredOutput
+from projects.models.generation import UNKNOWN_RECHECK, StoredOutput
 
 log = logging.getLogger(__name__)
 S = Generation.Status
@@ -138,9 +138,21 @@ def follow(generation: Generation) -> None:
 
 
 def recheck(generation: Generation) -> None:
-    """unknown: ask Kinovi about the task when its id is known (from a webhook, say)."""
+    """unknown: ask Kinovi about the task when its id is known (from a webhook, say).
+
+    Without one, wait for a webhook naming it until KINOVI_UNKNOWN_RESOLVE_AFTER has
+    passed, then fail it as never confirmed by Kinovi (refunded).
+    """
     if not generation.task_id:
-        generation.release(retry_in=UNKNOWN_PARKED.total_seconds())
+        resolve_at = generation.resolve_at
+        if resolve_at is not None and resolve_at <= timezone.now():
+            generation.resolve_never_confirmed()
+            generation.release()
+            return
+        wait = settings.KINOVI_UNKNOWN_RESOLVE_AFTER * 60.0
+        if resolve_at is not None:
+            wait = (resolve_at - timezone.now()).total_seconds()
+        generation.release(retry_in=wait)
         return
     info = _task_info(generation)
     # A lost create answer is rescued at any stage (and asked about at the pace of a
