@@ -15,6 +15,7 @@ import time
 import uuid
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -82,6 +83,13 @@ def _statuses(url: str) -> list[str]:
         return [status for (status,) in rows]
 
 
+def _answer(url: str) -> int | None:
+    try:
+        return httpx.post(url, content=b"{}", timeout=10).status_code
+    except httpx.TransportError:
+        return None
+
+
 def _wait_for(condition, timeout: float, what: str):
     deadline = time.monotonic() + timeout
     while True:
@@ -122,7 +130,18 @@ def test_a_worker_outlives_a_postgresql_restart_and_handles_rows_afterwards(
             stdout=out,
             stderr=subprocess.STDOUT,
         )
+    web_port = _free_port()
+    web = subprocess.Popen(
+        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{web_port}", "--noreload"],
+        cwd=ROOT,
+        env=environment,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    # Finding a callback URL's video reads the database.
+    hook = f"http://127.0.0.1:{web_port}/hooks/kinovi/1.{'0' * 64}/"
     try:
+        _wait_for(lambda: _answer(hook) == 404, 60, "the web server didn't start")
         _run(*seed, env=seeding)
         _wait_for(
             lambda: set(_statuses(url)) <= IN_FLIGHT and len(_statuses(url)) == 3,
@@ -131,9 +150,13 @@ def test_a_worker_outlives_a_postgresql_restart_and_handles_rows_afterwards(
         )
 
         _run("pg_ctlcluster", PG_VERSION, name, "stop", "-m", "fast")
+        down = httpx.post(hook, content=b"{}", timeout=30)
+        assert down.status_code == 503
+        assert "The database is restarting. Try again in a moment." in down.text
         time.sleep(3)  # the worker keeps polling Kinovi's tasks meanwhile
         assert worker.poll() is None, log.read_text()
         _run("pg_ctlcluster", PG_VERSION, name, "start")
+        _wait_for(lambda: _answer(hook) == 404, 30, "the web server didn't come back")
 
         _run(*seed, env=seeding)
         _wait_for(
@@ -144,7 +167,9 @@ def test_a_worker_outlives_a_postgresql_restart_and_handles_rows_afterwards(
         assert worker.poll() is None, log.read_text()
     finally:
         worker.terminate()
+        web.terminate()
         worker.wait(timeout=60)
+        web.wait(timeout=60)
 
     written = log.read_text()
     assert _statuses(url) == ["success"] * 6
