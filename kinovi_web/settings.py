@@ -74,6 +74,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # A view losing the database (a restart) answers 503, not 500.
+    "projects.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before anything reads request.POST (CsrfViewMiddleware does).
@@ -231,6 +233,10 @@ KINOVI_MAX_ATTEMPTS = env_int("KINOVI_MAX_ATTEMPTS", 6)
 # The first wait before retrying a createTask that met an error; it doubles each time.
 KINOVI_RETRY_SECONDS = float(os.environ.get("KINOVI_RETRY_SECONDS", "2"))
 KINOVI_STUCK_MINUTES = env_int("KINOVI_STUCK_MINUTES", 30)
+# Minutes an unknown video without a task id (its create answer lost) waits for a webhook
+# naming its task before it fails as never confirmed by Kinovi (refunded); longer than
+# Kinovi's longest generation.
+KINOVI_UNKNOWN_RESOLVE_AFTER = env_int("KINOVI_UNKNOWN_RESOLVE_AFTER", 30)
 # The largest output video the worker copies into our storage, and how long it may take.
 KINOVI_DOWNLOAD_MAX_MB = env_int("KINOVI_DOWNLOAD_MAX_MB", 500)
 KINOVI_DOWNLOAD_TIMEOUT_SECONDS = env_int("KINOVI_DOWNLOAD_TIMEOUT_SECONDS", 300)

@@ -7,8 +7,28 @@ from django.urls import reverse
 
 from projects.models import Membership
 from projects.models.library import upload_limits
+from projects.views import errors
 
 SESSION_KEY = "current_team_id"
+
+
+class DatabaseUnavailableMiddleware:
+    """A view that loses the database answers the app's 503 page, not a 500.
+
+    A middleware losing it (a session, the current team) is answered the same by the
+    500 handler, which sees what it was (projects.views.errors.server_error).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, errors.DATABASE_UNAVAILABLE):
+            return errors.database_unavailable(request)
+        return None
 
 
 class CurrentTeamMiddleware:

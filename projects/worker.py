@@ -5,6 +5,7 @@ every state the worker looks at to a function of a few lines that calls Generati
 life-cycle methods; a test fails if a state in Generation.WORKER_STATES has none.
 """
 
+import contextlib
 import io
 import logging
 import os
@@ -22,6 +23,7 @@ from django.conf import settings
 from django.core.files import File
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.db import InterfaceError, OperationalError, connections
 from django.utils import timezone
 
 from projects import media
@@ -41,7 +43,7 @@ from projects.kinovi.client import (
     TaskStatus,
 )
 from projects.models import DispatchGate, Generation, KinoviAlert
-from projects.models.generation import UNKNOWN_PARKED, UNKNOWN_RECHECK, StoredOutput
+from projects.models.generation import UNKNOWN_RECHECK, StoredOutput
 
 log = logging.getLogger(__name__)
 S = Generation.Status
@@ -55,6 +57,11 @@ GATE_RECHECK_SECONDS = 1.0
 # cost as much as the poll.
 CLAIM_BATCH = 10
 LAST_FRAME_MAX_BYTES = 20 * 2**20
+# What a lost database connection raises: a restart, a failover, a dropped link.
+DATABASE_LOST = (OperationalError, InterfaceError)
+# Waits between tries while the database is away: doubling, at most the last.
+OUTAGE_FIRST_WAIT_SECONDS = 0.5
+OUTAGE_MAX_WAIT_SECONDS = 30.0
 
 
 def worker_name() -> str:
@@ -138,9 +145,21 @@ def follow(generation: Generation) -> None:
 
 
 def recheck(generation: Generation) -> None:
-    """unknown: ask Kinovi about the task when its id is known (from a webhook, say)."""
+    """unknown: ask Kinovi about the task when its id is known (from a webhook, say).
+
+    Without one, wait for a webhook naming it until KINOVI_UNKNOWN_RESOLVE_AFTER has
+    passed, then fail it as never confirmed by Kinovi (refunded).
+    """
     if not generation.task_id:
-        generation.release(retry_in=UNKNOWN_PARKED.total_seconds())
+        resolve_at = generation.resolve_at
+        if resolve_at is not None and resolve_at <= timezone.now():
+            generation.resolve_never_confirmed()
+            generation.release()
+            return
+        wait = settings.KINOVI_UNKNOWN_RESOLVE_AFTER * 60.0
+        if resolve_at is not None:
+            wait = (resolve_at - timezone.now()).total_seconds()
+        generation.release(retry_in=wait)
         return
     info = _task_info(generation)
     # A lost create answer is rescued at any stage (and asked about at the pace of a
@@ -175,10 +194,73 @@ def work_once(worker_id: str) -> bool:
             continue  # another worker has it now
         try:
             HANDLERS[generation.status](generation)
+        except DATABASE_LOST:
+            raise  # not this row's fault, and nothing can be written now: DatabaseOutage
         except Exception:
             log.exception("handling %s failed; retrying in 30 s", generation)
             generation.release(retry_in=30)
     return bool(batch)
+
+
+class DatabaseOutage:
+    """How a worker rides out a database that went away (a restart, a failover).
+
+    A pass that loses the connection stops where it is; the broken connection is
+    closed, the worker waits (doubling, up to OUTAGE_MAX_WAIT_SECONDS) and tries
+    again, with one line in the log per outage rather than a traceback per row. Once
+    the database answers, the rows this worker held are given back, due at once.
+    """
+
+    def __init__(self, worker_id: str) -> None:
+        self.worker_id = worker_id
+        self.since: float | None = None
+        self.failures = 0
+
+    @property
+    def active(self) -> bool:
+        return self.since is not None
+
+    def wait_seconds(self) -> float:
+        wait = OUTAGE_FIRST_WAIT_SECONDS * 2 ** max(self.failures - 1, 0)
+        return min(wait, OUTAGE_MAX_WAIT_SECONDS)
+
+    def work_once(self) -> bool:
+        """work_once(), surviving a lost database; False while it is away."""
+        try:
+            worked = work_once(self.worker_id)
+            if self.active:  # a whole pass went through: the database is back
+                self._recover()
+        except DATABASE_LOST as error:
+            self._lost(error)
+            return False
+        return worked
+
+    def _lost(self, error: Exception) -> None:
+        for connection in connections.all(initialized_only=True):
+            with contextlib.suppress(Exception):  # it is broken: closing may complain
+                connection.close()
+        self.failures += 1
+        if self.since is None:
+            self.since = time.monotonic()
+            reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error)
+            log.warning(
+                "the database is unreachable (%s); worker %s waits and tries again",
+                reason,
+                self.worker_id,
+            )
+
+    def _recover(self) -> None:
+        # Rows leased when the connection broke would otherwise wait out their lease.
+        Generation.objects.filter(claimed_by=self.worker_id).update(
+            claimed_by="", claimed_until=None
+        )
+        log.info(
+            "the database is back after %.1f s; worker %s carries on",
+            time.monotonic() - self.since,
+            self.worker_id,
+        )
+        self.since = None
+        self.failures = 0
 
 
 # Helpers ------------------------------------------------------------------------------

@@ -1385,6 +1385,7 @@ def reconciliation_rows(start, end):
             "generation",
             "generation__status",
             "generation__credits_used",
+            "generation__error_code",
             "team__name",
             "user__username",
             "model",
@@ -1406,7 +1407,11 @@ def reconciliation_flag(row) -> str:
 
     reported = row["generation__credits_used"]
     if row["generation__status"] == Generation.Status.FAIL:
-        return "" if row["settled"] == 0 else "A failed generation still costs credits."
+        if row["settled"] != 0:
+            return "A failed generation still costs credits."
+        if row.get("generation__error_code") == Generation.NEVER_CONFIRMED:
+            return "Never confirmed by Kinovi: failed and refunded by the worker."
+        return ""
     if reported is None:
         return "Kinovi reported no creditsUsed."
     if row["settled"] != reported:

@@ -39,9 +39,9 @@ log = logging.getLogger(__name__)
 
 # How long an unknown generation waits before the worker asks Kinovi about its task
 # again (Kinovi asks not to call a task stuck before ~10 minutes); without a task id
-# there is nothing to ask, so it waits for a webhook or an admin.
+# there is nothing to ask: it waits KINOVI_UNKNOWN_RESOLVE_AFTER for a webhook naming
+# one, then fails as never confirmed by Kinovi (refunded).
 UNKNOWN_RECHECK = timedelta(minutes=10)
-UNKNOWN_PARKED = timedelta(days=1)
 # Tries of a claim whose rows another worker took first, before reporting none due.
 CLAIM_ROUNDS = 5
 # After a 429, how long new dispatches wait for a slot of ours to free before trying.
@@ -204,11 +204,12 @@ class Generation(models.Model):
         S.SUBMITTING: {S.WAITING, S.QUEUED, S.FAIL, S.UNKNOWN},
         # Rescued by its task id (from a webhook, or an admin's check), or given up.
         S.UNKNOWN: {S.WAITING, S.GENERATING, S.SUCCESS, S.FAIL},
+        # Failed as never confirmed by Kinovi, until a webhook names its task after all.
         # Unknown after KINOVI_STUCK_MINUTES without an end.
         S.WAITING: {S.GENERATING, S.SUCCESS, S.FAIL, S.UNKNOWN},
         S.GENERATING: {S.SUCCESS, S.FAIL, S.UNKNOWN},
         S.SUCCESS: set(),
-        S.FAIL: set(),
+        S.FAIL: {S.UNKNOWN},
     }
     # States in which the worker has something to do (unknown: only once a task id is known).
     WORKER_STATES = (S.QUEUED, S.SUBMITTING, S.WAITING, S.GENERATING, S.UNKNOWN)
@@ -218,6 +219,9 @@ class Generation(models.Model):
     FINISHED_STATES = (S.SUCCESS, S.FAIL)
     # States in which a webhook may supply the task id the create answer didn't bring.
     AWAITING_TASK_ID_STATES = (S.SUBMITTING, S.UNKNOWN)
+    # error_code of an unknown generation without a task id that no webhook rescued in
+    # KINOVI_UNKNOWN_RESOLVE_AFTER: failed and refunded by the worker.
+    NEVER_CONFIRMED = "never_confirmed"
     # Kinovi's task status → ours.
     FROM_TASK_STATUS = {
         TaskStatus.WAITING: S.WAITING,
@@ -270,6 +274,7 @@ class Generation(models.Model):
     claimed_by = models.CharField(max_length=100, blank=True)
     claimed_until = models.DateTimeField(null=True, blank=True)
     webhook_received_at = models.DateTimeField(null=True, blank=True)
+    unknown_since = models.DateTimeField(null=True, blank=True)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -536,7 +541,20 @@ class Generation(models.Model):
                 poster_file=stored.poster,
                 last_frame_file=stored.last_frame,
             )
-            if moved:
+            if moved and self._refunded_already():
+                # Its reservation went back when it failed as never confirmed; the
+                # ledger closes a generation once, so Kinovi's charge is a new row.
+                reservation = self.ledger_entries.get(kind=credits.LedgerEntry.Kind.RESERVE)
+                credits.adjust(
+                    team=reservation.team,
+                    user=reservation.user,
+                    credits=credits_used,
+                    reason=f"Kinovi confirmed task {info.task_id} after it had been refunded "
+                    "as never confirmed: charged what Kinovi used.",
+                    actor=None,
+                    generation=self,
+                )
+            elif moved:
                 credits.settle(self, credits_used)
         return moved
 
@@ -545,13 +563,45 @@ class Generation(models.Model):
             moved = self._move(
                 self.S.FAIL, error_code=code[:60], error_message=reason, status_detail=""
             )
-            if moved:
+            if moved and not self._refunded_already():
                 credits.refund(self)
         return moved
+
+    def _refunded_already(self) -> bool:
+        """Refunded as never confirmed, before a webhook named its task after all."""
+        return self.ledger_entries.filter(kind=credits.LedgerEntry.Kind.REFUND).exists()
 
     def give_up(self, reason: str, *, code: str = "gave_up") -> bool:
         """→ fail, refunding the whole reservation; `reason` is shown to the user."""
         return self._fail(code, reason)
+
+    @property
+    def resolve_at(self):
+        """When an unknown generation without a task id fails as never confirmed."""
+        if self.unknown_since is None:
+            return None
+        return self.unknown_since + timedelta(minutes=settings.KINOVI_UNKNOWN_RESOLVE_AFTER)
+
+    def resolve_never_confirmed(self) -> bool:
+        """unknown, without a task id, past its window → fail, refunded, flagged.
+
+        Kinovi never answered the create call and no webhook named a task within a
+        window longer than its longest generation: most likely nothing was made. If a
+        webhook names its task later, `record_webhook` adopts it again. The row stays
+        locked meanwhile, so a webhook naming the task now waits, then finds it failed.
+        """
+        minutes = settings.KINOVI_UNKNOWN_RESOLVE_AFTER
+        with transaction.atomic():
+            still = Generation.objects.select_for_update().filter(
+                pk=self.pk, status=self.S.UNKNOWN, task_id="", accepted_at__isnull=True
+            )
+            if not still.exists():
+                return False
+            return self._fail(
+                self.NEVER_CONFIRMED,
+                f"Never confirmed by Kinovi: it didn't answer the request and no task was "
+                f"announced in {minutes} minutes. The credits were refunded.",
+            )
 
     def mark_unknown(self, reason: str) -> bool:
         """→ unknown: Kinovi may or may not be making it; never re-created blindly.
@@ -561,8 +611,19 @@ class Generation(models.Model):
         answer never came waits for a webhook naming it, or for an admin.
         """
         now = timezone.now()
-        later = UNKNOWN_RECHECK if self.task_id else UNKNOWN_PARKED
-        moved = self._move(self.S.UNKNOWN, status_detail=reason[:300], next_attempt_at=now + later)
+        if self.is_finished:
+            raise InvalidTransition(f"{self} has ended; it can't become unknown")
+        later = (
+            UNKNOWN_RECHECK
+            if self.task_id
+            else timedelta(minutes=settings.KINOVI_UNKNOWN_RESOLVE_AFTER)
+        )
+        moved = self._move(
+            self.S.UNKNOWN,
+            status_detail=reason[:300],
+            next_attempt_at=now + later,
+            unknown_since=now,
+        )
         if moved and self.accepted_at is None:
             # A webhook may have named the task while the create call hung: ask at once.
             Generation.objects.filter(pk=self.pk).exclude(task_id="").update(next_attempt_at=now)
@@ -580,7 +641,9 @@ class Generation(models.Model):
         now = timezone.now()
         mine = Generation.objects.filter(pk=self.pk)
         self.wake()
-        if task_id and not self.task_id:
+        if task_id and not self.task_id and self.error_code == self.NEVER_CONFIRMED:
+            self._readopt(task_id)
+        elif task_id and not self.task_id:
             self._adopt_task_id(task_id)
         if not task_id:
             return False
@@ -607,6 +670,30 @@ class Generation(models.Model):
         except IntegrityError:  # another generation took it a moment ago
             pass
         self.refresh_from_db(fields=["task_id"])
+
+    def _readopt(self, task_id: str) -> None:
+        """fail (never confirmed) → unknown with `task_id`: Kinovi made it after all.
+
+        The worker confirms it with recordInfo and settles it like any other; its
+        refund stays, so what Kinovi charged is added to the ledger then.
+        """
+        if Generation.objects.filter(task_id=task_id).exclude(pk=self.pk).exists():
+            return
+        try:
+            with transaction.atomic():
+                self._move(
+                    self.S.UNKNOWN,
+                    only_from=(self.S.FAIL,),
+                    task_id=task_id,
+                    error_code="",
+                    error_message="",
+                    status_detail="A webhook named its task after it was refunded as never "
+                    "confirmed: checking with Kinovi.",
+                    unknown_since=timezone.now(),
+                    next_attempt_at=timezone.now(),
+                )
+        except IntegrityError:  # another generation took it a moment ago
+            self.refresh_from_db()
 
     def wake(self) -> None:
         """Have the worker look at it now rather than at its next poll."""

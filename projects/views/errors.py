@@ -1,8 +1,10 @@
-"""The 400, 403, 404 and 500 pages: pages of the app, with the reason and a way back."""
+"""The 400, 403, 404, 500 and 503 pages: pages of the app, with the reason and a way back."""
 
 import re
+import sys
 
 from django.apps import apps
+from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.template import loader
@@ -51,14 +53,36 @@ def page_not_found(request, exception):
     return _render(request, 404, "Not found", _not_found_reason(exception))
 
 
-def server_error(request):
+# What a lost or refused database connection raises (a restart, a failover).
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
+DATABASE_RETRY_AFTER_SECONDS = 5
+
+
+def _render_without_request(status: int, title: str, reason: str) -> HttpResponse:
     # No request in the context: no context processors, no query, nothing
     # that may be what just failed.
     html = loader.get_template("error.html").render(
-        {
-            "code": 500,
-            "title": "Something went wrong",
-            "reason": "The server failed to answer. It has been logged; try again in a moment.",
-        }
+        {"code": status, "title": title, "reason": reason}
     )
-    return HttpResponse(html, status=500)
+    return HttpResponse(html, status=status)
+
+
+def database_unavailable(request) -> HttpResponse:
+    """503 while the database can't be reached: it comes back by itself."""
+    response = _render_without_request(
+        503,
+        "The database is restarting",
+        "The database is restarting. Try again in a moment.",
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER_SECONDS)
+    return response
+
+
+def server_error(request):
+    if isinstance(sys.exception(), DATABASE_UNAVAILABLE):
+        return database_unavailable(request)
+    return _render_without_request(
+        500,
+        "Something went wrong",
+        "The server failed to answer. It has been logged; try again in a moment.",
+    )

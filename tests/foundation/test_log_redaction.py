@@ -105,6 +105,51 @@ def test_gunicorns_access_and_error_lines_hold_no_token(var_dir):
     assert TOKEN.split(".")[1][:16] not in output
 
 
+def test_the_simulator_of_make_run_logs_no_token_of_the_webhooks_it_sends(var_dir):
+    """`make run` starts `manage.py kinovi_simulator`: its webhook lines are redacted too."""
+    from projects.kinovi.client import KinoviClient
+    from projects.kinovi.references import Kind
+    from projects.kinovi.request import GenerationSpec, ReferenceMedia, build_request
+
+    port = _free_port()
+    log = var_dir / "simulator.log"
+    command = [sys.executable, "manage.py", "kinovi_simulator", "--port", str(port)]
+    command += ["--api-key", "k", "--waiting-seconds", "0.1", "--generating-seconds", "0.1"]
+    with log.open("wb") as out:
+        simulator = subprocess.Popen(
+            command, cwd=ROOT, env=_environment(var_dir), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        reference = ReferenceMedia(Kind.IMAGE, "http://127.0.0.1:9/tiny.png", format="image/png")
+        built = build_request(
+            GenerationSpec(
+                model="seedance-20", prompt="@image1 runs", references=[reference], duration=5
+            )
+        )
+        # Nothing listens on port 9: the webhook fails, and the simulator says so.
+        body = {**built.payload, "callBackUrl": f"http://127.0.0.1:9{WEBHOOK_PREFIX}{TOKEN}/"}
+        client = KinoviClient(f"http://127.0.0.1:{port}/api/v1", "k")
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                client.create_task(body)
+                break
+            except Exception:
+                assert simulator.poll() is None, log.read_text()
+                assert time.monotonic() < deadline, "the simulator didn't start"
+                time.sleep(0.2)
+        deadline = time.monotonic() + 30
+        while "Webhook to" not in log.read_text():
+            assert time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+    finally:
+        simulator.terminate()
+        simulator.wait(timeout=20)
+    written = log.read_text()
+    assert f"Webhook to http://127.0.0.1:9{WEBHOOK_PREFIX}7.[token]/ failed" in written
+    assert TOKEN not in written
+
+
 def test_the_apps_own_handler_redacts_messages_and_tracebacks(capsys):
     logging.config.dictConfig(settings.LOGGING)
     logger = logging.getLogger("django.request")

@@ -201,8 +201,10 @@ def test_it_keeps_the_reservation_of_an_unknown_generation(queued):
     queued.refresh_from_db()
     assert (queued.status, queued.status_detail) == (S.UNKNOWN, "no answer came back")
     assert _ledger(queued) == [("reserve", 200)]
-    # Without a task id nothing can be asked: it waits for a webhook or an admin.
-    assert queued.next_attempt_at > timezone.now() + timezone.timedelta(hours=1)
+    # Without a task id nothing can be asked: it waits KINOVI_UNKNOWN_RESOLVE_AFTER for a
+    # webhook naming its task, then the worker fails it as never confirmed.
+    assert queued.next_attempt_at > timezone.now() + timezone.timedelta(minutes=29)
+    assert queued.next_attempt_at == queued.resolve_at
 
 
 def test_it_rescues_an_unknown_generation_by_its_task(make_generation):

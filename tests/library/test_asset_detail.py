@@ -1,3 +1,6 @@
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
 from projects.models import GenerationReference, ReferenceAsset
 from tests.library.conftest import make_asset, make_character, make_generation, upload
 
@@ -84,3 +87,29 @@ def test_it_counts_other_videos_when_none_is_the_viewers(bob_client, alice, team
     text = bob_client.get(f"/library/assets/{asset.pk}/").content.decode()
     assert "Used in 1 other video<" in text
     assert "Pilot" not in text
+
+
+def test_its_queries_do_not_grow_with_the_uses(
+    bob_client, alice, bob, team, django_assert_num_queries
+):
+    asset = make_asset(alice, team, shared=True)
+
+    def use(user):
+        generation = make_generation(team, user)
+        GenerationReference.objects.create(
+            generation=generation, asset=asset, kind="image", position=1
+        )
+
+    use(bob)
+    use(alice)
+    url = f"/library/assets/{asset.pk}/"
+    bob_client.get(url)
+    with CaptureQueriesContext(connection) as few:
+        bob_client.get(url)
+    assert len(few.captured_queries) <= 10
+    for _ in range(3):
+        use(bob)
+        use(alice)
+    with django_assert_num_queries(len(few.captured_queries)):
+        text = bob_client.get(url).content.decode()
+    assert "Also used in 4 other videos" in text

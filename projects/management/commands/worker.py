@@ -1,3 +1,4 @@
+import contextlib
 import signal
 import time
 
@@ -5,7 +6,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
-from projects.worker import work_once, worker_name
+from projects.worker import DATABASE_LOST, DatabaseOutage, worker_name
 
 CONNECTION_CHECK_SECONDS = 1.0
 
@@ -31,19 +32,28 @@ class Command(BaseCommand):
         self.stdout.write(f"worker {worker_id} started")
         handled = 0
         checked_connections_at = float("-inf")
+        outage = DatabaseOutage(worker_id)
         while not self.shutdown:
             # As between requests, but at most once a second: drop connections that
             # broke or grew too old. Not per item: reconnecting for each of hundreds
             # of polls a second would cost more than the polls.
             if time.monotonic() - checked_connections_at >= CONNECTION_CHECK_SECONDS:
-                close_old_connections()
+                with contextlib.suppress(*DATABASE_LOST):
+                    close_old_connections()
                 checked_connections_at = time.monotonic()
-            if work_once(worker_id):
+            if outage.work_once():
                 handled += 1
+                continue
+            if outage.active:
+                self.sleep(outage.wait_seconds())
                 continue
             if options["once"]:
                 break
-            deadline = time.monotonic() + settings.WORKER_POLL_SECONDS
-            while not self.shutdown and time.monotonic() < deadline:
-                time.sleep(0.1)
+            self.sleep(settings.WORKER_POLL_SECONDS)
         self.stdout.write(f"worker {worker_id} stopped after {handled} item(s)")
+
+    def sleep(self, seconds: float) -> None:
+        """Sleep `seconds`, or less when asked to stop."""
+        deadline = time.monotonic() + seconds
+        while not self.shutdown and time.monotonic() < deadline:
+            time.sleep(0.1)
