@@ -181,6 +181,33 @@ class BudgetForm(forms.Form):
         )
 
 
+class DefaultBudgetForm(forms.Form):
+    """The monthly budget each new member of the team gets, or an explicit no limit."""
+
+    default_member_budget = forms.IntegerField(
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        label="New members' monthly budget (credits)",
+    )
+    no_limit = forms.BooleanField(required=False, label="No limit for new members")
+    default_reason = forms.CharField(
+        max_length=500, required=False, label="Why (for the audit log)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("no_limit"):
+            data["default_member_budget"] = None
+        elif data.get("default_member_budget") is None:
+            raise forms.ValidationError(
+                "Give the credits a new member may spend each month, or choose no limit."
+            )
+        return data
+
+
 class PriceVersionForm(forms.Form):
     """New rates and the moment they take effect (in the future)."""
 

@@ -19,6 +19,8 @@ from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Trunc
+from django.db.models.signals import post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from projects.kinovi import pricing
@@ -461,6 +463,7 @@ class AuditEntry(AppendOnlyModel):
         BUDGET_REMOVED = "budget_removed", "Budget removed"
         PRICE_VERSION_ADDED = "price_version_added", "Price version added"
         ADJUSTMENT = "adjustment", "Adjustment"
+        DEFAULT_BUDGET_SET = "default_budget_set", "New members' budget set"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     # Empty for price versions, which apply to every team.
@@ -1027,6 +1030,52 @@ def remove_budget(budget: Budget, *, actor, reason="") -> None:
             reason=(reason or "").strip(),
         )
         budget.delete()
+
+
+def _describe_default(credits: int | None) -> str:
+    return "no limit" if credits is None else f"{credits:,} credits monthly"
+
+
+def set_default_member_budget(team, credits: int | None, *, actor, reason="") -> None:
+    """The monthly budget each new member of `team` gets (None: no limit), audited.
+
+    Members already in the team keep the budget they have (or their lack of one).
+    """
+    with transaction.atomic():
+        old = type(team).objects.select_for_update().get(pk=team.pk).default_member_budget
+        type(team).objects.filter(pk=team.pk).update(default_member_budget=credits)
+        team.default_member_budget = credits
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.DEFAULT_BUDGET_SET,
+            team=team,
+            actor=actor,
+            subject="Budget of new members",
+            old_value=_describe_default(old),
+            new_value=_describe_default(credits),
+            reason=(reason or "").strip(),
+        )
+
+
+@receiver(post_save, sender="projects.Membership")
+def give_new_member_a_budget(sender, instance, created, raw=False, **kwargs):
+    """A member joining a team gets its default monthly budget, so that no budget at all
+    is a team admin's decision (Team.default_member_budget empty), never an accident."""
+    if not created or raw:
+        return
+    credits = instance.team.default_member_budget
+    if credits is None or Budget.objects.filter(team=instance.team, user=instance.user).exists():
+        return
+    Budget.objects.create(
+        team=instance.team, user=instance.user, period=Budget.Period.MONTH, hard_limit=credits
+    )
+    AuditEntry.objects.create(
+        action=AuditEntry.Action.BUDGET_SET,
+        team=instance.team,
+        subject=_budget_subject(instance.user),
+        old_value="none",
+        new_value=f"{credits:,} credits monthly, warn at 80 %",
+        reason="The team's budget for new members",
+    )
 
 
 def _budget_subject(user) -> str:
