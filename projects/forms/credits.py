@@ -13,13 +13,11 @@ from projects.kinovi import pricing
 from projects.models import Budget, Generation, PriceVersion, Project, Team
 from projects.models.credits import (
     ADJUSTMENT_LIMIT,
-    GROUPINGS,
-    IN_FLIGHT,
     MAX_CREDITS_PER_SECOND,
     MAX_DOLLARS_PER_CREDIT,
-    ReportScope,
     price_version_problem,
 )
+from projects.models.reports import GROUPINGS, IN_FLIGHT, ReportScope
 
 PRESETS = {
     "this_month": "This month",

@@ -46,22 +46,24 @@ from projects.models import (
 )
 from projects.models.credits import (
     AdjustmentRefused,
-    ReportScope,
     add_price_version,
     adjust,
-    breakdown,
-    breakdown_and_series,
     budget_statuses,
-    failed_generations,
-    generation_costs,
-    most_expensive,
-    reconciliation_flag,
-    reconciliation_rows,
     remove_budget,
     set_budget,
     set_default_member_budget,
     soft_limit_warnings,
     spent_by_budget,
+)
+from projects.models.reports import (
+    ReportScope,
+    breakdown,
+    breakdown_and_series,
+    failed_generations,
+    generation_costs,
+    most_expensive,
+    reconciliation_flag,
+    reconciliation_rows,
 )
 
 TEMPLATES = "projects/credits/"
