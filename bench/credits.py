@@ -95,7 +95,7 @@ def seed() -> Team:
         sys.exit(f"team {TEAM_SLUG!r} exists half-seeded: drop the bench database and rerun")
     started = time.perf_counter()
     User = get_user_model()
-    team = Team.objects.create(name="Bench Films", slug=TEAM_SLUG)
+    team = Team.objects.create(name="Bench Films", slug=TEAM_SLUG, default_member_budget=None)
     users = [
         User.objects.create_user(f"bench-{n:02d}", f"bench-{n:02d}@example.com")
         for n in range(MEMBERS)

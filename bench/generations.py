@@ -92,7 +92,7 @@ def line(ok: bool, text: str) -> str:
 
 
 def make_world():
-    team = Team.objects.create(name="Bench Films", slug="bench")
+    team = Team.objects.create(name="Bench Films", slug="bench", default_member_budget=None)
     user = get_user_model().objects.create_user("bench", "bench@example.com", "x")
     team.add_member(user, Membership.Role.MEMBER)
     project = Project.objects.create(team=team, owner=user, name="Bench")

@@ -144,7 +144,7 @@ def queue_in_flight(count: int, files_url: str) -> int:
     from projects.models import Generation, Project, Team
 
     user = get_user_model().objects.create_user("bench")
-    team = Team.objects.create(name="Bench", slug="bench")
+    team = Team.objects.create(name="Bench", slug="bench", default_member_budget=None)
     team.add_member(user)
     project = Project.objects.create(team=team, owner=user, name="Bench")
     image = ReferenceMedia(Kind.IMAGE, f"{files_url}/tiny.png", format="image/png")

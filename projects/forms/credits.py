@@ -13,13 +13,11 @@ from projects.kinovi import pricing
 from projects.models import Budget, Generation, PriceVersion, Project, Team
 from projects.models.credits import (
     ADJUSTMENT_LIMIT,
-    GROUPINGS,
-    IN_FLIGHT,
     MAX_CREDITS_PER_SECOND,
     MAX_DOLLARS_PER_CREDIT,
-    ReportScope,
     price_version_problem,
 )
+from projects.models.reports import GROUPINGS, IN_FLIGHT, ReportScope
 
 PRESETS = {
     "this_month": "This month",
@@ -179,6 +177,33 @@ class BudgetForm(forms.Form):
         self.fields["member"].queryset = (
             get_user_model().objects.filter(memberships__team=team).order_by("username")
         )
+
+
+class DefaultBudgetForm(forms.Form):
+    """The monthly budget each new member of the team gets, or an explicit no limit."""
+
+    default_member_budget = forms.IntegerField(
+        min_value=0,
+        max_value=2_000_000_000,
+        required=False,
+        label="New members' monthly budget (credits)",
+    )
+    no_limit = forms.BooleanField(required=False, label="No limit for new members")
+    default_reason = forms.CharField(
+        max_length=500, required=False, label="Why (for the audit log)"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if self.errors:
+            return data
+        if data.get("no_limit"):
+            data["default_member_budget"] = None
+        elif data.get("default_member_budget") is None:
+            raise forms.ValidationError(
+                "Give the credits a new member may spend each month, or choose no limit."
+            )
+        return data
 
 
 class PriceVersionForm(forms.Form):

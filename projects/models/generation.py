@@ -393,12 +393,13 @@ class Generation(models.Model):
             # queued and reserves nothing.
             if not Generation.objects.select_for_update().filter(pk=self.pk, status=self.S.DRAFT):
                 raise InvalidTransition(f"{self} was submitted already")
-            # Saves credits_estimated; rolled back with the rest if the move fails.
-            credits.reserve(self, has_video_reference=self.has_video_reference)
+            # Rolled back with the rest if the move fails.
+            reservation = credits.reserve(self, has_video_reference=self.has_video_reference)
             token = Generation(pk=self.pk, callback_salt=salt).callback_token()
             moved = self._move(
                 self.Status.QUEUED,
                 only_from=(self.S.DRAFT,),
+                credits_estimated=reservation.credits,
                 submitted_at=now,
                 next_attempt_at=now,
                 callback_salt=salt,

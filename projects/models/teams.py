@@ -7,9 +7,22 @@ class TeamQuerySet(models.QuerySet):
         return self.filter(memberships__user=user)
 
 
+# A new member's monthly budget unless the team chose otherwise: 250 s of standard
+# 720p video ($50 at the seed's prices), enough to work, small enough to notice.
+DEFAULT_MEMBER_MONTHLY_CREDITS = 10_000
+
+
 class Team(models.Model):
     name = models.CharField(max_length=100)
     slug = models.SlugField(max_length=100, unique=True)
+    # Each member who joins gets a monthly budget of this many credits (see
+    # credits.give_new_member_a_budget); empty is a team admin's explicit "no limit".
+    default_member_budget = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        default=DEFAULT_MEMBER_MONTHLY_CREDITS,
+        help_text="Credits a month for each new member; empty means no limit.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     objects = TeamQuerySet.as_manager()

@@ -29,6 +29,7 @@ from projects.forms.credits import (
     AdjustmentForm,
     BudgetForm,
     DateRangeForm,
+    DefaultBudgetForm,
     PriceVersionForm,
     ReportForm,
 )
@@ -45,21 +46,24 @@ from projects.models import (
 )
 from projects.models.credits import (
     AdjustmentRefused,
-    ReportScope,
     add_price_version,
     adjust,
+    budget_statuses,
+    remove_budget,
+    set_budget,
+    set_default_member_budget,
+    soft_limit_warnings,
+    spent_by_budget,
+)
+from projects.models.reports import (
+    ReportScope,
     breakdown,
     breakdown_and_series,
-    budget_statuses,
     failed_generations,
     generation_costs,
     most_expensive,
     reconciliation_flag,
     reconciliation_rows,
-    remove_budget,
-    set_budget,
-    soft_limit_warnings,
-    spent_by_budget,
 )
 
 TEMPLATES = "projects/credits/"
@@ -411,8 +415,24 @@ def spend_csv(request):
 @admin_required
 def budgets(request):
     team = _get_team_for_admin(request, request.POST.get("team") or request.GET.get("team"))
-    form = BudgetForm(request.POST or None, team=team)
-    if request.method == "POST" and form.is_valid():
+    setting_default = "set_default" in request.POST
+    form = BudgetForm(None if setting_default else request.POST or None, team=team)
+    default_form = DefaultBudgetForm(
+        request.POST if setting_default else None,
+        initial={
+            "default_member_budget": team.default_member_budget,
+            "no_limit": team.default_member_budget is None,
+        },
+    )
+    if setting_default and default_form.is_valid():
+        credits = default_form.cleaned_data["default_member_budget"]
+        set_default_member_budget(
+            team, credits, actor=request.user, reason=default_form.cleaned_data["default_reason"]
+        )
+        words = "no limit" if credits is None else f"{credits:,} credits a month"
+        messages.success(request, f"New members of {team.name} get {words}.")
+        return redirect(f"{reverse('budgets')}?team={team.pk}")
+    if request.method == "POST" and not setting_default and form.is_valid():
         data = form.cleaned_data
         set_budget(
             team=team,
@@ -448,12 +468,14 @@ def budgets(request):
         "team_spent": spent.get(None),
         "rows": rows,
         "without_budget": [row["membership"].user for row in rows if row["budget"] is None],
+        "default_form": default_form,
         "audit": AuditEntry.objects.filter(Q(team=team) | Q(team__isnull=True))
         .select_related("actor")
         .order_by("-created_at", "-id")[:AUDIT_ROWS],
         "teams": Team.objects.order_by("name") if request.user.is_staff else None,
     }
-    return render(request, TEMPLATES + "budgets.html", context, status=400 if form.errors else 200)
+    invalid = form.errors or default_form.errors
+    return render(request, TEMPLATES + "budgets.html", context, status=400 if invalid else 200)
 
 
 @login_required

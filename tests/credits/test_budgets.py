@@ -39,7 +39,7 @@ def test_an_admin_sets_a_members_budget_and_it_is_audited(erin_client, erin, bob
 def test_the_budgets_page_lists_who_has_none(erin_client, team, erin, bob, alice):
     set_budget(team=team, user=bob, period="week", hard_limit=100, actor=erin)
     html = erin_client.get(reverse("budgets")).content.decode()
-    assert "Without a budget of their own: alice, erin." in html
+    assert "Without any limit: alice, erin." in html
 
 
 def test_a_budget_for_someone_outside_the_team_is_refused(erin_client, charlie, team):

@@ -34,7 +34,7 @@ def test_the_seed_version_is_in_effect_from_the_epoch(db):
     assert PriceVersion.objects.in_effect() == version
 
 
-def test_it_reserves_the_estimate_and_saves_it_on_the_generation(make_generation, bob, team):
+def test_it_reserves_the_estimate(make_generation, bob, team):
     generation = make_generation(upscale_4k=True)
     entry = reserve(generation, has_video_reference=False)
     assert (entry.kind, entry.credits, entry.dollars) == (K.RESERVE, 340, Decimal("1.70"))
@@ -44,8 +44,9 @@ def test_it_reserves_the_estimate_and_saves_it_on_the_generation(make_generation
         generation.project,
         STANDARD_MODEL,
     )
+    # The ledger writes only ledger rows: Generation.submit() stores its own estimate.
     generation.refresh_from_db()
-    assert generation.credits_estimated == 340
+    assert generation.credits_estimated == 0
 
 
 def test_it_settles_to_kinovis_figure_with_the_difference_as_its_own_row(make_generation):
@@ -356,3 +357,19 @@ def test_nothing_but_the_credits_module_writes_ledger_rows():
     assert not ledger_admin.has_add_permission(None)
     assert not ledger_admin.has_change_permission(None)
     assert not ledger_admin.has_delete_permission(None)
+
+
+def test_submit_stores_its_own_estimate(make_generation):
+    generation = make_generation(upscale_4k=True)
+    generation.submit()
+    generation.refresh_from_db()
+    assert (generation.status, generation.credits_estimated) == ("queued", 340)
+    reservation = LedgerEntry.objects.get(generation=generation, kind=K.RESERVE)
+    assert reservation.credits == 340
+
+
+def test_the_ledger_imports_nothing_built_on_it():
+    """credits.py <- generation.py <- reports.py: no cycle, not even inside a function."""
+    source = (Path(__file__).parents[2] / "projects/models/credits.py").read_text()
+    assert "projects.models.generation" not in source
+    assert "projects.models.reports" not in source

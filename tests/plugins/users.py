@@ -14,14 +14,16 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The fixtures' teams chose no budget for new members, so that a test's budgets are
+# the ones it sets; tests/credits/test_default_budget.py covers the default.
 @pytest.fixture
 def team(db):
-    return Team.objects.create(name="Acme Films", slug="acme")
+    return Team.objects.create(name="Acme Films", slug="acme", default_member_budget=None)
 
 
 @pytest.fixture
 def other_team(db):
-    return Team.objects.create(name="Globex Pictures", slug="globex")
+    return Team.objects.create(name="Globex Pictures", slug="globex", default_member_budget=None)
 
 
 def _user(username: str):
