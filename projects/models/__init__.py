@@ -1,3 +1,4 @@
+from projects.models.accounts import UserSession
 from projects.models.credits import AuditEntry, Budget, LedgerEntry, PriceVersion, SoftLimitWarning
 from projects.models.generation import (
     DispatchGate,
@@ -7,7 +8,7 @@ from projects.models.generation import (
 )
 from projects.models.library import *  # noqa: F403
 from projects.models.project import Project
-from projects.models.teams import Membership, Team
+from projects.models.teams import Invitation, Membership, Team
 
 __all__ = [
     "AuditEntry",
@@ -15,6 +16,7 @@ __all__ = [
     "DispatchGate",
     "Generation",
     "GenerationReference",
+    "Invitation",
     "KinoviAlert",
     "LedgerEntry",
     "Membership",
@@ -22,4 +24,5 @@ __all__ = [
     "Project",
     "SoftLimitWarning",
     "Team",
+    "UserSession",
 ]
