@@ -5,6 +5,7 @@ simulator); every value an operator changes at scale is an environment variable
 listed in the README.
 """
 
+import datetime as dt
 import os
 import secrets
 from pathlib import Path
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "storages",
+    "axes",
     "projects",
 ]
 
@@ -86,6 +88,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "projects.middleware.CurrentTeamMiddleware",
+    "projects.middleware.TimeZoneMiddleware",
+    # Last: it answers a sign-in refused for too many failures.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "kinovi_web.urls"
@@ -137,6 +142,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Database sessions that know their user, so that removing a member or "sign out
+# everywhere" ends every session of theirs at once.
+SESSION_ENGINE = "projects.sessions"
+# Sign-in throttling (django-axes): after 5 failed sign-ins for one (username, IP)
+# pair within 15 minutes, that pair is refused until 15 minutes have passed since its
+# last failure. Never by username alone: nobody can lock someone else out from
+# elsewhere. Each failure is logged and kept (AccessFailureLog, in the admin).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("SIGN_IN_LOCKOUT_MINUTES", 15))
+AXES_USE_ATTEMPT_EXPIRATION = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+# Log the username and address of each failure (never the password, which axes drops).
+AXES_SENSITIVE_PARAMETERS = []
+AXES_LOCKOUT_CALLABLE = "projects.views.accounts.locked_out"
+AXES_CLIENT_IP_CALLABLE = "projects.views.accounts.client_ip"
+# How many proxies in front of the app append to X-Forwarded-For; 0 uses REMOTE_ADDR.
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "project_list"
 LOGOUT_REDIRECT_URL = "login"
@@ -269,6 +297,11 @@ _https = _site.scheme == "https"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https)
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
+# Pages carry the CSRF token themselves (hx-headers, forms): no script needs the cookie.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _https else 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = _https
 SECURE_HSTS_PRELOAD = _https
@@ -301,5 +334,8 @@ LOGGING = {
         "django.server": _REQUEST_LINES,
         "gunicorn.access": _REQUEST_LINES,
         "gunicorn.error": _REQUEST_LINES,
+        # Axes announces its configuration at every start (the worker's output too);
+        # its sign-in failures and lockouts (axes.handlers) are warnings and stay.
+        "axes.apps": {"level": "WARNING"},
     },
 }

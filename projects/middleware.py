@@ -1,11 +1,15 @@
+import zoneinfo
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.messages.storage import default_storage as default_message_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import timezone
 
 from projects.models import Membership
+from projects.models.accounts import TIME_ZONE_SESSION_KEY
 from projects.models.library import upload_limits
 from projects.views import errors
 
@@ -55,6 +59,25 @@ class CurrentTeamMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.team = membership.team
+        return self.get_response(request)
+
+
+class TimeZoneMiddleware:
+    """Dates on the page in the person's own time zone, as kept in their session."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        name = request.session.get(TIME_ZONE_SESSION_KEY) if hasattr(request, "session") else ""
+        try:
+            zone = zoneinfo.ZoneInfo(name) if name else None
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            zone = None
+        if zone is None:
+            timezone.deactivate()
+        else:
+            timezone.activate(zone)
         return self.get_response(request)
 
 

@@ -51,6 +51,7 @@ urlpatterns = [
     ),
     path("hooks/kinovi/<str:token>/", webhooks.kinovi_webhook, name="kinovi_webhook"),
     path("teams/switch/", teams.switch_team, name="switch_team"),
+    path("", include("projects.urls_teams")),
     path("library/", include("projects.urls_library")),
     path("spend/", include("projects.urls_credits")),
     path("", include("projects.urls_review")),

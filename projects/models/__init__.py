@@ -1,3 +1,4 @@
+from projects.models.accounts import UserSession
 from projects.models.credits import AuditEntry, Budget, LedgerEntry, PriceVersion, SoftLimitWarning
 from projects.models.generation import (
     DispatchGate,
@@ -15,7 +16,8 @@ from projects.models.review import (
     Verdict,
     VerdictRecord,
 )
-from projects.models.teams import Membership, Team
+
+from projects.models.teams import Invitation, Membership, Team
 
 __all__ = [
     "AuditEntry",
@@ -24,6 +26,7 @@ __all__ = [
     "DispatchGate",
     "Generation",
     "GenerationReference",
+    "Invitation",
     "KinoviAlert",
     "LedgerEntry",
     "MailPreference",
@@ -37,4 +40,5 @@ __all__ = [
     "Team",
     "Verdict",
     "VerdictRecord",
+    "UserSession",
 ]

@@ -459,7 +459,8 @@ class AuditEntryQuerySet(AppendOnlyQuerySet):
 
 
 class AuditEntry(AppendOnlyModel):
-    """Who changed a budget or a price, or adjusted the ledger: when, from what, to what, why."""
+    """Who changed a budget or a price, adjusted the ledger, or invited, changed or removed
+    a member: when, from what, to what, why."""
 
     class Action(models.TextChoices):
         BUDGET_SET = "budget_set", "Budget set"
@@ -467,6 +468,11 @@ class AuditEntry(AppendOnlyModel):
         PRICE_VERSION_ADDED = "price_version_added", "Price version added"
         ADJUSTMENT = "adjustment", "Adjustment"
         DEFAULT_BUDGET_SET = "default_budget_set", "New members' budget set"
+        MEMBER_INVITED = "member_invited", "Member invited"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        MEMBER_JOINED = "member_joined", "Member joined"
+        ROLE_CHANGED = "role_changed", "Role changed"
+        MEMBER_REMOVED = "member_removed", "Member removed"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     # Empty for price versions, which apply to every team.

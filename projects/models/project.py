@@ -38,6 +38,15 @@ class Project(models.Model):
     )
     default_upscale_4k = models.BooleanField("4K upscale", default=False)
     archived_at = models.DateTimeField(null=True, blank=True)
+    # Set when its owner left the team and it was handed to an admin or archived:
+    # the owner gets it back if they join again.
+    handed_over_from = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
-from projects.decorators import team_required
+from projects.decorators import contributor_required, team_required
 from projects.forms.generations import ComposerForm, new_idempotency_key
 from projects.kinovi import request as kinovi_request
 from projects.kinovi.references import Kind
@@ -378,7 +378,7 @@ def project_detail(request, project_id: int):
     return render(request, PROJECT_PAGE, context)
 
 
-@team_required
+@contributor_required
 @require_POST
 def composer_check(request, project_id: int):
     """The live check: every rule, the compiled prompt, the price and the budgets."""
@@ -387,7 +387,7 @@ def composer_check(request, project_id: int):
     return render(request, PROJECT_PAGE + "#checks", _checks_context(request, form))
 
 
-@team_required
+@contributor_required
 @require_POST
 def generation_submit(request, project_id: int):
     """Queue the composed video: reserve its credits and store it; no network call.
@@ -465,7 +465,7 @@ def generation_detail(request, generation_id: int):
     return HttpResponse(html)
 
 
-@team_required
+@contributor_required
 @require_POST
 def generation_rerun(request, generation_id: int):
     """The same spec again, as a new generation with its own reservation."""
@@ -495,7 +495,7 @@ def generation_rerun(request, generation_id: int):
     return HttpResponse(html, status=422 if problem else 200)
 
 
-@team_required
+@contributor_required
 @require_POST
 def generation_continue(request, generation_id: int):
     """Add the video's last frame to the user's library and to the composer."""

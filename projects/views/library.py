@@ -13,7 +13,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect, trigger_client_event
 
 from projects import media
-from projects.decorators import team_required
+from projects.decorators import contributor_required, team_required
 from projects.forms.library import (
     AssetEditForm,
     AssetFilterForm,
@@ -107,7 +107,7 @@ def library(request):
     return render(request, template_name, context)
 
 
-@team_required
+@contributor_required
 @require_POST
 def asset_upload(request):
     """Store uploaded files; one per request from upload.js, many from the plain form.
@@ -233,7 +233,7 @@ def _render_character_form(request, form, character=None):
     return render(request, template_name, {"form": form, "character": character})
 
 
-@team_required
+@contributor_required
 @vary_on_htmx
 def character_create(request):
     form = CharacterForm(request.POST or None, user=request.user, team=request.team)
@@ -301,7 +301,7 @@ def character_delete(request, character_id: int):
     return redirect("character_list")
 
 
-@team_required
+@contributor_required
 @require_POST
 def character_copy(request, character_id: int):
     """Copy a team character to my library, or one of mine to the team's."""

@@ -1,10 +1,11 @@
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from projects.decorators import team_required
+from projects.decorators import VIEWERS_CANNOT, team_required
 from projects.forms.projects import ProjectForm, ProjectSettingsForm
 from projects.models import Generation, Project
 
@@ -30,6 +31,8 @@ def _check_id(pk: int) -> None:
 
 @team_required
 def project_list(request):
+    if request.method == "POST" and not request.membership.can_contribute:
+        raise PermissionDenied(VIEWERS_CANNOT)
     form = ProjectForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         project = form.save(commit=False)

@@ -1,12 +1,45 @@
+"""The team: switching team, the Members page (roles, removal, invitations) and
+accepting an invitation."""
+
 from django.contrib import messages
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
-from django.shortcuts import redirect
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from projects.forms.teams import TeamSwitchForm
+from projects.decorators import team_admin_required
+from projects.forms.teams import (
+    InvitationForm,
+    NewAccountForm,
+    RemoveMemberForm,
+    RoleForm,
+    TeamSwitchForm,
+)
 from projects.middleware import SESSION_KEY
+from projects.models import AuditEntry, Invitation, Membership
+from projects.models.administration import (
+    TeamAdminError,
+    accept,
+    change_role,
+    invite,
+    member_rows,
+    remove_member,
+    revoke,
+)
+
+TEMPLATES = "projects/teams/"
+AUDIT_ROWS = 50
+MEMBER_ACTIONS = [
+    AuditEntry.Action.MEMBER_INVITED,
+    AuditEntry.Action.INVITATION_REVOKED,
+    AuditEntry.Action.MEMBER_JOINED,
+    AuditEntry.Action.ROLE_CHANGED,
+    AuditEntry.Action.MEMBER_REMOVED,
+]
+NOT_VALID = "This invitation is not valid."
 
 
 @login_required
@@ -29,3 +62,167 @@ def switch_team(request):
     ):
         target = "project_list"
     return redirect(target)
+
+
+def _get_membership_for_admin(request, membership_id: int) -> Membership:
+    """A membership of the admin's current team; 404 for any other."""
+    return get_object_or_404(
+        Membership.objects.select_related("user", "team"), team=request.team, pk=membership_id
+    )
+
+
+def _get_invitation_for_admin(request, invitation_id: int) -> Invitation:
+    return get_object_or_404(
+        Invitation.objects.select_related("team"), team=request.team, pk=invitation_id
+    )
+
+
+@team_admin_required
+def members(request):
+    """Members with role, joined, last active and spend; invitations; the audit log."""
+    form = InvitationForm(request.POST or None, team=request.team)
+    if request.method == "POST" and form.is_valid():
+        invitation = invite(
+            team=request.team,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            actor=request.user,
+        )
+        messages.success(
+            request,
+            f"Invitation sent to {invitation.email}. The link works once, for 7 days.",
+        )
+        return redirect("members")
+    team = request.team
+    context = {
+        "nav": "members",
+        "team": team,
+        "rows": member_rows(team),
+        "roles": Membership.Role.choices,
+        "invite_form": form,
+        "invitations": Invitation.objects.for_team(team).select_related(
+            "invited_by", "accepted_by"
+        )[:100],
+        "audit": AuditEntry.objects.for_team(team)
+        .filter(action__in=MEMBER_ACTIONS)
+        .select_related("actor")[:AUDIT_ROWS],
+    }
+    return render(request, TEMPLATES + "members.html", context, status=400 if form.errors else 200)
+
+
+@team_admin_required
+@require_POST
+def member_role(request, membership_id: int):
+    membership = _get_membership_for_admin(request, membership_id)
+    form = RoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["role"]))
+        return redirect("members")
+    try:
+        change_role(membership, form.cleaned_data["role"], actor=request.user)
+    except TeamAdminError as error:
+        messages.error(request, str(error))
+        return redirect("members")
+    messages.success(
+        request,
+        f"{membership.user.get_username()} is now "
+        f"{Membership.Role(form.cleaned_data['role']).label.lower()}.",
+    )
+    return redirect("members")
+
+
+@team_admin_required
+def member_remove(request, membership_id: int):
+    """Confirm, choosing who gets the member's projects; then remove them."""
+    membership = _get_membership_for_admin(request, membership_id)
+    form = RemoveMemberForm(request.POST or None, membership=membership)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                handed = remove_member(membership, actor=request.user, heir=form.heir)
+            except TeamAdminError as error:
+                form.add_error(None, str(error))
+            else:
+                name = membership.user.get_username()
+                where = f"handed to {form.heir.get_username()}" if form.heir else "archived"
+                messages.success(
+                    request,
+                    f"{name} was removed from {request.team.name}; "
+                    f"{handed} of their projects {where}. Their spend stays in the reports.",
+                )
+                if membership.user == request.user:
+                    return redirect("login")
+                return redirect("members")
+        status = 400
+    return render(
+        request,
+        TEMPLATES + "member_remove.html",
+        {"nav": "members", "membership": membership, "form": form},
+        status=status,
+    )
+
+
+@team_admin_required
+@require_POST
+def invitation_revoke(request, invitation_id: int):
+    invitation = _get_invitation_for_admin(request, invitation_id)
+    try:
+        revoke(invitation, actor=request.user)
+    except TeamAdminError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, f"The invitation of {invitation.email} is revoked.")
+    return redirect("members")
+
+
+def _not_valid(request):
+    return render(request, TEMPLATES + "invitation_invalid.html", {"reason": NOT_VALID}, status=404)
+
+
+def invitation_accept(request, token: str):
+    """The link of an invitation: its invitee joins (signing up if they are new).
+
+    Anyone else, and every link that is unknown, used, expired or revoked, is told
+    only that the invitation is not valid.
+    """
+    invitation = Invitation.objects.by_token(token)
+    if invitation is None:
+        return _not_valid(request)
+    user = request.user
+    if user.is_authenticated:
+        if not invitation.is_for(user):
+            return _not_valid(request)
+        if request.method == "POST":
+            return _joined(request, invitation, user)
+        return render(request, TEMPLATES + "invitation_accept.html", {"invitation": invitation})
+    if get_user_model().objects.filter(email__iexact=invitation.email).exists():
+        return render(
+            request,
+            TEMPLATES + "invitation_accept.html",
+            {
+                "invitation": invitation,
+                "sign_in_url": f"{reverse('login')}?next={request.path}",
+            },
+        )
+    form = NewAccountForm(request.POST or None, email=invitation.email)
+    if request.method == "POST" and form.is_valid():
+        new_user = form.save()
+        login(request, new_user, backend="django.contrib.auth.backends.ModelBackend")
+        return _joined(request, invitation, new_user)
+    return render(
+        request,
+        TEMPLATES + "invitation_accept.html",
+        {"invitation": invitation, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+def _joined(request, invitation, user):
+    try:
+        membership = accept(invitation, user)
+    except TeamAdminError:
+        return _not_valid(request)
+    request.session[SESSION_KEY] = membership.team_id
+    messages.success(request, f"Welcome to {membership.team.name}.")
+    return redirect("project_list")

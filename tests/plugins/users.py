@@ -1,4 +1,5 @@
-"""The people of every test: alice (team admin), bob (teammate), charlie (outsider)."""
+"""The people of every test: alice (team admin), bob (teammate), charlie (outsider),
+erin (a team admin owning nothing), vera (a viewer)."""
 
 import pytest
 from django.contrib.auth import get_user_model
@@ -84,3 +85,16 @@ def erin(team):
 @pytest.fixture
 def erin_client(erin):
     return _client_of(erin)
+
+
+@pytest.fixture
+def vera(team):
+    """A viewer of `team`: sees its library and shared characters, cannot spend or upload."""
+    user = _user("vera")
+    team.add_member(user, Membership.Role.VIEWER)
+    return user
+
+
+@pytest.fixture
+def vera_client(vera):
+    return _client_of(vera)

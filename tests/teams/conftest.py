@@ -1,0 +1,32 @@
+"""What the team tests share: a pending invitation and its link."""
+
+import re
+
+import pytest
+from django.core import mail
+
+from projects.models import Membership
+from projects.models.administration import invite
+
+LINK = re.compile(r"http://\S+/invitations/(\S+)/")
+
+
+def link_of(message) -> str:
+    """The path of the invitation link in a sent email."""
+    return "/invitations/" + LINK.search(message.body).group(1) + "/"
+
+
+@pytest.fixture
+def invited(team, alice):
+    """An invitation of a new person (dana@example.com) into Acme, and its link."""
+    mail.outbox.clear()
+    invitation = invite(
+        team=team, email="dana@example.com", role=Membership.Role.MEMBER, actor=alice
+    )
+    return invitation, link_of(mail.outbox[-1])
+
+
+def sign_in(client, username: str, password: str = "correct horse battery") -> None:
+    """Sign in through the login page, as a browser does (throttling included)."""
+    response = client.post("/accounts/login/", {"username": username, "password": password})
+    assert response.status_code == 302, response.content.decode()[:2000]
