@@ -238,6 +238,8 @@ KINOVI_DOWNLOAD_TIMEOUT_SECONDS = env_int("KINOVI_DOWNLOAD_TIMEOUT_SECONDS", 300
 # The worker.
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 120)
+# How often each worker records that it is alive (readiness wants a beat within 30 s).
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
 
 # Mail (budget warnings): printed to the console unless an SMTP host is configured.
 EMAIL_SMTP_HOST = os.environ.get("EMAIL_SMTP_HOST", "")
@@ -261,6 +263,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kinovi Web <kinovi@lo
 # HTTPS hardening follows SITE_URL: served over https, everything is strict.
 _https = _site.scheme == "https"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https)
+# A balancer probes over plain HTTP, behind the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if _https else 0)

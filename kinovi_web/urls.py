@@ -18,6 +18,7 @@ def favicon(request):
 urlpatterns = [
     path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

@@ -40,7 +40,7 @@ from projects.kinovi.client import (
     TaskNotFound,
     TaskStatus,
 )
-from projects.models import DispatchGate, Generation, KinoviAlert
+from projects.models import DispatchGate, DispatchRefusal, Generation, KinoviAlert
 from projects.models.generation import UNKNOWN_PARKED, UNKNOWN_RECHECK, StoredOutput
 
 log = logging.getLogger(__name__)
@@ -97,6 +97,7 @@ def dispatch(generation: Generation) -> None:
             failed=False,
         )
         DispatchGate.objects.record_refusal(error.limit)
+        DispatchRefusal.objects.record(error.status_code)
     except REFUSED as error:
         if isinstance(error, ACCOUNT_PROBLEMS):
             KinoviAlert.objects.raise_for(error.status_code, error.message)
@@ -167,6 +168,11 @@ HANDLERS: dict[str, Callable[[Generation], None]] = {
 
 def work_once(worker_id: str) -> bool:
     """Handle a batch of due generations. Returns False when there was nothing to do."""
+    return bool(work_batch(worker_id))
+
+
+def work_batch(worker_id: str) -> int:
+    """Handle a batch of due generations; how many rows were claimed."""
     batch = Generation.objects.claim_due(
         worker_id, limit=CLAIM_BATCH, dispatching=dispatch_slot_free()
     )
@@ -178,7 +184,7 @@ def work_once(worker_id: str) -> bool:
         except Exception:
             log.exception("handling %s failed; retrying in 30 s", generation)
             generation.release(retry_in=30)
-    return bool(batch)
+    return len(batch)
 
 
 # Helpers ------------------------------------------------------------------------------
@@ -211,6 +217,7 @@ def dispatch_slot_free() -> bool:
 
 def _retry_or_give_up(generation: Generation, error: KinoviError) -> None:
     """5xx, unreachable, an answer we can't read: retry with backoff, within bounds."""
+    DispatchRefusal.objects.record(error.status_code)
     if generation.attempts + 1 >= settings.KINOVI_MAX_ATTEMPTS:
         generation.give_up(
             f"Kinovi couldn't take it after {settings.KINOVI_MAX_ATTEMPTS} tries "

@@ -6,6 +6,7 @@ from projects.models.generation import (
     KinoviAlert,
 )
 from projects.models.library import *  # noqa: F403
+from projects.models.operations import DispatchRefusal, WorkerHeartbeat
 from projects.models.project import Project
 from projects.models.teams import Membership, Team
 
@@ -13,6 +14,7 @@ __all__ = [
     "AuditEntry",
     "Budget",
     "DispatchGate",
+    "DispatchRefusal",
     "Generation",
     "GenerationReference",
     "KinoviAlert",
@@ -22,4 +24,5 @@ __all__ = [
     "Project",
     "SoftLimitWarning",
     "Team",
+    "WorkerHeartbeat",
 ]

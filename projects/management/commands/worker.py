@@ -1,11 +1,15 @@
+import logging
 import signal
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
-from projects.worker import work_once, worker_name
+from projects.models import WorkerHeartbeat
+from projects.worker import work_batch, worker_name
+
+log = logging.getLogger(__name__)
 
 CONNECTION_CHECK_SECONDS = 1.0
 
@@ -29,7 +33,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self.on_signal)
         worker_id = options["id"] or worker_name()
         self.stdout.write(f"worker {worker_id} started")
-        handled = 0
+        handled = rows = 0
+        heartbeat = WorkerHeartbeat.objects.start()
+        beaten_at = time.monotonic()
         checked_connections_at = float("-inf")
         while not self.shutdown:
             # As between requests, but at most once a second: drop connections that
@@ -38,12 +44,28 @@ class Command(BaseCommand):
             if time.monotonic() - checked_connections_at >= CONNECTION_CHECK_SECONDS:
                 close_old_connections()
                 checked_connections_at = time.monotonic()
-            if work_once(worker_id):
+            # One UPDATE every few seconds, not per pass: readiness wants a beat in 30 s.
+            if time.monotonic() - beaten_at >= settings.WORKER_HEARTBEAT_SECONDS:
+                self.beat(heartbeat, rows)
+                beaten_at = time.monotonic()
+            if claimed := work_batch(worker_id):
                 handled += 1
+                rows += claimed
                 continue
             if options["once"]:
                 break
             deadline = time.monotonic() + settings.WORKER_POLL_SECONDS
             while not self.shutdown and time.monotonic() < deadline:
                 time.sleep(0.1)
+        self.beat(heartbeat, rows, stopping=True)
         self.stdout.write(f"worker {worker_id} stopped after {handled} item(s)")
+
+    def beat(self, heartbeat: WorkerHeartbeat, rows: int, *, stopping: bool = False) -> None:
+        # A database gone for a moment must not stop the worker: the next beat says it.
+        try:
+            if stopping:
+                heartbeat.stop(rows)
+            else:
+                heartbeat.beat(rows)
+        except DatabaseError as error:
+            log.warning("could not record the worker's heartbeat: %s", error)
