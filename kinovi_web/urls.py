@@ -19,6 +19,7 @@ urlpatterns = [
     path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("status/", health.staff_status, name="staff_status"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

@@ -8,12 +8,19 @@ see a banner when none beat for HEARTBEAT_MISSING while videos are queued.
 
 import os
 import socket
-from datetime import timedelta
+import statistics
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.db import models
+from django.db.models import Count, Exists, Min, Q, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-__all__ = ["DispatchRefusal", "WorkerHeartbeat"]
+from projects.models.credits import LedgerEntry
+from projects.models.generation import DispatchGate, Generation
+
+__all__ = ["DispatchRefusal", "QueueFigures", "WorkerHeartbeat", "queue_figures"]
 
 HEARTBEAT_FRESH = timedelta(seconds=30)
 HEARTBEAT_MISSING = timedelta(minutes=1)
@@ -24,6 +31,14 @@ FORGET_AFTER = timedelta(days=1)
 class WorkerHeartbeatQuerySet(models.QuerySet):
     def alive(self, within: timedelta = HEARTBEAT_FRESH):
         return self.filter(stopped_at__isnull=True, last_beat_at__gte=timezone.now() - within)
+
+    def missing_while_queued(self) -> bool:
+        """Videos are queued and no worker beat for HEARTBEAT_MISSING (one query)."""
+        return (
+            Generation.objects.filter(status=Generation.Status.QUEUED)
+            .filter(~Exists(self.alive(HEARTBEAT_MISSING)))
+            .exists()
+        )
 
     def start(self) -> "WorkerHeartbeat":
         """This process's row, beaten once; forgets workers gone for a day."""
@@ -83,3 +98,77 @@ class DispatchRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"Kinovi {self.status_code or 'unreachable'} at {self.at:%H:%M:%S}"
+
+
+@dataclass(frozen=True)
+class QueueFigures:
+    """What the staff status page and the metrics show, read in a handful of queries."""
+
+    by_state: dict[str, int]
+    in_flight: int
+    limit: int
+    oldest_queued_at: datetime | None
+    refusals_last_hour: dict[str, int]  # "429", "5xx", "unreachable"
+    dispatch_latencies: list[float]  # seconds from queued to accepted, last hour
+    credits: dict[str, int]  # reserved, settled (Kinovi's creditsUsed), refunded
+
+    @property
+    def queued(self) -> int:
+        return self.by_state.get(Generation.Status.QUEUED, 0)
+
+    @property
+    def oldest_queued_seconds(self) -> float | None:
+        if self.oldest_queued_at is None:
+            return None
+        return max((timezone.now() - self.oldest_queued_at).total_seconds(), 0.0)
+
+    @property
+    def dispatch_latency_median(self) -> float | None:
+        return statistics.median(self.dispatch_latencies) if self.dispatch_latencies else None
+
+    @property
+    def dispatch_latency_max(self) -> float | None:
+        return max(self.dispatch_latencies) if self.dispatch_latencies else None
+
+
+def queue_figures() -> QueueFigures:
+    now = timezone.now()
+    hour_ago = now - timedelta(hours=1)
+    counts = dict(
+        Generation.objects.order_by().values_list("status").annotate(n=Count("pk"))
+    )
+    by_state = {status: counts.get(status, 0) for status in Generation.Status.values}
+    oldest = Generation.objects.filter(status=Generation.Status.QUEUED).aggregate(
+        oldest=Min("submitted_at")
+    )["oldest"]
+    refusals = DispatchRefusal.objects.since(hour_ago).aggregate(
+        too_many=Count("pk", filter=Q(status_code=429)),
+        server=Count("pk", filter=Q(status_code__gte=500)),
+        unreachable=Count("pk", filter=Q(status_code=0)),
+    )
+    latencies = [
+        (accepted - submitted).total_seconds()
+        for submitted, accepted in Generation.objects.filter(
+            accepted_at__gte=hour_ago, submitted_at__isnull=False
+        ).values_list("submitted_at", "accepted_at")
+    ]
+    kinds = LedgerEntry.Kind
+    credits = LedgerEntry.objects.aggregate(
+        reserved=Coalesce(Sum("credits", filter=Q(kind=kinds.RESERVE)), 0),
+        settled=Coalesce(Sum("credits_used", filter=Q(kind=kinds.SETTLE)), 0),
+        refunded=Coalesce(Sum("credits", filter=Q(kind=kinds.REFUND)), 0),
+    )
+    gate = DispatchGate.objects.filter(pk=DispatchGate.objects.GATE_PK).first() or DispatchGate()
+    return QueueFigures(
+        by_state=by_state,
+        in_flight=sum(by_state[status] for status in Generation.IN_FLIGHT_STATES),
+        limit=gate.limit,
+        oldest_queued_at=oldest,
+        refusals_last_hour={
+            "429": refusals["too_many"],
+            "5xx": refusals["server"],
+            "unreachable": refusals["unreachable"],
+        },
+        dispatch_latencies=sorted(latencies),
+        credits={**credits, "refunded": -credits["refunded"]},
+    )

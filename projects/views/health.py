@@ -1,4 +1,4 @@
-"""Operations: liveness and readiness for a balancer or a supervisor.
+"""Operations: liveness and readiness for a balancer or a supervisor; the staff status.
 
 Neither needs a login nor names a secret: they say which part works, not how it is
 set up. Readiness costs two queries (the applied migrations, a worker's heartbeat),
@@ -9,17 +9,20 @@ import logging
 import secrets
 from functools import cache
 
+from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
+from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from projects.models import WorkerHeartbeat
-from projects.models.operations import HEARTBEAT_FRESH
+from projects.models import Generation, WorkerHeartbeat
+from projects.models.operations import FORGET_AFTER, HEARTBEAT_FRESH, queue_figures
 from projects.worker import kinovi
 
 log = logging.getLogger(__name__)
@@ -87,3 +90,29 @@ def _storage_writes_and_reads() -> bool:
     except Exception as error:  # every backend fails in its own way
         log.warning("readiness: storage failed: %s", type(error).__name__)
         return False
+
+
+@login_required
+@require_safe
+def staff_status(request):
+    """Staff: the workers' heartbeats and the queue; anyone else gets 404."""
+    if not request.user.is_staff:
+        raise Http404
+    figures = queue_figures()
+    states = [
+        (label, figures.by_state[value])
+        for value, label in Generation.Status.choices
+        if value not in Generation.FINISHED_STATES and value != Generation.Status.DRAFT
+    ]
+    return render(
+        request,
+        "projects/operations/status.html",
+        {
+            "figures": figures,
+            "states": states,
+            "workers": WorkerHeartbeat.objects.filter(
+                last_beat_at__gte=timezone.now() - FORGET_AFTER
+            )[:50],
+            "fresh_seconds": HEARTBEAT_FRESH.seconds,
+        },
+    )
