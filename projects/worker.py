@@ -174,8 +174,11 @@ def work_once(worker_id: str) -> bool:
 def work_batch(worker_id: str) -> int:
     """Handle a batch of due generations; how many rows were claimed."""
     batch = Generation.objects.claim_due(
-        worker_id, limit=CLAIM_BATCH, dispatching=dispatch_slot_free()
+        worker_id, limit=CLAIM_BATCH, dispatching=dispatch_slots_free()
     )
+    global _gate_seen
+    if any(generation.status == S.QUEUED for generation in batch):
+        _gate_seen = (float("-inf"), 0)  # slots were just taken: ask again next pass
     for generation in batch:
         if not _still_leased(generation):
             continue  # another worker has it now
@@ -198,19 +201,21 @@ def _still_leased(generation: Generation) -> bool:
     return generation.extend_lease(settings.WORKER_LEASE_SECONDS)
 
 
-_gate_seen: tuple[float, bool] = (float("-inf"), True)
+_gate_seen: tuple[float, int] = (float("-inf"), 0)
 
 
-def dispatch_slot_free() -> bool:
-    """Whether to claim queued generations: asked at most once a GATE_RECHECK_SECONDS.
+def dispatch_slots_free() -> int:
+    """How many queued generations to claim: asked at most once a GATE_RECHECK_SECONDS.
 
     Following 500 tasks means 100 claims a second; the answer may be a second old
-    because start_dispatch asks again, under lock, before anything is sent.
+    because start_dispatch asks again, under lock, before anything is sent. Claiming
+    no more queued rows than there are slots keeps them in the line's order: a row
+    claimed and put back would wait a poll behind those after it.
     """
     global _gate_seen
     checked_at, free = _gate_seen
     if time.monotonic() - checked_at >= GATE_RECHECK_SECONDS:
-        free = DispatchGate.objects.has_room_now()
+        free = DispatchGate.objects.free_slots_now()
         _gate_seen = (time.monotonic(), free)
     return free
 

@@ -134,9 +134,7 @@ class QueueFigures:
 def queue_figures() -> QueueFigures:
     now = timezone.now()
     hour_ago = now - timedelta(hours=1)
-    counts = dict(
-        Generation.objects.order_by().values_list("status").annotate(n=Count("pk"))
-    )
+    counts = dict(Generation.objects.order_by().values_list("status").annotate(n=Count("pk")))
     by_state = {status: counts.get(status, 0) for status in Generation.Status.values}
     oldest = Generation.objects.filter(status=Generation.Status.QUEUED).aggregate(
         oldest=Min("submitted_at")
