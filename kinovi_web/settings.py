@@ -228,6 +228,10 @@ KINOVI_POLL_SECONDS = float(os.environ.get("KINOVI_POLL_SECONDS", "5"))
 # How long the worker waits for an answer from Kinovi's API.
 KINOVI_TIMEOUT_SECONDS = float(os.environ.get("KINOVI_TIMEOUT_SECONDS", "30"))
 KINOVI_MAX_ATTEMPTS = env_int("KINOVI_MAX_ATTEMPTS", 6)
+# After a 429 (Kinovi's concurrency limit) that no task of ours ending explains, dispatching
+# pauses this long, doubling with each 429 in a row up to the maximum.
+KINOVI_REFUSAL_PAUSE_SECONDS = float(os.environ.get("KINOVI_REFUSAL_PAUSE_SECONDS", "2"))
+KINOVI_REFUSAL_PAUSE_MAX_SECONDS = float(os.environ.get("KINOVI_REFUSAL_PAUSE_MAX_SECONDS", "30"))
 # The first wait before retrying a createTask that met an error; it doubles each time.
 KINOVI_RETRY_SECONDS = float(os.environ.get("KINOVI_RETRY_SECONDS", "2"))
 KINOVI_STUCK_MINUTES = env_int("KINOVI_STUCK_MINUTES", 30)

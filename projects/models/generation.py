@@ -45,8 +45,6 @@ UNKNOWN_RECHECK = timedelta(minutes=10)
 UNKNOWN_PARKED = timedelta(days=1)
 # Tries of a claim whose rows another worker took first, before reporting none due.
 CLAIM_ROUNDS = 5
-# After a 429, how long new dispatches wait for a slot of ours to free before trying.
-REFUSAL_PATIENCE = timedelta(seconds=30)
 
 
 class InvalidTransition(Exception):
@@ -673,11 +671,12 @@ class DispatchGateManager(models.Manager):
             gate.reported_limit = limit or gate.reported_limit
             gate.in_flight_at_refusal = Generation.objects.in_flight().count()
             gate.refused_at = timezone.now()
+            gate.refusals_in_a_row += 1
             gate.save()
 
     def clear_refusal(self) -> None:
         self.filter(pk=self.GATE_PK, refused_at__isnull=False).update(
-            refused_at=None, in_flight_at_refusal=None
+            refused_at=None, in_flight_at_refusal=None, refusals_in_a_row=0
         )
 
 
@@ -692,6 +691,8 @@ class DispatchGate(models.Model):
     reported_limit = models.PositiveIntegerField(null=True, blank=True)
     in_flight_at_refusal = models.PositiveIntegerField(null=True, blank=True)
     refused_at = models.DateTimeField(null=True, blank=True)
+    # 429s since Kinovi last accepted a task: each one doubles the pause after it.
+    refusals_in_a_row = models.PositiveIntegerField(default=0)
 
     objects = DispatchGateManager()
 
@@ -712,12 +713,21 @@ class DispatchGate(models.Model):
         free = max(self.limit - in_flight, 0)
         if self.refused_at is None or not free:
             return free
-        # After a 429, wait for one of our tasks to end; others may share the key, so
-        # after a while try again anyway (another 429 closes the gate again).
+        # After a 429, wait for one of our tasks to end; others may share the key (or
+        # none of ours was in flight), so after the pause try again anyway (another
+        # 429 closes the gate again, for twice as long).
         slot_freed = in_flight < (self.in_flight_at_refusal or 0)
-        if slot_freed or timezone.now() - self.refused_at > REFUSAL_PATIENCE:
+        if slot_freed or timezone.now() - self.refused_at >= self.pause:
             return free
         return 0
+
+    @property
+    def pause(self) -> timedelta:
+        """How long dispatching waits after the last 429: KINOVI_REFUSAL_PAUSE_SECONDS,
+        doubling with each 429 in a row, at most KINOVI_REFUSAL_PAUSE_MAX_SECONDS."""
+        doublings = max(self.refusals_in_a_row - 1, 0)
+        seconds = settings.KINOVI_REFUSAL_PAUSE_SECONDS * 2 ** min(doublings, 32)
+        return timedelta(seconds=min(seconds, settings.KINOVI_REFUSAL_PAUSE_MAX_SECONDS))
 
 
 class KinoviAlertQuerySet(models.QuerySet):
