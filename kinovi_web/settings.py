@@ -242,6 +242,8 @@ KINOVI_DOWNLOAD_TIMEOUT_SECONDS = env_int("KINOVI_DOWNLOAD_TIMEOUT_SECONDS", 300
 # The worker.
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 120)
+# The bearer token Prometheus sends to /metrics; unset, /metrics does not exist.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
 # How often each worker records that it is alive (readiness wants a beat within 30 s).
 WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
 

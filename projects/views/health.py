@@ -1,25 +1,30 @@
-"""Operations: liveness and readiness for a balancer or a supervisor; the staff status.
+"""Operations: liveness and readiness for a balancer or a supervisor; the staff status
+and the Prometheus metrics.
 
-Neither needs a login nor names a secret: they say which part works, not how it is
+Health and readiness need no login and name no secret: they say which part works, not how it is
 set up. Readiness costs two queries (the applied migrations, a worker's heartbeat),
 one small file written, read and deleted, and one request to Kinovi.
 """
 
+import hmac
 import logging
 import secrets
 from functools import cache
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.db.migrations.recorder import MigrationRecorder
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
 from projects.models import Generation, WorkerHeartbeat
 from projects.models.operations import FORGET_AFTER, HEARTBEAT_FRESH, queue_figures
@@ -116,3 +121,74 @@ def staff_status(request):
             "fresh_seconds": HEARTBEAT_FRESH.seconds,
         },
     )
+
+
+class QueueCollector:
+    """The status page's figures and the ledger's totals, read from the database when
+    Prometheus scrapes: every process sees the same, so no per-process state to merge."""
+
+    def collect(self):
+        figures = queue_figures()
+        videos = GaugeMetricFamily("kinovi_web_videos", "Videos by state", labels=["state"])
+        for state, count in figures.by_state.items():
+            videos.add_metric([state], count)
+        yield videos
+        yield GaugeMetricFamily(
+            "kinovi_web_in_flight", "Tasks in flight at Kinovi", value=figures.in_flight
+        )
+        yield GaugeMetricFamily(
+            "kinovi_web_in_flight_limit", "Tasks allowed in flight", value=figures.limit
+        )
+        yield GaugeMetricFamily(
+            "kinovi_web_oldest_queued_seconds",
+            "Age of the oldest queued video (0 when none)",
+            value=figures.oldest_queued_seconds or 0,
+        )
+        refusals = GaugeMetricFamily(
+            "kinovi_web_kinovi_refusals_last_hour",
+            "createTask calls Kinovi refused for now in the last hour",
+            labels=["kind"],
+        )
+        for kind, count in figures.refusals_last_hour.items():
+            refusals.add_metric([kind], count)
+        yield refusals
+        latency = GaugeMetricFamily(
+            "kinovi_web_dispatch_latency_seconds",
+            "Queued to accepted by Kinovi, videos accepted in the last hour",
+            labels=["quantile"],
+        )
+        latency.add_metric(["0.5"], figures.dispatch_latency_median or 0)
+        latency.add_metric(["1"], figures.dispatch_latency_max or 0)
+        yield latency
+        yield GaugeMetricFamily(
+            "kinovi_web_workers_alive",
+            f"Workers that beat in the last {HEARTBEAT_FRESH.seconds} s",
+            value=WorkerHeartbeat.objects.alive().count(),
+        )
+        for kind, help_text in (
+            ("reserved", "Credits reserved at submission"),
+            ("settled", "Credits Kinovi charged for finished videos"),
+            ("refunded", "Credits refunded for failed videos"),
+        ):
+            yield CounterMetricFamily(
+                f"kinovi_web_credits_{kind}", help_text, value=figures.credits[kind]
+            )
+
+
+_registry = CollectorRegistry(auto_describe=False)
+_registry.register(QueueCollector())
+
+
+@require_safe
+@never_cache
+def metrics(request):
+    """Prometheus text format, for the bearer of METRICS_TOKEN; 404 while it is unset."""
+    token = settings.METRICS_TOKEN
+    if not token:
+        raise Http404
+    scheme, _, offered = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(offered.encode(), token.encode()):
+        response = HttpResponse("A bearer token is needed.", status=401, content_type="text/plain")
+        response["WWW-Authenticate"] = 'Bearer realm="metrics"'
+        return response
+    return HttpResponse(generate_latest(_registry), content_type=CONTENT_TYPE_LATEST)
