@@ -258,6 +258,10 @@ KINOVI_POLL_SECONDS = float(os.environ.get("KINOVI_POLL_SECONDS", "5"))
 # How long the worker waits for an answer from Kinovi's API.
 KINOVI_TIMEOUT_SECONDS = float(os.environ.get("KINOVI_TIMEOUT_SECONDS", "30"))
 KINOVI_MAX_ATTEMPTS = env_int("KINOVI_MAX_ATTEMPTS", 6)
+# After a 429 (Kinovi's concurrency limit) that no task of ours ending explains, dispatching
+# pauses this long, doubling with each 429 in a row up to the maximum.
+KINOVI_REFUSAL_PAUSE_SECONDS = float(os.environ.get("KINOVI_REFUSAL_PAUSE_SECONDS", "2"))
+KINOVI_REFUSAL_PAUSE_MAX_SECONDS = float(os.environ.get("KINOVI_REFUSAL_PAUSE_MAX_SECONDS", "30"))
 # The first wait before retrying a createTask that met an error; it doubles each time.
 KINOVI_RETRY_SECONDS = float(os.environ.get("KINOVI_RETRY_SECONDS", "2"))
 KINOVI_STUCK_MINUTES = env_int("KINOVI_STUCK_MINUTES", 30)
@@ -272,6 +276,10 @@ KINOVI_DOWNLOAD_TIMEOUT_SECONDS = env_int("KINOVI_DOWNLOAD_TIMEOUT_SECONDS", 300
 # The worker.
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))
 WORKER_LEASE_SECONDS = env_int("WORKER_LEASE_SECONDS", 120)
+# The bearer token Prometheus sends to /metrics; unset, /metrics does not exist.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# How often each worker records that it is alive (readiness wants a beat within 30 s).
+WORKER_HEARTBEAT_SECONDS = float(os.environ.get("WORKER_HEARTBEAT_SECONDS", "5"))
 
 # Mail (budget warnings): printed to the console unless an SMTP host is configured.
 EMAIL_SMTP_HOST = os.environ.get("EMAIL_SMTP_HOST", "")
@@ -295,6 +303,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Kinovi Web <kinovi@lo
 # HTTPS hardening follows SITE_URL: served over https, everything is strict.
 _https = _site.scheme == "https"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", _https)
+# A balancer probes over plain HTTP, behind the proxy.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
 SESSION_COOKIE_SECURE = _https
 CSRF_COOKIE_SECURE = _https
 # Pages carry the CSRF token themselves (hx-headers, forms): no script needs the cookie.

@@ -19,6 +19,9 @@ def favicon(request):
 urlpatterns = [
     path("favicon.ico", favicon),
     path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("status/", health.staff_status, name="staff_status"),
+    path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path(
         "accounts/login/",

@@ -1,6 +1,6 @@
 from django.urls import reverse
 
-from projects.models import Generation, KinoviAlert
+from projects.models import Generation, KinoviAlert, WorkerHeartbeat
 
 # Which main-navigation section a view belongs to, by the module it lives in,
 # so that a new page is highlighted without its view saying so.
@@ -56,7 +56,8 @@ def section_list_url(request) -> str:
 
 def kinovi_alerts(request):
     """For staff: `kinovi_alerts`, the open Kinovi account problems (401/402/403), and
-    `unknown_generations`, how many videos wait for someone to decide their fate.
+    `unknown_generations`, how many videos wait for someone to decide their fate, and
+    `workers_missing`: videos are queued and no worker beat for a minute.
 
     The site's admins (who hold the Kinovi key) see them on every page until they are
     resolved in the admin (an alert also ends when Kinovi next accepts a task). Nobody
@@ -68,4 +69,6 @@ def kinovi_alerts(request):
     return {
         "kinovi_alerts": KinoviAlert.objects.open(),
         "unknown_generations": Generation.objects.filter(status=Generation.Status.UNKNOWN).count,
+        # Called by the template only: one query, on staff pages alone.
+        "workers_missing": WorkerHeartbeat.objects.missing_while_queued,
     }

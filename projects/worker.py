@@ -42,7 +42,7 @@ from projects.kinovi.client import (
     TaskNotFound,
     TaskStatus,
 )
-from projects.models import DispatchGate, Generation, KinoviAlert
+from projects.models import DispatchGate, DispatchRefusal, Generation, KinoviAlert
 from projects.models.generation import UNKNOWN_RECHECK, StoredOutput
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ def dispatch(generation: Generation) -> None:
             failed=False,
         )
         DispatchGate.objects.record_refusal(error.limit)
+        DispatchRefusal.objects.record(error.status_code)
     except REFUSED as error:
         if isinstance(error, ACCOUNT_PROBLEMS):
             KinoviAlert.objects.raise_for(error.status_code, error.message)
@@ -186,9 +187,17 @@ HANDLERS: dict[str, Callable[[Generation], None]] = {
 
 def work_once(worker_id: str) -> bool:
     """Handle a batch of due generations. Returns False when there was nothing to do."""
+    return bool(work_batch(worker_id))
+
+
+def work_batch(worker_id: str) -> int:
+    """Handle a batch of due generations; how many rows were claimed."""
     batch = Generation.objects.claim_due(
-        worker_id, limit=CLAIM_BATCH, dispatching=dispatch_slot_free()
+        worker_id, limit=CLAIM_BATCH, dispatching=dispatch_slots_free()
     )
+    global _gate_seen
+    if any(generation.status == S.QUEUED for generation in batch):
+        _gate_seen = (float("-inf"), 0)  # slots were just taken: ask again next pass
     for generation in batch:
         if not _still_leased(generation):
             continue  # another worker has it now
@@ -199,7 +208,7 @@ def work_once(worker_id: str) -> bool:
         except Exception:
             log.exception("handling %s failed; retrying in 30 s", generation)
             generation.release(retry_in=30)
-    return bool(batch)
+    return len(batch)
 
 
 class DatabaseOutage:
@@ -224,15 +233,15 @@ class DatabaseOutage:
         wait = OUTAGE_FIRST_WAIT_SECONDS * 2 ** max(self.failures - 1, 0)
         return min(wait, OUTAGE_MAX_WAIT_SECONDS)
 
-    def work_once(self) -> bool:
-        """work_once(), surviving a lost database; False while it is away."""
+    def work_batch(self) -> int:
+        """work_batch(), surviving a lost database: the rows handled, 0 while it is away."""
         try:
-            worked = work_once(self.worker_id)
+            worked = work_batch(self.worker_id)
             if self.active:  # a whole pass went through: the database is back
                 self._recover()
         except DATABASE_LOST as error:
             self._lost(error)
-            return False
+            return 0
         return worked
 
     def _lost(self, error: Exception) -> None:
@@ -274,25 +283,28 @@ def _still_leased(generation: Generation) -> bool:
     return generation.extend_lease(settings.WORKER_LEASE_SECONDS)
 
 
-_gate_seen: tuple[float, bool] = (float("-inf"), True)
+_gate_seen: tuple[float, int] = (float("-inf"), 0)
 
 
-def dispatch_slot_free() -> bool:
-    """Whether to claim queued generations: asked at most once a GATE_RECHECK_SECONDS.
+def dispatch_slots_free() -> int:
+    """How many queued generations to claim: asked at most once a GATE_RECHECK_SECONDS.
 
     Following 500 tasks means 100 claims a second; the answer may be a second old
-    because start_dispatch asks again, under lock, before anything is sent.
+    because start_dispatch asks again, under lock, before anything is sent. Claiming
+    no more queued rows than there are slots keeps them in the line's order: a row
+    claimed and put back would wait a poll behind those after it.
     """
     global _gate_seen
     checked_at, free = _gate_seen
     if time.monotonic() - checked_at >= GATE_RECHECK_SECONDS:
-        free = DispatchGate.objects.has_room_now()
+        free = DispatchGate.objects.free_slots_now()
         _gate_seen = (time.monotonic(), free)
     return free
 
 
 def _retry_or_give_up(generation: Generation, error: KinoviError) -> None:
     """5xx, unreachable, an answer we can't read: retry with backoff, within bounds."""
+    DispatchRefusal.objects.record(error.status_code)
     if generation.attempts + 1 >= settings.KINOVI_MAX_ATTEMPTS:
         generation.give_up(
             f"Kinovi couldn't take it after {settings.KINOVI_MAX_ATTEMPTS} tries "

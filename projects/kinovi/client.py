@@ -242,6 +242,19 @@ class KinoviClient:
             message = f"Kinovi's recordInfo answer is unusable: {error}"
             raise UnexpectedAnswer(message, retryable=True) from error
 
+    def reachable(self, timeout: float = 2.0) -> bool:
+        """Whether Kinovi's API answers at all (a readiness probe): any answer below 500.
+
+        Asks about a task that doesn't exist: it starts nothing and costs nothing.
+        """
+        try:
+            response = self._http.get(
+                "/jobs/recordInfo", params={"taskId": "readiness-probe"}, timeout=timeout
+            )
+        except httpx.HTTPError:
+            return False
+        return response.status_code < 500
+
     def download(self, url: str, file: BinaryIO, *, max_bytes: int, timeout: float) -> int:
         """Stream the file at `url` (a result Kinovi links to) into `file`; bytes written.
 

@@ -7,6 +7,7 @@ from projects.models.generation import (
     KinoviAlert,
 )
 from projects.models.library import *  # noqa: F403
+from projects.models.operations import DispatchRefusal, WorkerHeartbeat
 from projects.models.outbox import MailPreference, OutboxMail
 from projects.models.project import Project
 from projects.models.review import (
@@ -16,7 +17,6 @@ from projects.models.review import (
     Verdict,
     VerdictRecord,
 )
-
 from projects.models.teams import Invitation, Membership, Team
 
 __all__ = [
@@ -24,6 +24,7 @@ __all__ = [
     "Budget",
     "Comment",
     "DispatchGate",
+    "DispatchRefusal",
     "Generation",
     "GenerationReference",
     "Invitation",
@@ -38,7 +39,8 @@ __all__ = [
     "ReviewLink",
     "SoftLimitWarning",
     "Team",
+    "UserSession",
     "Verdict",
     "VerdictRecord",
-    "UserSession",
+    "WorkerHeartbeat",
 ]

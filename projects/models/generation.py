@@ -11,12 +11,13 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -44,8 +45,6 @@ log = logging.getLogger(__name__)
 UNKNOWN_RECHECK = timedelta(minutes=10)
 # Tries of a claim whose rows another worker took first, before reporting none due.
 CLAIM_ROUNDS = 5
-# After a 429, how long new dispatches wait for a slot of ours to free before trying.
-REFUSAL_PATIENCE = timedelta(seconds=30)
 
 
 class InvalidTransition(Exception):
@@ -76,26 +75,43 @@ class GenerationQuerySet(models.QuerySet):
         """Tasks that hold one of Kinovi's concurrency slots (or are about to)."""
         return self.filter(status__in=Generation.IN_FLIGHT_STATES)
 
-    def with_queue_position(self):
-        """Annotate `queue_position`: 1 for the next queued generation to go, None if not queued.
+    def queue_positions(self) -> dict[int, int]:
+        """{id: place in line} of these rows that are queued, 1 for the next to go; the
+        dict's order is the order the worker sends them in (the cards show the same).
 
-        Counted over every queued generation (they all share one Kinovi key), in the
-        order they were submitted.
+        Fair, not first come first served: round-robin by member within a team and by
+        team across the site, counting the tasks each already has in flight. A
+        member's k-th video (in flight ones first) takes a team's turn before anyone's
+        (k+1)-th, and a team's k-th turn comes before any team's (k+1)-th; ties go to
+        the earlier submission. So a member who queued 30 holds back a teammate's first
+        take by one video at most, and a team another team's alike. All queued videos
+        share one Kinovi key: one line for the site. One query of a few integers a row
+        (the line and the tasks in flight are held short by Kinovi's limit).
         """
-        ahead = (
-            Generation.objects.filter(status=Generation.Status.QUEUED, pk__lte=OuterRef("pk"))
-            .order_by()
-            .values("status")
-            .annotate(n=Count("pk"))
-            .values("n")
+        S = Generation.Status
+        queued = self.filter(status=S.QUEUED).values("pk")
+        rows = (
+            Generation.objects.filter(Q(status__in=Generation.IN_FLIGHT_STATES) | Q(pk__in=queued))
+            .order_by("pk")
+            .values_list("pk", "status", "project__team_id", "project__owner_id")
         )
-        return self.annotate(
-            queue_position=models.Case(
-                models.When(status=Generation.Status.QUEUED, then=Subquery(ahead)),
-                default=None,
-                output_field=models.IntegerField(),
-            )
+        member_turns: Counter = Counter()
+        team_turns: Counter = Counter()
+        lines: dict[int, list[tuple[int, int]]] = {}  # team: [(member's turn, pk)]
+        for _, status, team, member in rows:
+            if status != S.QUEUED:  # in flight: a turn taken already
+                member_turns[team, member] += 1
+                team_turns[team] += 1
+        for pk, status, team, member in rows:
+            if status == S.QUEUED:
+                member_turns[team, member] += 1
+                lines.setdefault(team, []).append((member_turns[team, member], pk))
+        site_line = sorted(
+            (team_turns[team] + turn, pk)
+            for team, line in lines.items()
+            for turn, (_, pk) in enumerate(sorted(line), 1)
         )
+        return {pk: place for place, (_, pk) in enumerate(site_line, 1)}
 
     def due(self, now=None):
         """Rows the worker should look at now: work pending and not leased."""
@@ -111,9 +127,15 @@ class GenerationQuerySet(models.QuerySet):
         *,
         limit: int = 1,
         lease_seconds: int | None = None,
-        dispatching: bool = True,
+        dispatching: bool | int = True,
     ) -> list["Generation"]:
-        """Lease up to `limit` of the oldest due rows to `worker_id`; those won, oldest first.
+        """Lease up to `limit` due rows to `worker_id`; returns those won, in handling order.
+
+        Queued rows come first, in queue_positions() order (fair between members and
+        teams), at most `dispatching` of them (the slots free under the limit; True: no
+        cap, False or 0: none, as claiming them only to put them back would crowd out
+        the tasks in flight and shuffle the line). Then the other due rows, the longest
+        due first.
 
         One conditional UPDATE repeats every condition of due(): of several workers
         racing for rows exactly one gets each (on PostgreSQL the loser's UPDATE re-reads
@@ -121,25 +143,26 @@ class GenerationQuerySet(models.QuerySet):
         writers), and a row that stopped being due meanwhile (finished, put back with a
         backoff, leased by another worker) is left alone. Rows are read after the
         lease is won, so their status is the current one.
-
-        Without `dispatching` (no slot free under the limit), queued rows are left
-        alone: claiming them only to put them back would crowd out the tasks in flight.
         """
         lease = _lease(lease_seconds)
+        queued_cap = limit if dispatching is True else min(int(dispatching), limit)
         for _ in range(CLAIM_ROUNDS):
             now = timezone.now()
             due = self.due(now)
-            if not dispatching:
-                due = due.exclude(status=Generation.S.QUEUED)
-            pks = list(due.order_by("next_attempt_at", "id").values_list("pk", flat=True)[:limit])
+            pks = list(due.queue_positions())[:queued_cap] if queued_cap else []
+            pks += list(
+                due.exclude(status=Generation.S.QUEUED)
+                .order_by("next_attempt_at", "id")
+                .values_list("pk", flat=True)[: limit - len(pks)]
+            )
             if not pks:
                 return []
             until = now + lease
             if self.due(now).filter(pk__in=pks).update(claimed_by=worker_id, claimed_until=until):
                 won = Generation.objects.filter(
                     pk__in=pks, claimed_by=worker_id, claimed_until=until
-                )
-                return list(won.order_by("next_attempt_at", "id"))
+                ).in_bulk()
+                return [won[pk] for pk in pks if pk in won]
         return []
 
     def claim_next(self, worker_id: str, lease_seconds: int | None = None):
@@ -314,12 +337,12 @@ class Generation(models.Model):
 
     @property
     def place_in_line(self) -> int | None:
-        """1 for the next to go; None unless queued (reads the annotation when present)."""
+        """1 for the next to go; None unless queued (reads `queue_position` when set)."""
         if self.status != self.Status.QUEUED:
             return None
         if hasattr(self, "queue_position"):
             return self.queue_position
-        return Generation.objects.filter(status=self.Status.QUEUED, pk__lte=self.pk).count()
+        return Generation.objects.queue_positions().get(self.pk)
 
     def neighbours(self) -> tuple[int | None, int | None]:
         """The ids of the project's next newer and next older video, on the same list
@@ -807,8 +830,12 @@ class DispatchGateManager(models.Manager):
 
     def has_room_now(self) -> bool:
         """Whether a dispatch could go now; unlocked (start_dispatch asks again, locked)."""
+        return self.free_slots_now() > 0
+
+    def free_slots_now(self) -> int:
+        """How many dispatches could go now; unlocked (start_dispatch asks again, locked)."""
         gate = self.filter(pk=self.GATE_PK).first() or self.model(pk=self.GATE_PK)
-        return gate.has_room(Generation.objects.in_flight().count())
+        return gate.free_slots(Generation.objects.in_flight().count())
 
     def record_refusal(self, limit: int | None) -> None:
         """Kinovi answered 429: hold new dispatches until one of ours ends (or a while)."""
@@ -817,11 +844,12 @@ class DispatchGateManager(models.Manager):
             gate.reported_limit = limit or gate.reported_limit
             gate.in_flight_at_refusal = Generation.objects.in_flight().count()
             gate.refused_at = timezone.now()
+            gate.refusals_in_a_row += 1
             gate.save()
 
     def clear_refusal(self) -> None:
         self.filter(pk=self.GATE_PK, refused_at__isnull=False).update(
-            refused_at=None, in_flight_at_refusal=None
+            refused_at=None, in_flight_at_refusal=None, refusals_in_a_row=0
         )
 
 
@@ -836,6 +864,8 @@ class DispatchGate(models.Model):
     reported_limit = models.PositiveIntegerField(null=True, blank=True)
     in_flight_at_refusal = models.PositiveIntegerField(null=True, blank=True)
     refused_at = models.DateTimeField(null=True, blank=True)
+    # 429s since Kinovi last accepted a task: each one doubles the pause after it.
+    refusals_in_a_row = models.PositiveIntegerField(default=0)
 
     objects = DispatchGateManager()
 
@@ -849,14 +879,28 @@ class DispatchGate(models.Model):
         return min(local, self.reported_limit) if self.reported_limit else local
 
     def has_room(self, in_flight: int) -> bool:
-        if in_flight >= self.limit:
-            return False
-        if self.refused_at is None:
-            return True
-        # After a 429, wait for one of our tasks to end; others may share the key, so
-        # after a while try again anyway (another 429 closes the gate again).
+        return self.free_slots(in_flight) > 0
+
+    def free_slots(self, in_flight: int) -> int:
+        """Dispatches that may go with `in_flight` tasks at Kinovi: 0 while the gate is shut."""
+        free = max(self.limit - in_flight, 0)
+        if self.refused_at is None or not free:
+            return free
+        # After a 429, wait for one of our tasks to end; others may share the key (or
+        # none of ours was in flight), so after the pause try again anyway (another
+        # 429 closes the gate again, for twice as long).
         slot_freed = in_flight < (self.in_flight_at_refusal or 0)
-        return slot_freed or timezone.now() - self.refused_at > REFUSAL_PATIENCE
+        if slot_freed or timezone.now() - self.refused_at >= self.pause:
+            return free
+        return 0
+
+    @property
+    def pause(self) -> timedelta:
+        """How long dispatching waits after the last 429: KINOVI_REFUSAL_PAUSE_SECONDS,
+        doubling with each 429 in a row, at most KINOVI_REFUSAL_PAUSE_MAX_SECONDS."""
+        doublings = max(self.refusals_in_a_row - 1, 0)
+        seconds = settings.KINOVI_REFUSAL_PAUSE_SECONDS * 2 ** min(doublings, 32)
+        return timedelta(seconds=min(seconds, settings.KINOVI_REFUSAL_PAUSE_MAX_SECONDS))
 
 
 class KinoviAlertQuerySet(models.QuerySet):

@@ -269,24 +269,14 @@ def _add_dollars_per_credit(generations: list[Generation]) -> None:
 
 
 def _add_queue_positions(generations: list[Generation]) -> None:
-    """`queue_position`: 1 for the next queued generation to go (all share one Kinovi key).
-
-    Generation.place_in_line reads it, as it reads with_queue_position()'s annotation.
-    The ids queued up to the newest queued card, in order, place each card by bisection:
-    a queue held below Kinovi's concurrency limit is short, and one plain query of ids
-    costs less than counting per card.
-    """
-    queued = [g.pk for g in generations if g.status == Generation.Status.QUEUED]
-    ahead = []
-    if queued:
-        ahead = list(
-            Generation.objects.filter(status=Generation.Status.QUEUED, pk__lte=max(queued))
-            .order_by("pk")
-            .values_list("pk", flat=True)
-        )
+    """`queue_position` of each card: its place in the line the worker sends from
+    (Generation.objects.queue_positions), None when not queued; one query, and none
+    when no card is queued. Generation.place_in_line reads it."""
+    positions = {}
+    if any(generation.status == Generation.Status.QUEUED for generation in generations):
+        positions = Generation.objects.queue_positions()
     for generation in generations:
-        queued_now = generation.pk in queued
-        generation.queue_position = bisect_right(ahead, generation.pk) if queued_now else None
+        generation.queue_position = positions.get(generation.pk)
 
 
 def _composer_config() -> dict:

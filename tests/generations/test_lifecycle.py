@@ -318,8 +318,8 @@ def test_it_sends_the_stored_request_with_the_callback_url(queued):
 def test_it_numbers_the_queue_in_submission_order(make_generation):
     first, second, third = (_at(make_generation(), S.QUEUED) for _ in range(3))
     first.start_dispatch()
-    positions = dict(Generation.objects.with_queue_position().values_list("pk", "queue_position"))
-    assert positions == {first.pk: None, second.pk: 1, third.pk: 2}
+    positions = Generation.objects.queue_positions()
+    assert positions == {second.pk: 1, third.pk: 2}
     assert Generation.objects.get(pk=third.pk).place_in_line == 2
     assert Generation.objects.get(pk=first.pk).place_in_line is None
 

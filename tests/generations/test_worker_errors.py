@@ -380,10 +380,8 @@ def test_the_place_in_line_follows_dispatch_across_users_and_the_limit(
         generations.append(generation)
 
     def places() -> list[int | None]:
-        annotated = dict(
-            Generation.objects.with_queue_position().values_list("pk", "queue_position")
-        )
-        return [annotated[generation.pk] for generation in generations]
+        positions = Generation.objects.queue_positions()
+        return [positions.get(generation.pk) for generation in generations]
 
     def work() -> None:
         Generation.objects.update(next_attempt_at=timezone.now())

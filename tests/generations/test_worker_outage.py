@@ -31,7 +31,7 @@ def test_a_lost_gate_query_is_an_outage_not_a_crash(monkeypatch, caplog, error):
     outage = worker.DatabaseOutage("w1")
     with caplog.at_level(logging.INFO, logger="projects.worker"):
         for _ in range(5):
-            assert outage.work_once() is False
+            assert outage.work_batch() == 0
     assert outage.active
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1  # one line per outage, not one per try
@@ -44,7 +44,7 @@ def test_it_waits_longer_each_try_up_to_a_bound(monkeypatch):
     outage = worker.DatabaseOutage("w1")
     waits = []
     for _ in range(10):
-        outage.work_once()
+        outage.work_batch()
         waits.append(outage.wait_seconds())
     assert waits[:4] == [0.5, 1.0, 2.0, 4.0]
     assert waits[-1] == worker.OUTAGE_MAX_WAIT_SECONDS
@@ -65,13 +65,13 @@ def test_a_handler_losing_the_database_stops_the_pass_and_its_rows_come_back(
     monkeypatch.setitem(worker.HANDLERS, S.QUEUED, dispatch)
     outage = worker.DatabaseOutage("w1")
     with caplog.at_level(logging.INFO, logger="projects.worker"):
-        assert outage.work_once() is False
+        assert outage.work_batch() == 0
     assert released == []  # nothing written on a dead connection
     assert Generation.objects.filter(claimed_by="w1").count() == 3
     assert not any(r.exc_info for r in caplog.records)
 
     monkeypatch.setitem(worker.HANDLERS, S.QUEUED, lambda generation: None)
-    outage.work_once()  # the database answers again
+    outage.work_batch()  # the database answers again
     assert not outage.active
     assert "the database is back after" in caplog.text
     assert not Generation.objects.filter(claimed_by="w1").exists()
@@ -87,7 +87,7 @@ def test_other_handler_errors_still_release_the_row_for_later(monkeypatch, make_
 
     monkeypatch.setitem(worker.HANDLERS, S.QUEUED, broken)
     outage = worker.DatabaseOutage("w1")
-    assert outage.work_once() is True
+    assert outage.work_batch() == 1
     assert not outage.active
     generation.refresh_from_db()
     assert generation.claimed_by == ""

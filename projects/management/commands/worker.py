@@ -1,12 +1,16 @@
 import contextlib
+import logging
 import signal
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand
-from django.db import close_old_connections
+from django.db import DatabaseError, close_old_connections
 
+from projects.models import WorkerHeartbeat
 from projects.worker import DATABASE_LOST, DatabaseOutage, worker_name
+
+log = logging.getLogger(__name__)
 
 CONNECTION_CHECK_SECONDS = 1.0
 
@@ -30,7 +34,9 @@ class Command(BaseCommand):
         signal.signal(signal.SIGINT, self.on_signal)
         worker_id = options["id"] or worker_name()
         self.stdout.write(f"worker {worker_id} started")
-        handled = 0
+        handled = rows = 0
+        heartbeat = WorkerHeartbeat.objects.start()
+        beaten_at = time.monotonic()
         checked_connections_at = float("-inf")
         outage = DatabaseOutage(worker_id)
         while not self.shutdown:
@@ -41,8 +47,13 @@ class Command(BaseCommand):
                 with contextlib.suppress(*DATABASE_LOST):
                     close_old_connections()
                 checked_connections_at = time.monotonic()
-            if outage.work_once():
+            # One UPDATE every few seconds, not per pass: readiness wants a beat in 30 s.
+            if time.monotonic() - beaten_at >= settings.WORKER_HEARTBEAT_SECONDS:
+                self.beat(heartbeat, rows)
+                beaten_at = time.monotonic()
+            if claimed := outage.work_batch():
                 handled += 1
+                rows += claimed
                 continue
             if outage.active:
                 self.sleep(outage.wait_seconds())
@@ -50,6 +61,7 @@ class Command(BaseCommand):
             if options["once"]:
                 break
             self.sleep(settings.WORKER_POLL_SECONDS)
+        self.beat(heartbeat, rows, stopping=True)
         self.stdout.write(f"worker {worker_id} stopped after {handled} item(s)")
 
     def sleep(self, seconds: float) -> None:
@@ -57,3 +69,13 @@ class Command(BaseCommand):
         deadline = time.monotonic() + seconds
         while not self.shutdown and time.monotonic() < deadline:
             time.sleep(0.1)
+
+    def beat(self, heartbeat: WorkerHeartbeat, rows: int, *, stopping: bool = False) -> None:
+        # A database gone for a moment must not stop the worker: the next beat says it.
+        try:
+            if stopping:
+                heartbeat.stop(rows)
+            else:
+                heartbeat.beat(rows)
+        except DatabaseError as error:
+            log.warning("could not record the worker's heartbeat: %s", error)
