@@ -375,6 +375,9 @@ def project_detail(request, project_id: int):
         references.append(added)
     form = _composer_form(request, project, data=_as_posted(initial, references))
     context = project_context(request, project, form, page, archived)
+    # The browser's unsent draft comes back unless the composer was asked to start
+    # from a video or a file.
+    context["draft_restorable"] = not source_id and not added
     return render(request, PROJECT_PAGE, context)
 
 

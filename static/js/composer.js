@@ -519,13 +519,58 @@
     window.addEventListener("resize", fitPanel);
     fitPanel();
 
-    var initial = JSON.parse(document.getElementById("composer-initial-references").textContent);
-    initial.forEach(function (data) { add([data], true); });
+    // The unsent draft of this project, kept in this browser (localStorage): it comes
+    // back when the user returns, until they clear it. Kept in the browser, not on the
+    // server: it is saved as the user types, costs no request, and is theirs alone.
+    var draftKey = form.getAttribute("data-draft-key");
+    var draftNote = document.querySelector("[data-draft-note]");
+    var FIELDS = ["model", "duration", "aspect_ratio"];
+    function saveDraft() {
+      var draft = {prompt: textarea.value, upscale_4k: form.elements.upscale_4k.checked, references: current()};
+      FIELDS.forEach(function (name) { draft[name] = form.elements[name].value; });
+      try { window.localStorage.setItem(draftKey, JSON.stringify(draft)); } catch (error) { /* full or off */ }
+    }
+    function storedDraft() {
+      try { return JSON.parse(window.localStorage.getItem(draftKey) || "null"); } catch (error) { return null; }
+    }
+    function restoreDraft(draft) {
+      FIELDS.forEach(function (name) {
+        var field = form.elements[name];
+        if (field && draft[name]) { field.value = draft[name]; }
+      });
+      form.elements.upscale_4k.checked = !!draft.upscale_4k;
+      textarea.value = draft.prompt || "";
+      (draft.references || []).forEach(function (data) { add([data], true); });
+      draftNote.textContent = "Your unsent draft is back. Clear starts again from the project's defaults.";
+      form.dispatchEvent(new CustomEvent("composer:changed", {bubbles: true}));
+    }
+    ["input", "change", "composer:changed"].forEach(function (type) {
+      form.addEventListener(type, saveDraft);
+    });
+    document.querySelector("[data-clear-draft]").addEventListener("click", function () {
+      try { window.localStorage.removeItem(draftKey); } catch (error) { /* nothing kept */ }
+      window.location.assign(window.location.pathname);
+    });
+
+    var draft = form.hasAttribute("data-draft-restore") ? storedDraft() : null;
+    if (draft) {
+      restoreDraft(draft);
+    } else {
+      var initial = JSON.parse(document.getElementById("composer-initial-references").textContent);
+      initial.forEach(function (data) { add([data], true); });
+    }
     renumber();
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // Set up before htmx processes the page (a deferred script runs before
+  // DOMContentLoaded), so the check it sends on load sees a restored draft.
+  function start() {
     var form = document.getElementById("composer");
     if (form) { setup(form); }
-  });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();

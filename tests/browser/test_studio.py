@@ -257,3 +257,41 @@ def test_a_member_at_the_hard_limit_is_told_before_writing(login, live_server, r
         assert serious_axe_violations(page) == []
         if size == "phone":
             screenshot(page, "composer-sticky-phone.png")
+
+
+def test_the_composer_keeps_an_unsent_draft_per_project_until_cleared(
+    login, live_server, alice, team, settings, local_storage
+):
+    from projects.models import Project
+    from tests.library.conftest import make_asset
+
+    settings.SITE_URL = live_server.url
+    project = Project.objects.create(team=team, owner=alice, name="Drafts")
+    other = Project.objects.create(team=team, owner=alice, name="Elsewhere")
+    make_asset(alice, team, name="harbour at dawn")
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    composer = page.locator("#composer")
+    page.get_by_role("button", name="Add from library").click()
+    page.locator("#picker").get_by_test_id("pick-asset").first.click()
+    page.locator("#picker").get_by_role("button", name="Done").click()
+    composer.get_by_label("Prompt").fill("@image1 under a slow sunrise")
+    composer.get_by_label("Length").select_option("8")
+
+    # Away and back: the draft is there; another project starts empty.
+    page.goto(f"{live_server.url}/projects/{other.pk}/")
+    expect(page.locator("#composer").get_by_label("Prompt")).to_have_value("")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    expect(composer.get_by_label("Prompt")).to_have_value("@image1 under a slow sunrise")
+    expect(composer.get_by_label("Length")).to_have_value("8")
+    expect(page.get_by_test_id("composer-reference")).to_have_count(1)
+    expect(page.get_by_test_id("draft-note")).to_contain_text("draft is back")
+    expect(page.get_by_test_id("composer-price")).to_contain_text("320 credits")
+
+    # Clear: the project's defaults again, and nothing comes back.
+    page.get_by_test_id("composer-clear").click()
+    expect(composer.get_by_label("Prompt")).to_have_value("")
+    expect(page.get_by_test_id("composer-reference")).to_have_count(0)
+    expect(composer.get_by_label("Length")).to_have_value("5")
+    page.reload()
+    expect(composer.get_by_label("Prompt")).to_have_value("")
