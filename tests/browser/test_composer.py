@@ -24,14 +24,16 @@ MEDIA = Path(__file__).resolve().parent.parent / "fixtures" / "media"
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 STATUS_TIMEOUT_MS = 40_000
 # Records every status a card shows, so the test sees each one the page went through
-# however briefly it lasted.
+# however briefly it lasted (cards are morphed in place: their status is an attribute).
 RECORD_STATUSES = """
 window.seenStatuses = [];
 new MutationObserver(() => {
   const card = document.querySelector('[data-testid=generation-card]');
   const status = card && card.dataset.status;
   if (status && window.seenStatuses.at(-1) !== status) { window.seenStatuses.push(status); }
-}).observe(document.getElementById('generation-list'), {childList: true, subtree: true});
+}).observe(document.getElementById('generation-list'), {
+  childList: true, subtree: true, attributes: true, attributeFilter: ['data-status'],
+});
 """
 
 

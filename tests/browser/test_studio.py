@@ -295,3 +295,45 @@ def test_the_composer_keeps_an_unsent_draft_per_project_until_cleared(
     expect(composer.get_by_label("Length")).to_have_value("5")
     page.reload()
     expect(composer.get_by_label("Prompt")).to_have_value("")
+
+
+def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
+    login, live_server, alice, team, settings, local_storage
+):
+    from projects.models import Generation, Project
+    from tests.fixtures.realistic import compose, finish
+    from tests.library.conftest import make_asset
+
+    settings.SITE_URL = live_server.url
+    project = Project.objects.create(team=team, owner=alice, name="Polls")
+    image = make_asset(alice, team, name="harbour at dawn")
+    done = compose(project, alice, "@image1 at dawn", [str(image.pk)])
+    finish(done, "success")
+    busy = compose(project, alice, "@image1 at dusk", [str(image.pk)])
+    finish(busy, "generating")
+
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    page.evaluate(
+        """window.polls = 0;
+        document.body.addEventListener('htmx:afterSwap', e => {
+          if (e.detail.target.dataset.testid === 'generation-card') { window.polls += 1; }
+        });"""
+    )
+    card = page.locator(f"#generation-{busy.pk}")
+    button = card.get_by_role("button", name="Re-run")
+    button.focus()
+    card.hover()
+    page.wait_for_function("window.polls >= 3", timeout=15_000)
+    expect(button).to_be_focused()
+    assert page.evaluate(f"document.querySelector('#generation-{busy.pk}').matches(':hover')")
+
+    # A double click on Re-run: one new video, its note beside the card, the card shown.
+    page.locator(f"#generation-{done.pk}").get_by_role("button", name="Re-run").dblclick()
+    note = page.locator(f"#generation-{done.pk}").get_by_test_id("tile-note")
+    expect(note).to_contain_text("credits reserved")
+    expect(page.get_by_test_id("generation-card")).to_have_count(3)
+    page.wait_for_timeout(500)
+    assert Generation.objects.filter(project=project).count() == 3
+    new = Generation.objects.filter(project=project).order_by("-pk").first()
+    expect(page.locator(f"#generation-{new.pk}")).to_be_in_viewport()
