@@ -5,6 +5,7 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.files import File
+from django.db.models import Max
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -237,6 +238,7 @@ def _complete_cards(generations: list[Generation]) -> list[Generation]:
     """
     _add_queue_positions(generations)
     _add_dollars_per_credit(generations)
+    _add_rerun_keys(generations)
     by_generation: dict[int, list[dict]] = {generation.pk: [] for generation in generations}
     # Unordered: sorted below, which spares the database a join to order by generation.
     rows = (
@@ -251,6 +253,21 @@ def _complete_cards(generations: list[Generation]) -> list[Generation]:
     for generation in generations:
         generation.card_references = by_generation[generation.pk]
     return generations
+
+
+def _add_rerun_keys(generations: list[Generation]) -> None:
+    """`rerun_key`: the idempotency key of each card's Re-run button.
+
+    The same while nothing new is made in the project (a poll re-rendering the card
+    keeps it, so a double click makes one video); a new one once a video was made.
+    """
+    if not generations:
+        return
+    newest = Generation.objects.filter(
+        project_id__in={generation.project_id for generation in generations}
+    ).aggregate(newest=Max("pk"))["newest"]
+    for generation in generations:
+        generation.rerun_key = f"rerun-{generation.pk}-{newest}"
 
 
 def _add_dollars_per_credit(generations: list[Generation]) -> None:
@@ -365,6 +382,9 @@ def project_detail(request, project_id: int):
         references.append(added)
     form = _composer_form(request, project, data=_as_posted(initial, references))
     context = project_context(request, project, form, page, archived)
+    # The browser's unsent draft comes back unless the composer was asked to start
+    # from a video or a file.
+    context["draft_restorable"] = not source_id and not added
     return render(request, PROJECT_PAGE, context)
 
 
@@ -458,31 +478,45 @@ def generation_detail(request, generation_id: int):
 @contributor_required
 @require_POST
 def generation_rerun(request, generation_id: int):
-    """The same spec again, as a new generation with its own reservation."""
+    """The same spec again, as a new generation with its own reservation.
+
+    The card's button carries an idempotency key: a double click (or a resubmitted
+    form) makes one video. To HTMX it answers with a note beside the card re-run and
+    the new card at the top of the list (announced, and scrolled to by studio.js).
+    """
     generation = _get_generation_for_user(request, generation_id)
     project = generation.project
-    data = _as_posted(ComposerForm.initial_for(project, generation), _reference_values(generation))
-    form = _composer_form(request, project, data=data)
-    problem = ""
+    initial = ComposerForm.initial_for(project, generation)
+    initial["idempotency_key"] = request.POST.get("idempotency_key") or initial["idempotency_key"]
+    form = _composer_form(request, project, data=_as_posted(initial, _reference_values(generation)))
+    problem, new, created = "", None, False
     if form.is_valid():
         try:
-            new, _ = form.save()
+            new, created = form.save()
         except BudgetExceeded as refusal:
             problem = str(refusal)
     else:
         problem = "This video can't be made again as it was: " + " ".join(form.problems())
     if problem:
-        messages.error(request, problem)
+        note = problem
+    elif created:
+        note = f"Video {new.pk} queued again: {new.credits_estimated} credits reserved."
     else:
-        messages.success(
-            request, f"Video {new.pk} queued again: {new.credits_estimated} credits reserved."
-        )
+        note = f"Video {new.pk} is queued already: nothing more was reserved."
     if not _partial_request(request):
+        (messages.error if problem else messages.success)(request, note)
         return redirect("project_detail", project.pk)
-    html = render_to_string("partials/messages_oob.html", {}, request)
-    if not problem:
+    html = render_to_string(
+        GENERATION_PAGE + "#tile-note",
+        {"generation": generation, "note": note, "note_failed": bool(problem), "oob": True},
+        request,
+    )
+    if created:
         html += _card_oob(request, new)
-    return HttpResponse(html, status=422 if problem else 200)
+    response = HttpResponse(html, status=422 if problem else 200)
+    if new is not None:
+        trigger_client_event(response, "videoQueued", {"id": new.pk, "created": created})
+    return response
 
 
 @contributor_required

@@ -123,10 +123,8 @@
         return false;
       }
       additions.forEach(function (data) { list.appendChild(makeRow(data)); });
-      if (!quiet) {
-        say("");
-        changed();
-      }
+      say("");
+      if (!quiet) { changed(); }
       return true;
     }
 
@@ -181,17 +179,50 @@
       picker.showModal();
       htmx.trigger(pickerForm, "picker:open");
     });
+    // A tile of the picker adds its references, or removes them when they are all
+    // there already; a tile that can't be added says why, and the picker stays open.
+    var pickerNotice = picker.querySelector("[data-picker-notice]");
+    function valuesOf(pick) {
+      return JSON.parse(pick.getAttribute("data-refs")).map(function (ref) { return ref.value; });
+    }
+    function isAdded(pick) {
+      var values = current().map(function (ref) { return ref.value; });
+      return valuesOf(pick).every(function (value) { return values.indexOf(value) !== -1; });
+    }
+    function markPicks() {
+      picker.querySelectorAll("[data-refs]").forEach(function (pick) {
+        var added = isAdded(pick);
+        pick.classList.toggle("is-added", added);
+        pick.setAttribute("aria-pressed", added ? "true" : "false");
+      });
+    }
+    function remove(values) {
+      rows().forEach(function (row) {
+        if (values.indexOf(dataOf(row).value) !== -1) { row.remove(); }
+      });
+      changed();
+    }
     picker.addEventListener("click", function (event) {
       var pick = event.target.closest("[data-refs]");
       if (!pick) { return; }
-      if (add(JSON.parse(pick.getAttribute("data-refs")))) {
-        pick.classList.add("is-added");
-        pick.setAttribute("aria-pressed", "true");
+      var name = pick.querySelector(".pick-name").textContent.trim();
+      picker.querySelectorAll(".pick.is-refused").forEach(function (p) { p.classList.remove("is-refused"); });
+      if (isAdded(pick)) {
+        remove(valuesOf(pick));
+        pickerNotice.textContent = "Removed “" + name + "”.";
+        say("");
+      } else if (add(JSON.parse(pick.getAttribute("data-refs")))) {
+        pickerNotice.textContent = "Added “" + name + "”.";
       } else {
-        picker.close();
-        notice.scrollIntoView({block: "center"});
+        pick.classList.add("is-refused");
+        pickerNotice.textContent = "“" + name + "” can't be added: " + notice.textContent;
       }
+      markPicks();
     });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (picker.contains(event.detail.target) || event.detail.target.id === "picker-results") { markPicks(); }
+    });
+    picker.addEventListener("close", function () { pickerNotice.textContent = ""; });
 
     // Inline upload through the library's upload endpoint (same checks, same
     // library); the new file then comes back from the picker as a reference.
@@ -271,6 +302,10 @@
         .then(function (html) {
           var box = document.createElement("template");
           box.innerHTML = html;
+          knownCharacters = Array.prototype.map.call(
+            box.content.querySelectorAll("[data-handle]"),
+            function (pick) { return pick.getAttribute("data-handle").toLowerCase(); }
+          );
           return Array.prototype.map.call(
             box.content.querySelectorAll("[data-handle]"),
             function (pick) {
@@ -345,6 +380,22 @@
           return menuOf(options(text, []));
         }));
       });
+      expander.addEventListener("text-expander-activate", function () {
+        window.requestAnimationFrame(keepMenuInside);
+      });
+      // The vendored combobox leaves the list past its last (or first) option, which
+      // makes Enter type a newline: there the arrow keys stay where they are.
+      textarea.addEventListener("keydown", function (event) {
+        var menu = expander.querySelector(".mention-menu");
+        if (!menu || (event.key !== "ArrowDown" && event.key !== "ArrowUp")) { return; }
+        var items = menu.querySelectorAll("[role=option]");
+        var selected = menu.querySelector("[aria-selected=true]");
+        var edge = items[event.key === "ArrowDown" ? items.length - 1 : 0];
+        if (selected && selected === edge) {
+          event.preventDefault();
+          event.stopImmediatePropagation();
+        }
+      }, true);
       textarea.addEventListener("focus", function () { characters(); });
       // Asked again next time: characters may have been made meanwhile.
       textarea.addEventListener("blur", function () { characterList = null; });
@@ -357,6 +408,55 @@
         textarea.dispatchEvent(new Event("input", {bubbles: true}));
       });
     }
+
+    // The menu opens at the caret: moved left and up as needed to stay inside the
+    // composer and the screen (it would run off a phone, or over the videos).
+    function keepMenuInside() {
+      var menu = expander.querySelector(".mention-menu");
+      if (!menu) { return; }
+      var bounds = form.getBoundingClientRect();
+      var right = Math.min(bounds.right, document.documentElement.clientWidth) - 4;
+      var box = menu.getBoundingClientRect();
+      var left = parseFloat(getComputedStyle(menu).left) || 0;
+      if (box.right > right) {
+        menu.style.left = Math.max(left - (box.right - right), left - (box.left - bounds.left)) + "px";
+      }
+      box = menu.getBoundingClientRect();
+      if (box.bottom > window.innerHeight) {
+        var top = parseFloat(getComputedStyle(menu).top) || 0;
+        var caretLine = parseFloat(getComputedStyle(textarea).lineHeight) || 20;
+        menu.style.top = (top - box.height - caretLine) + "px";
+      }
+    }
+
+    // A mention still being typed (the caret right after "@th") isn't checked yet:
+    // the live check gets the prompt without it, unless it is a whole token or handle.
+    var knownCharacters = [];
+    function mentionAtCaret() {
+      var before = textarea.value.slice(0, textarea.selectionEnd);
+      var after = textarea.value.slice(textarea.selectionEnd);
+      var typed = before.match(/(^|[^\w@])@([\w-]*)$/);
+      if (!typed || /^[\w-]/.test(after) || document.activeElement !== textarea) { return null; }
+      var word = typed[2].toLowerCase();
+      var seen = {image: 0, video: 0, audio: 0};
+      var whole = current().some(function (ref) {
+        seen[ref.kind] += 1;
+        return word === ref.kind + seen[ref.kind] || (ref.handle && word === ref.handle.toLowerCase());
+      }) || knownCharacters.indexOf(word) !== -1;
+      return whole ? null : {start: before.length - word.length - 1, end: before.length};
+    }
+    document.body.addEventListener("htmx:configRequest", function (event) {
+      if (!event.detail.elt.matches("[hx-post$='/compose/check/']")) { return; }
+      var typing = mentionAtCaret();
+      if (!typing) { return; }
+      var value = textarea.value;
+      var prompt = value.slice(0, typing.start) + value.slice(typing.end);
+      if (event.detail.parameters instanceof FormData) {
+        event.detail.parameters.set("prompt", prompt);
+      } else {
+        event.detail.parameters.prompt = prompt;
+      }
+    });
 
     // Continue from the last frame: the server added it to the library.
     document.body.addEventListener("composerAdd", function (event) {
@@ -402,13 +502,75 @@
       }
     });
 
-    var initial = JSON.parse(document.getElementById("composer-initial-references").textContent);
-    initial.forEach(function (data) { add([data], true); });
+    // On a desktop the composer stays beside the videos and scrolls on its own; it
+    // is as tall as the part of the screen it has, so its footer (price, Generate)
+    // is always in view. On a phone the footer sticks to the bottom of the screen.
+    var panel = document.getElementById("composer-panel");
+    var GAP = 16;
+    function fitPanel() {
+      if (getComputedStyle(panel).position !== "sticky") {
+        panel.style.maxHeight = "";
+        return;
+      }
+      var top = Math.max(panel.parentElement.getBoundingClientRect().top, GAP);
+      panel.style.maxHeight = (window.innerHeight - top - GAP) + "px";
+    }
+    window.addEventListener("scroll", fitPanel, {passive: true});
+    window.addEventListener("resize", fitPanel);
+    fitPanel();
+
+    // The unsent draft of this project, kept in this browser (localStorage): it comes
+    // back when the user returns, until they clear it. Kept in the browser, not on the
+    // server: it is saved as the user types, costs no request, and is theirs alone.
+    var draftKey = form.getAttribute("data-draft-key");
+    var draftNote = document.querySelector("[data-draft-note]");
+    var FIELDS = ["model", "duration", "aspect_ratio"];
+    function saveDraft() {
+      var draft = {prompt: textarea.value, upscale_4k: form.elements.upscale_4k.checked, references: current()};
+      FIELDS.forEach(function (name) { draft[name] = form.elements[name].value; });
+      try { window.localStorage.setItem(draftKey, JSON.stringify(draft)); } catch (error) { /* full or off */ }
+    }
+    function storedDraft() {
+      try { return JSON.parse(window.localStorage.getItem(draftKey) || "null"); } catch (error) { return null; }
+    }
+    function restoreDraft(draft) {
+      FIELDS.forEach(function (name) {
+        var field = form.elements[name];
+        if (field && draft[name]) { field.value = draft[name]; }
+      });
+      form.elements.upscale_4k.checked = !!draft.upscale_4k;
+      textarea.value = draft.prompt || "";
+      (draft.references || []).forEach(function (data) { add([data], true); });
+      draftNote.textContent = "Your unsent draft is back. Clear starts again from the project's defaults.";
+      form.dispatchEvent(new CustomEvent("composer:changed", {bubbles: true}));
+    }
+    ["input", "change", "composer:changed"].forEach(function (type) {
+      form.addEventListener(type, saveDraft);
+    });
+    document.querySelector("[data-clear-draft]").addEventListener("click", function () {
+      try { window.localStorage.removeItem(draftKey); } catch (error) { /* nothing kept */ }
+      window.location.assign(window.location.pathname);
+    });
+
+    var draft = form.hasAttribute("data-draft-restore") ? storedDraft() : null;
+    if (draft) {
+      restoreDraft(draft);
+    } else {
+      var initial = JSON.parse(document.getElementById("composer-initial-references").textContent);
+      initial.forEach(function (data) { add([data], true); });
+    }
     renumber();
   }
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // Set up before htmx processes the page (a deferred script runs before
+  // DOMContentLoaded), so the check it sends on load sees a restored draft.
+  function start() {
     var form = document.getElementById("composer");
     if (form) { setup(form); }
-  });
+  }
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", start);
+  } else {
+    start();
+  }
 })();

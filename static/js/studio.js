@@ -62,3 +62,15 @@
   document.addEventListener("pointerdown", takeOver);
   document.addEventListener("keydown", shortcuts);
 })();
+
+// A re-run's new card arrives at the top of the list: it is scrolled into view (the
+// note beside the card re-run says what it cost) and marked for a moment.
+document.body.addEventListener("videoQueued", function (event) {
+  "use strict";
+  var card = document.getElementById("generation-" + event.detail.id);
+  if (!card) { return; }
+  card.classList.add("is-new");
+  var still = window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+  card.scrollIntoView({behavior: still ? "auto" : "smooth", block: "nearest"});
+  window.setTimeout(function () { card.classList.remove("is-new"); }, 4000);
+});

@@ -24,14 +24,16 @@ MEDIA = Path(__file__).resolve().parent.parent / "fixtures" / "media"
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 STATUS_TIMEOUT_MS = 40_000
 # Records every status a card shows, so the test sees each one the page went through
-# however briefly it lasted.
+# however briefly it lasted (cards are morphed in place: their status is an attribute).
 RECORD_STATUSES = """
 window.seenStatuses = [];
 new MutationObserver(() => {
   const card = document.querySelector('[data-testid=generation-card]');
   const status = card && card.dataset.status;
   if (status && window.seenStatuses.at(-1) !== status) { window.seenStatuses.push(status); }
-}).observe(document.getElementById('generation-list'), {childList: true, subtree: true});
+}).observe(document.getElementById('generation-list'), {
+  childList: true, subtree: true, attributes: true, attributeFilter: ['data-status'],
+});
 """
 
 
@@ -294,9 +296,12 @@ def test_references_are_reordered_by_drag_limited_and_uploaded_inline(
     for n in range(10):
         picks.nth(n).click()
     expect(page.locator("[data-composer-notice]")).to_have_text("A video takes at most 9 images.")
+    # The picker stays open and says why (it used to close itself).
+    expect(page.get_by_test_id("picker-notice")).to_contain_text("A video takes at most 9 images.")
     references = page.get_by_test_id("composer-reference")
     expect(references).to_have_count(9)
     expect(page.locator("[data-reference-counts]")).to_contain_text("9/9 images")
+    page.locator("#picker").get_by_role("button", name="Done").click()
 
     # Remove two, then drag the last above the first: the tokens follow the order.
     for _ in range(7):

@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from tests.browser.test_composer import serious_axe_violations
 from tests.fixtures.realistic import seed_realistic_studio
+from tests.plugins.users import PASSWORD
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 SIZES = {
@@ -29,7 +30,7 @@ ACROSS = {"wide": 3, "desktop": 2, "phone": 1}
 @pytest.fixture
 def realistic(alice, team, settings, live_server, local_storage):
     settings.SITE_URL = live_server.url
-    return seed_realistic_studio(team, alice)
+    return seed_realistic_studio(team, alice, password=PASSWORD)
 
 
 def fits_the_width(page, what: str):
@@ -153,3 +154,186 @@ def test_a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project
     expect(page).to_have_url(re.compile(rf"/videos/{middle.pk}/$"))
     page.keyboard.press("k")
     expect(page).to_have_url(re.compile(rf"/videos/{newer}/$"))
+
+
+def in_view(page, locator) -> bool:
+    box = locator.bounding_box()
+    viewport = page.viewport_size
+    return (
+        box is not None
+        and box["y"] >= 0
+        and box["y"] + box["height"] <= viewport["height"] + 1
+        and box["x"] >= 0
+        and box["x"] + box["width"] <= viewport["width"] + 1
+    )
+
+
+def test_the_composer_keeps_its_price_in_view_and_its_menus_inside(login, live_server, realistic):
+    page = login(realistic.owner)
+    page.goto(f"{live_server.url}/projects/{realistic.project.pk}/")
+    composer = page.locator("#composer")
+    submit = page.get_by_test_id("composer-submit")
+    references = page.get_by_test_id("composer-reference")
+    picker = page.locator("#picker")
+    notice = page.get_by_test_id("picker-notice")
+
+    # Mira's nine portraits, then one image too many: the picker stays open and says why.
+    page.get_by_role("button", name="Add from library").click()
+    picker.get_by_test_id("pick-character").filter(has_text="@mira").click()
+    expect(references).to_have_count(9)
+    harbour = picker.get_by_test_id("pick-asset").filter(has_text="harbour_lighthouse").first
+    harbour.click()
+    expect(picker).to_be_visible()
+    expect(notice).to_contain_text("can't be added: A video takes at most 9 images.")
+    expect(references).to_have_count(9)
+    assert serious_axe_violations(page) == []
+    # Choosing an added tile again removes it; the refusal goes with the next success.
+    picker.get_by_test_id("pick-character").filter(has_text="@mira").click()
+    expect(references).to_have_count(0)
+    harbour.click()
+    expect(references).to_have_count(1)
+    expect(notice).not_to_contain_text("can't")
+    expect(page.locator("[data-composer-notice]")).to_have_text("")
+    expect(harbour).to_have_attribute("aria-pressed", "true")
+    picker.get_by_test_id("pick-asset").filter(has_text="pier_run").click()
+    picker.get_by_test_id("pick-asset").filter(has_text="storm_theme").click()
+    picker.get_by_role("button", name="Done").click()
+    expect(references).to_have_count(3)
+
+    prompt = composer.get_by_label("Prompt")
+    for size in ("desktop", "phone", "wide"):
+        page.set_viewport_size(SIZES[size])
+        page.evaluate("window.scrollTo(0, 0)")
+        # Price and Generate are in view at the top of the page, and with the prompt.
+        expect(page.get_by_test_id("composer-price")).to_be_visible()
+        assert in_view(page, submit), f"Generate is out of view at {size} size"
+        prompt.scroll_into_view_if_needed()
+        assert in_view(page, submit), f"Generate leaves the prompt's view at {size} size"
+
+        # The @ menu at the end of a long line stays inside the screen and the composer.
+        prompt.fill("A long line of prompt that runs right to the edge of the box @")
+        prompt.press("End")
+        prompt.press_sequentially("i")
+        menu = page.get_by_role("listbox", name="References and characters")
+        expect(menu).to_be_visible()
+        page.wait_for_timeout(50)
+        box, form = menu.bounding_box(), composer.bounding_box()
+        assert (
+            box["x"] >= form["x"] - 1 and box["x"] + box["width"] <= form["x"] + form["width"] + 1
+        )
+        assert in_view(page, menu), f"the @ menu runs off the screen at {size} size"
+        if size == "phone":
+            assert serious_axe_violations(page) == []
+        # Past the last option ArrowDown stays there, so Enter still chooses it.
+        options = menu.get_by_role("option")
+        for _ in range(options.count() + 2):
+            prompt.press("ArrowDown")
+        expect(options.last).to_have_attribute("aria-selected", "true")
+        prompt.press("Enter")
+        expect(prompt).not_to_have_value(re.compile("\n"))
+        fits_the_width(page, f"the composer at {size} size")
+
+    # A mention still being typed isn't reported as unknown; once finished it is.
+    page.set_viewport_size(SIZES["desktop"])
+    prompt.fill("")
+    prompt.press_sequentially("@image1 at dawn with @th")
+    page.wait_for_timeout(700)
+    expect(page.get_by_test_id("prompt-counter")).to_be_visible()
+    expect(page.get_by_test_id("composer-checks")).not_to_contain_text("@th")
+    prompt.press_sequentially("x ")
+    expect(page.get_by_test_id("composer-errors")).to_contain_text("@thx")
+    screenshot(page, "composer-sticky-desktop.png")
+
+
+def test_a_member_at_the_hard_limit_is_told_before_writing(login, live_server, realistic):
+    page = login(realistic.hard_member)
+    page.goto(f"{live_server.url}/projects/{realistic.hard_project.pk}/")
+    page.locator("#composer").get_by_label("Prompt").fill("@image1 in the rain")
+    expect(page.get_by_test_id("composer-blocked")).to_be_visible()
+    expect(page.get_by_test_id("composer-submit")).to_be_disabled()
+    for size, viewport in SIZES.items():
+        page.set_viewport_size(viewport)
+        fits_the_width(page, f"the over-budget composer at {size} size")
+        assert serious_axe_violations(page) == []
+        if size == "phone":
+            screenshot(page, "composer-sticky-phone.png")
+
+
+def test_the_composer_keeps_an_unsent_draft_per_project_until_cleared(
+    login, live_server, alice, team, settings, local_storage
+):
+    from projects.models import Project
+    from tests.library.conftest import make_asset
+
+    settings.SITE_URL = live_server.url
+    project = Project.objects.create(team=team, owner=alice, name="Drafts")
+    other = Project.objects.create(team=team, owner=alice, name="Elsewhere")
+    make_asset(alice, team, name="harbour at dawn")
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    composer = page.locator("#composer")
+    page.get_by_role("button", name="Add from library").click()
+    page.locator("#picker").get_by_test_id("pick-asset").first.click()
+    page.locator("#picker").get_by_role("button", name="Done").click()
+    composer.get_by_label("Prompt").fill("@image1 under a slow sunrise")
+    composer.get_by_label("Length").select_option("8")
+
+    # Away and back: the draft is there; another project starts empty.
+    page.goto(f"{live_server.url}/projects/{other.pk}/")
+    expect(page.locator("#composer").get_by_label("Prompt")).to_have_value("")
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    expect(composer.get_by_label("Prompt")).to_have_value("@image1 under a slow sunrise")
+    expect(composer.get_by_label("Length")).to_have_value("8")
+    expect(page.get_by_test_id("composer-reference")).to_have_count(1)
+    expect(page.get_by_test_id("draft-note")).to_contain_text("draft is back")
+    expect(page.get_by_test_id("composer-price")).to_contain_text("320 credits")
+
+    # Clear: the project's defaults again, and nothing comes back.
+    page.get_by_test_id("composer-clear").click()
+    expect(composer.get_by_label("Prompt")).to_have_value("")
+    expect(page.get_by_test_id("composer-reference")).to_have_count(0)
+    expect(composer.get_by_label("Length")).to_have_value("5")
+    page.reload()
+    expect(composer.get_by_label("Prompt")).to_have_value("")
+
+
+def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
+    login, live_server, alice, team, settings, local_storage
+):
+    from projects.models import Generation, Project
+    from tests.fixtures.realistic import compose, finish
+    from tests.library.conftest import make_asset
+
+    settings.SITE_URL = live_server.url
+    project = Project.objects.create(team=team, owner=alice, name="Polls")
+    image = make_asset(alice, team, name="harbour at dawn")
+    done = compose(project, alice, "@image1 at dawn", [str(image.pk)])
+    finish(done, "success")
+    busy = compose(project, alice, "@image1 at dusk", [str(image.pk)])
+    finish(busy, "generating")
+
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    page.evaluate(
+        """window.polls = 0;
+        document.body.addEventListener('htmx:afterSwap', e => {
+          if (e.detail.target.dataset.testid === 'generation-card') { window.polls += 1; }
+        });"""
+    )
+    card = page.locator(f"#generation-{busy.pk}")
+    button = card.get_by_role("button", name="Re-run")
+    button.focus()
+    card.hover()
+    page.wait_for_function("window.polls >= 3", timeout=15_000)
+    expect(button).to_be_focused()
+    assert page.evaluate(f"document.querySelector('#generation-{busy.pk}').matches(':hover')")
+
+    # A double click on Re-run: one new video, its note beside the card, the card shown.
+    page.locator(f"#generation-{done.pk}").get_by_role("button", name="Re-run").dblclick()
+    note = page.locator(f"#generation-{done.pk}").get_by_test_id("tile-note")
+    expect(note).to_contain_text("credits reserved")
+    expect(page.get_by_test_id("generation-card")).to_have_count(3)
+    page.wait_for_timeout(500)
+    assert Generation.objects.filter(project=project).count() == 3
+    new = Generation.objects.filter(project=project).order_by("-pk").first()
+    expect(page.locator(f"#generation-{new.pk}")).to_be_in_viewport()
