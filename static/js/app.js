@@ -20,7 +20,66 @@
     var status = document.createElement("span");
     status.className = "upload-status";
     item.append(name, bar, status);
-    return {item: item, bar: bar, status: status};
+    // Whatever is written here, a page's markup never shows: a row says one line.
+    new MutationObserver(function () {
+      if (MARKUP.test(status.textContent)) {
+        var code = (status.textContent.match(/\b([45]\d\d)\b/) || [])[1];
+        status.textContent = serverProblem(code);
+      }
+    }).observe(status, {childList: true, characterData: true, subtree: true});
+
+    // The row says why it failed; `retry` (when trying again can help) gets a button
+    // that sends the same file again in the same row.
+    function fail(message, retry) {
+      item.classList.add("is-error");
+      bar.remove();
+      status.textContent = message;
+      status.setAttribute("role", "alert");
+      if (!retry) { return; }
+      var again = document.createElement("button");
+      again.type = "button";
+      again.className = "button small upload-retry";
+      again.textContent = "Retry";
+      again.setAttribute("aria-label", "Retry " + file.name);
+      again.addEventListener("click", function () {
+        var hadFocus = document.activeElement === again;
+        again.remove();
+        item.classList.remove("is-error");
+        status.removeAttribute("role");
+        status.textContent = "Waiting…";
+        bar.value = 0;
+        item.insertBefore(bar, status);
+        if (hadFocus) { (item.querySelector("button") || bar).focus(); }
+        retry();
+      });
+      status.after(again);
+    }
+    return {item: item, bar: bar, status: status, fail: fail};
+  };
+
+  var MARKUP = /<\/?[a-z!][^>]*>/i;
+
+  function serverProblem(code) {
+    return "Upload failed: the server had a problem" + (code ? " (" + code + ")" : "") + ". Try again.";
+  }
+
+  // What a failed upload answer means, in one line. The app refuses a file with a short
+  // plain-text reason (4xx), shown as it is; a server error or a proxy's page (often
+  // HTML) is never written out, only its status. {message, retry}: retry when trying
+  // again can help.
+  window.uploadFailure = function (xhr) {
+    if (!xhr || xhr.status === 0) {
+      return {message: "Upload failed: the connection broke. Try again.", retry: true};
+    }
+    if (xhr.status === 403) {
+      return {message: "Your session expired: reload the page.", retry: false};
+    }
+    var type = (xhr.getResponseHeader("Content-Type") || "").toLowerCase();
+    var text = (xhr.responseText || "").trim();
+    var own = xhr.status < 500 && type.indexOf("text/plain") === 0 && text.length > 0 &&
+      text.length <= 500 && !MARKUP.test(text);
+    if (own) { return {message: text, retry: false}; }
+    return {message: serverProblem(xhr.status), retry: true};
   };
 
   // Messages fade after a while; errors stay until read.
