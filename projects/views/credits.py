@@ -21,6 +21,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from projects.decorators import team_required
 from projects.forms.credits import (
@@ -517,36 +518,72 @@ def staff_required(view):
     return wrapper
 
 
+RECONCILIATION_SHOWS = {"flagged": "Differences", "all": "All finished videos"}
+
+
 @staff_required
+@vary_on_htmx
 def reconciliation(request):
-    """Finished generations: our estimate, what we settled, Kinovi's creditsUsed."""
-    dates = DateRangeForm(request.GET or {"preset": "this_month"})
+    """Finished videos: our estimate, what we charged, what Kinovi charged.
+
+    The differences are shown by default (?show=all lists every finished video); a row is
+    adjusted in a dialog (?adjust=<video> is its form, a page of its own without JS).
+    """
+    template = TEMPLATES + "reconciliation.html"
+    back_query = _without(request.GET, "adjust")
+    dates = DateRangeForm(_with_default_range(request.GET))
     adjustment = AdjustmentForm(request.POST or None)
-    if request.method == "POST" and adjustment.is_valid():
-        generation = get_object_or_404(
-            Generation.objects.select_related("project__team", "created_by"),
-            pk=adjustment.cleaned_data["generation"],
-        )
-        if generation.created_by is None or not generation.ledger_entries.exists():
-            messages.error(request, "That video has no reservation to adjust.")
-        else:
-            adjust(
-                team=generation.project.team,
-                user=generation.created_by,
-                credits=adjustment.cleaned_data["credits"],
-                reason=adjustment.cleaned_data["reason"],
-                actor=request.user,
-                generation=generation,
+    if request.method == "POST":
+        if adjustment.is_valid():
+            generation = get_object_or_404(
+                Generation.objects.select_related("project__team", "created_by"),
+                pk=adjustment.cleaned_data["generation"],
             )
-            messages.success(request, f"Video {generation.pk} adjusted.")
-        return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
+            if generation.created_by is None or not generation.ledger_entries.exists():
+                messages.error(request, "That video has no reservation to adjust.")
+            else:
+                adjust(
+                    team=generation.project.team,
+                    user=generation.created_by,
+                    credits=adjustment.cleaned_data["credits"],
+                    reason=adjustment.cleaned_data["reason"],
+                    actor=request.user,
+                    generation=generation,
+                )
+                messages.success(request, f"Video {generation.pk} adjusted.")
+            back = f"{reverse('reconciliation')}?{back_query}"
+            if partial_request(request):
+                return HttpResponseClientRedirect(back)
+            return redirect(back)
+        if partial_request(request):
+            context = {
+                "adjustment": adjustment,
+                "adjusting": _adjusted(request.POST),
+                "back_query": back_query,
+            }
+            return render(request, template + "#adjust-form", context, status=400)
     if not dates.is_valid():
-        return render(request, TEMPLATES + "reconciliation.html", {"dates": dates}, status=400)
+        return render(request, template, {"dates": dates}, status=400)
+    adjusting = _adjusted(request.GET) if "adjust" in request.GET else None
+    if adjusting is not None and request.method == "GET":
+        adjustment = AdjustmentForm(initial={"generation": adjusting.pk})
+        if partial_request(request):
+            return render(
+                request,
+                template + "#adjust-form",
+                {"adjustment": adjustment, "adjusting": adjusting, "back_query": back_query},
+            )
+    show = request.GET.get("show") if request.GET.get("show") in RECONCILIATION_SHOWS else "flagged"
     start, end = dates.bounds()
     rows = reconciliation_rows(start, end)
+    if show == "flagged":
+        rows = [row for row in rows.iterator() if _flag(row)]
+        flagged_count = len(rows)
+    else:
+        flagged_count = None
     page = Paginator(rows, RECONCILIATION_PER_PAGE).get_page(request.GET.get("page"))
     for row in page:
-        row["flagged"] = reconciliation_flag(row)
+        _flag(row)
     by_version = (
         LedgerEntry.objects.in_period(start, end)
         .spend_by("price_version", "price_version__effective_from")
@@ -554,16 +591,50 @@ def reconciliation(request):
     )
     return render(
         request,
-        TEMPLATES + "reconciliation.html",
+        template,
         {
             "nav": "reconciliation",
             "dates": dates,
             "presets": PRESETS,
             "page": page,
+            "show": show,
+            "shows": RECONCILIATION_SHOWS,
+            "flagged_count": flagged_count,
+            "show_query": _without(request.GET, "show", "page", "adjust"),
+            "range_query": _without(request.GET, "preset", "start", "end", "page", "adjust"),
             "by_version": by_version,
             "adjustment": adjustment,
+            "adjusting": adjusting,
+            "back_query": back_query,
             "first_day": dates.cleaned_data["first_day"],
             "last_day": dates.cleaned_data["last_day"],
         },
         status=400 if adjustment.errors else 200,
+    )
+
+
+def _with_default_range(query):
+    """The query, with this month when it names no range (e.g. only ?show=all)."""
+    if any(name in query for name in ("preset", "start", "end")):
+        return query
+    data = query.copy()
+    data["preset"] = "this_month"
+    return data
+
+
+def _flag(row) -> str:
+    row["flagged"] = reconciliation_flag(row)
+    return row["flagged"]
+
+
+def _adjusted(query) -> Generation:
+    """The video an adjustment is about (?adjust= or the form's field); 404 if none."""
+    try:
+        pk = int(query.get("adjust") or query.get("generation") or "")
+    except ValueError:
+        raise Http404("No such video.") from None
+    if not 0 < pk < 2**63:
+        raise Http404("No such video.")
+    return get_object_or_404(
+        Generation.objects.select_related("project__team", "created_by"), pk=pk
     )

@@ -119,7 +119,11 @@
       if (dialog) { dialog.showModal(); }
     }
     var closer = event.target.closest("[data-close-dialog]");
-    if (closer) { closer.closest("dialog").close(); }
+    if (closer) {
+      // A Cancel link leads back without JavaScript; with it, it just closes.
+      if (closer.tagName === "A") { event.preventDefault(); }
+      closer.closest("dialog").close();
+    }
 
     var toggle = event.target.closest("[data-menu-toggle]");
     if (toggle) {
@@ -147,7 +151,34 @@
     }
   });
 
+  // A table that scrolls sideways can be scrolled with the keyboard: it becomes a
+  // named, focusable region while (and only while) it is wider than its box.
+  function markScrollRegions(root) {
+    (root || document).querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        var table = box.querySelector("table");
+        var section = box.closest("section, figure");
+        var heading = section && section.querySelector("h2, h3, figcaption");
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (table && table.getAttribute("aria-label")) ||
+          (heading && heading.textContent.trim()) || "Table");
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    markScrollRegions();
+    var resizing;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(markScrollRegions, 150);
+    });
+    document.body.addEventListener("htmx:afterSettle", function () { markScrollRegions(); });
     dismissMessages(document);
     document.body.addEventListener("closeModal", function () {
       document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });
