@@ -171,6 +171,25 @@
     });
   }
 
+  // The team switcher switches as a team is picked with the pointer. Arrow keys step
+  // through the teams without leaving the page; Enter or the Switch button then goes.
+  var keyedSelect = null;
+  document.addEventListener("keydown", function (event) {
+    if (event.target.closest && event.target.closest("[data-team-switch] select")) {
+      keyedSelect = event.target;
+      if (event.key === "Enter") {
+        event.preventDefault();
+        event.target.form.requestSubmit();
+      }
+    }
+  }, true);
+  document.addEventListener("pointerdown", function () { keyedSelect = null; }, true);
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.closest || !select.closest("[data-team-switch]")) { return; }
+    if (select !== keyedSelect) { select.form.requestSubmit(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     markScrollRegions();
     var resizing;

@@ -153,3 +153,67 @@
     box.focus();
   });
 })();
+
+// Chosen images in their order: moved by drag, or one place at a time with the ← →
+// buttons (the keyboard's way), the new place said to screen readers.
+(function () {
+  "use strict";
+  function chosen(list) {
+    return Array.prototype.filter.call(list.children, function (li) {
+      return li.querySelector("input[type=checkbox]").checked;
+    });
+  }
+
+  function announce(list, item) {
+    var status = list.parentElement.querySelector("[data-reorder-status]");
+    var order = chosen(list);
+    if (status) {
+      status.textContent = item.querySelector("input[type=checkbox]").getAttribute("aria-label") +
+        ": image " + (order.indexOf(item) + 1) + " of " + order.length + ".";
+    }
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-reorder-list] [data-move]");
+    if (!button) { return; }
+    var item = button.closest("li");
+    var list = item.parentElement;
+    var order = chosen(list);
+    var index = order.indexOf(item) + Number(button.getAttribute("data-move"));
+    if (index < 0 || index >= order.length) { return; }
+    var other = order[index];
+    list.insertBefore(item, index < order.indexOf(item) ? other : other.nextSibling);
+    button.focus();
+    announce(list, item);
+  });
+
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var item = event.target.closest && event.target.closest("[data-reorder-list] > li");
+    if (!item || !item.querySelector("input[type=checkbox]").checked) { return; }
+    dragged = item;
+    item.classList.add("is-dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", "");
+  });
+  document.addEventListener("dragover", function (event) {
+    var over = dragged && event.target.closest && event.target.closest("[data-reorder-list] > li");
+    if (over && over.parentElement === dragged.parentElement &&
+        over.querySelector("input[type=checkbox]").checked) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("drop", function (event) {
+    var over = dragged && event.target.closest && event.target.closest("[data-reorder-list] > li");
+    if (!over || over === dragged || over.parentElement !== dragged.parentElement) { return; }
+    event.preventDefault();
+    var box = over.getBoundingClientRect();
+    var after = event.clientX > box.left + box.width / 2;
+    over.parentElement.insertBefore(dragged, after ? over.nextSibling : over);
+    announce(over.parentElement, dragged);
+  });
+  document.addEventListener("dragend", function () {
+    if (dragged) { dragged.classList.remove("is-dragging"); }
+    dragged = null;
+  });
+})();
