@@ -4,25 +4,30 @@ Members see their own spend; team admins their team's; staff every team's. A pag
 another team's data answers 404; a member asking for an admin page gets 403 saying why.
 """
 
-import csv
-from dataclasses import dataclass
-from decimal import Decimal
 from functools import wraps
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
+from projects.charts import (
+    BREAKDOWN_ROW,
+    BREAKDOWN_WIDTH,
+    CHART_HEIGHT,
+    CHART_PLOT_BOTTOM,
+    CHART_WIDTH,
+    column_chart,
+    row_chart,
+)
+from projects.csv_export import ENTRY_COLUMNS, entry_rows, streamed_csv
 from projects.decorators import team_required
 from projects.forms.credits import (
     INTERVALS,
@@ -65,8 +70,6 @@ from projects.models.credits import (
 TEMPLATES = "projects/credits/"
 AUDIT_ROWS = 50
 RECONCILIATION_PER_PAGE = 100
-# CSV cells that a spreadsheet would run as a formula start with one of these.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 ADMINS_ONLY = "Only team admins and staff see this page."
@@ -120,78 +123,6 @@ def _get_team_for_admin(request, team_id) -> Team:
     if not membership.is_admin:
         raise PermissionDenied(ADMINS_ONLY)
     return membership.team
-
-
-# ---------------------------------------------------------------------------------------
-# Charts: geometry for SVG the templates draw.
-
-CHART_WIDTH = 640
-CHART_HEIGHT = 220
-CHART_PLOT_TOP = 20
-CHART_PLOT_BOTTOM = 190
-BREAKDOWN_ROW = 24
-BREAKDOWN_WIDTH = 400
-BREAKDOWN_LABEL_WIDTH = 120
-BREAKDOWN_BAR_WIDTH = 210
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    credits: int
-    dollars: Decimal
-    is_other: bool = False
-
-    @property
-    def text_x(self) -> float:
-        """Where a row's value is written: after its bar."""
-        return self.x + self.width + 5
-
-
-def column_chart(points) -> list[Bar]:
-    """Columns for a time series (negative net spend drawn as 0 high)."""
-    if not points:
-        return []
-    top = max((point.credits for point in points), default=0) or 1
-    slot = CHART_WIDTH / len(points)
-    plot = CHART_PLOT_BOTTOM - CHART_PLOT_TOP
-    bars = []
-    for index, point in enumerate(points):
-        height = plot * max(point.credits, 0) / top
-        bars.append(
-            Bar(
-                x=round(index * slot + slot * 0.1, 2),
-                y=round(CHART_PLOT_BOTTOM - height, 2),
-                width=round(max(slot * 0.8, 0.5), 2),
-                height=round(height, 2),
-                label=point.start.isoformat(),
-                credits=point.credits,
-                dollars=point.dollars,
-            )
-        )
-    return bars
-
-
-def row_chart(groups) -> list[Bar]:
-    """Horizontal bars for a breakdown: one 24-unit row each, widths against the largest."""
-    top = max((group.credits for group in groups), default=0) or 1
-    return [
-        Bar(
-            x=BREAKDOWN_LABEL_WIDTH,
-            y=index * BREAKDOWN_ROW,
-            width=round(BREAKDOWN_BAR_WIDTH * max(group.credits, 0) / top, 2),
-            height=18,
-            label=group.name,
-            credits=group.credits,
-            dollars=group.dollars,
-            is_other=group.is_other,
-        )
-        for index, group in enumerate(groups)
-    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -304,75 +235,6 @@ def _without(query, *names) -> str:
     return kept.urlencode()
 
 
-def csv_safe(value) -> str | int | Decimal:
-    """Text a spreadsheet shows as text: a leading formula character gets a quote.
-
-    Numbers pass unformatted (a negative number is a number, not a formula).
-    """
-    if isinstance(value, int | Decimal):
-        return value
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer to stream."""
-
-    def write(self, value):
-        return value
-
-
-ENTRY_COLUMNS = [
-    "accrued_at",
-    "created_at",
-    "kind",
-    "team",
-    "member",
-    "project",
-    "generation",
-    "model",
-    "status",
-    "credits",
-    "dollars",
-    "credits_used",
-    "price_version",
-    "reason",
-]
-
-
-def _entry_rows(scope: ReportScope):
-    tz = ZoneInfo(settings.TIME_ZONE)
-    rows = (
-        scope.entries()
-        .order_by("accrued_at", "id")
-        .values_list(
-            "accrued_at",
-            "created_at",
-            "kind",
-            "team__name",
-            "user__username",
-            "project__name",
-            "generation_id",
-            "model",
-            "generation__status",
-            "credits",
-            "dollars",
-            "credits_used",
-            "price_version_id",
-            "reason",
-        )
-    )
-    for row in rows.iterator(chunk_size=2000):
-        accrued, created, *rest = row
-        yield [
-            accrued.astimezone(tz).isoformat(),
-            created.astimezone(tz).isoformat(),
-            *rest,
-        ]
-
-
 @admin_required
 def spend_csv(request):
     """The report's rows as CSV, streamed: one per ledger entry, or per group (?rows=groups)."""
@@ -389,19 +251,10 @@ def spend_csv(request):
         rows = ([group.name, group.credits, group.dollars] for group in groups)
     else:
         header = ENTRY_COLUMNS
-        rows = _entry_rows(scope)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([csv_safe(cell) if cell is not None else "" for cell in row])
-
+        rows = entry_rows(scope)
     first, last = form.cleaned_data["first_day"], form.cleaned_data["last_day"]
     name = f"spend-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}{'-by-' + form.grouping if by_group else ''}"
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return streamed_csv(name, header, rows)
 
 
 # ---------------------------------------------------------------------------------------
