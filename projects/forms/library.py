@@ -165,6 +165,10 @@ class CharacterForm(forms.ModelForm):
             "description": forms.Textarea(attrs={"rows": 3}),
         }
         help_texts = {"handle": "Used in prompts as @handle. Lowercase letters, digits, _ or -."}
+        error_messages = {
+            "name": {"required": "Give the character a name."},
+            "handle": {"required": "Choose a handle, e.g. mira: it is how a prompt names them."},
+        }
 
     def __init__(self, *args, user, team, **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,6 +1,10 @@
 """Small display filters shared by the templates."""
 
+import re
+
 from django import template
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
 
 from projects.templatetags import formats
 
@@ -26,3 +30,11 @@ def name_parts(name) -> tuple[str, str]:
     if len(name) <= NAME_TAIL * 2:
         return name, ""
     return name[:-NAME_TAIL], name[-NAME_TAIL:]
+
+
+@register.filter
+def soft_breaks(name) -> str:
+    """The name, escaped, with a line-break opportunity after each _ - . and /: a long file
+    name wraps between its parts instead of in the middle of a word."""
+    text = conditional_escape(str(name or ""))
+    return mark_safe(re.sub(r"([_\-./])(?=\S)", r"\1<wbr>", text))

@@ -4,24 +4,30 @@ Members see their own spend; team admins their team's; staff every team's. A pag
 another team's data answers 404; a member asking for an admin page gets 403 saying why.
 """
 
-import csv
-from dataclasses import dataclass
-from decimal import Decimal
 from functools import wraps
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from projects.charts import (
+    BREAKDOWN_ROW,
+    BREAKDOWN_WIDTH,
+    CHART_HEIGHT,
+    CHART_PLOT_BOTTOM,
+    CHART_WIDTH,
+    column_chart,
+    row_chart,
+)
+from projects.csv_export import ENTRY_COLUMNS, entry_rows, streamed_csv
 from projects.decorators import team_required
 from projects.forms.credits import (
     INTERVALS,
@@ -69,8 +75,6 @@ from projects.models.reports import (
 TEMPLATES = "projects/credits/"
 AUDIT_ROWS = 50
 RECONCILIATION_PER_PAGE = 100
-# CSV cells that a spreadsheet would run as a formula start with one of these.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 ADMINS_ONLY = "Only team admins and staff see this page."
@@ -124,78 +128,6 @@ def _get_team_for_admin(request, team_id) -> Team:
     if not membership.is_admin:
         raise PermissionDenied(ADMINS_ONLY)
     return membership.team
-
-
-# ---------------------------------------------------------------------------------------
-# Charts: geometry for SVG the templates draw.
-
-CHART_WIDTH = 640
-CHART_HEIGHT = 220
-CHART_PLOT_TOP = 20
-CHART_PLOT_BOTTOM = 190
-BREAKDOWN_ROW = 24
-BREAKDOWN_WIDTH = 400
-BREAKDOWN_LABEL_WIDTH = 120
-BREAKDOWN_BAR_WIDTH = 210
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    credits: int
-    dollars: Decimal
-    is_other: bool = False
-
-    @property
-    def text_x(self) -> float:
-        """Where a row's value is written: after its bar."""
-        return self.x + self.width + 5
-
-
-def column_chart(points) -> list[Bar]:
-    """Columns for a time series (negative net spend drawn as 0 high)."""
-    if not points:
-        return []
-    top = max((point.credits for point in points), default=0) or 1
-    slot = CHART_WIDTH / len(points)
-    plot = CHART_PLOT_BOTTOM - CHART_PLOT_TOP
-    bars = []
-    for index, point in enumerate(points):
-        height = plot * max(point.credits, 0) / top
-        bars.append(
-            Bar(
-                x=round(index * slot + slot * 0.1, 2),
-                y=round(CHART_PLOT_BOTTOM - height, 2),
-                width=round(max(slot * 0.8, 0.5), 2),
-                height=round(height, 2),
-                label=point.start.isoformat(),
-                credits=point.credits,
-                dollars=point.dollars,
-            )
-        )
-    return bars
-
-
-def row_chart(groups) -> list[Bar]:
-    """Horizontal bars for a breakdown: one 24-unit row each, widths against the largest."""
-    top = max((group.credits for group in groups), default=0) or 1
-    return [
-        Bar(
-            x=BREAKDOWN_LABEL_WIDTH,
-            y=index * BREAKDOWN_ROW,
-            width=round(BREAKDOWN_BAR_WIDTH * max(group.credits, 0) / top, 2),
-            height=18,
-            label=group.name,
-            credits=group.credits,
-            dollars=group.dollars,
-            is_other=group.is_other,
-        )
-        for index, group in enumerate(groups)
-    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -308,75 +240,6 @@ def _without(query, *names) -> str:
     return kept.urlencode()
 
 
-def csv_safe(value) -> str | int | Decimal:
-    """Text a spreadsheet shows as text: a leading formula character gets a quote.
-
-    Numbers pass unformatted (a negative number is a number, not a formula).
-    """
-    if isinstance(value, int | Decimal):
-        return value
-    text = "" if value is None else str(value)
-    if text.startswith(FORMULA_STARTS):
-        return "'" + text
-    return text
-
-
-class _Echo:
-    """A file-like object whose write returns the line, for csv.writer to stream."""
-
-    def write(self, value):
-        return value
-
-
-ENTRY_COLUMNS = [
-    "accrued_at",
-    "created_at",
-    "kind",
-    "team",
-    "member",
-    "project",
-    "generation",
-    "model",
-    "status",
-    "credits",
-    "dollars",
-    "credits_used",
-    "price_version",
-    "reason",
-]
-
-
-def _entry_rows(scope: ReportScope):
-    tz = ZoneInfo(settings.TIME_ZONE)
-    rows = (
-        scope.entries()
-        .order_by("accrued_at", "id")
-        .values_list(
-            "accrued_at",
-            "created_at",
-            "kind",
-            "team__name",
-            "user__username",
-            "project__name",
-            "generation_id",
-            "model",
-            "generation__status",
-            "credits",
-            "dollars",
-            "credits_used",
-            "price_version_id",
-            "reason",
-        )
-    )
-    for row in rows.iterator(chunk_size=2000):
-        accrued, created, *rest = row
-        yield [
-            accrued.astimezone(tz).isoformat(),
-            created.astimezone(tz).isoformat(),
-            *rest,
-        ]
-
-
 @admin_required
 def spend_csv(request):
     """The report's rows as CSV, streamed: one per ledger entry, or per group (?rows=groups)."""
@@ -393,19 +256,10 @@ def spend_csv(request):
         rows = ([group.name, group.credits, group.dollars] for group in groups)
     else:
         header = ENTRY_COLUMNS
-        rows = _entry_rows(scope)
-    writer = csv.writer(_Echo())
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            yield writer.writerow([csv_safe(cell) if cell is not None else "" for cell in row])
-
+        rows = entry_rows(scope)
     first, last = form.cleaned_data["first_day"], form.cleaned_data["last_day"]
     name = f"spend-{first:%Y-%m-%d}-to-{last:%Y-%m-%d}{'-by-' + form.grouping if by_group else ''}"
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
-    return response
+    return streamed_csv(name, header, rows)
 
 
 # ---------------------------------------------------------------------------------------
@@ -540,40 +394,79 @@ def staff_required(view):
     return wrapper
 
 
+RECONCILIATION_SHOWS = {"flagged": "Differences", "all": "All finished videos"}
+
+
 @staff_required
+@vary_on_htmx
 def reconciliation(request):
-    """Finished generations: our estimate, what we settled, Kinovi's creditsUsed."""
-    dates = DateRangeForm(request.GET or {"preset": "this_month"})
+    """Finished videos: our estimate, what we charged, what Kinovi charged.
+
+    The differences are shown by default (?show=all lists every finished video); a row is
+    adjusted in a dialog (?adjust=<video> is its form, a page of its own without JS).
+    """
+    template = TEMPLATES + "reconciliation.html"
+    back_query = _without(request.GET, "adjust")
+    dates = DateRangeForm(_with_default_range(request.GET))
     adjustment = AdjustmentForm(request.POST or None)
-    if request.method == "POST" and adjustment.is_valid():
-        generation = get_object_or_404(
-            Generation.objects.select_related("project__team", "created_by"),
-            pk=adjustment.cleaned_data["generation"],
-        )
-        if generation.created_by is None or not generation.ledger_entries.exists():
-            messages.error(request, "That video has no reservation to adjust.")
-            return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
-        try:
-            adjust(
-                team=generation.project.team,
-                user=generation.created_by,
-                credits=adjustment.cleaned_data["credits"],
-                reason=adjustment.cleaned_data["reason"],
-                actor=request.user,
-                generation=generation,
+    if request.method == "POST":
+        if adjustment.is_valid():
+            generation = get_object_or_404(
+                Generation.objects.select_related("project__team", "created_by"),
+                pk=adjustment.cleaned_data["generation"],
             )
-        except AdjustmentRefused as refused:
-            adjustment.add_error("credits", str(refused))
-        else:
-            messages.success(request, f"Video {generation.pk} adjusted.")
-            return redirect(f"{reverse('reconciliation')}?{request.GET.urlencode()}")
+            refused = False
+            if generation.created_by is None or not generation.ledger_entries.exists():
+                messages.error(request, "That video has no reservation to adjust.")
+            else:
+                try:
+                    adjust(
+                        team=generation.project.team,
+                        user=generation.created_by,
+                        credits=adjustment.cleaned_data["credits"],
+                        reason=adjustment.cleaned_data["reason"],
+                        actor=request.user,
+                        generation=generation,
+                    )
+                except AdjustmentRefused as refusal:
+                    adjustment.add_error("credits", str(refusal))
+                    refused = True
+                else:
+                    messages.success(request, f"Video {generation.pk} adjusted.")
+            if not refused:
+                back = f"{reverse('reconciliation')}?{back_query}"
+                if partial_request(request):
+                    return HttpResponseClientRedirect(back)
+                return redirect(back)
+        if partial_request(request):
+            context = {
+                "adjustment": adjustment,
+                "adjusting": _adjusted(request.POST),
+                "back_query": back_query,
+            }
+            return render(request, template + "#adjust-form", context, status=400)
     if not dates.is_valid():
-        return render(request, TEMPLATES + "reconciliation.html", {"dates": dates}, status=400)
+        return render(request, template, {"dates": dates}, status=400)
+    adjusting = _adjusted(request.GET) if "adjust" in request.GET else None
+    if adjusting is not None and request.method == "GET":
+        adjustment = AdjustmentForm(initial={"generation": adjusting.pk})
+        if partial_request(request):
+            return render(
+                request,
+                template + "#adjust-form",
+                {"adjustment": adjustment, "adjusting": adjusting, "back_query": back_query},
+            )
+    show = request.GET.get("show") if request.GET.get("show") in RECONCILIATION_SHOWS else "flagged"
     start, end = dates.bounds()
     rows = reconciliation_rows(start, end)
+    if show == "flagged":
+        rows = [row for row in rows.iterator() if _flag(row)]
+        flagged_count = len(rows)
+    else:
+        flagged_count = None
     page = Paginator(rows, RECONCILIATION_PER_PAGE).get_page(request.GET.get("page"))
     for row in page:
-        row["flagged"] = reconciliation_flag(row)
+        _flag(row)
     by_version = (
         LedgerEntry.objects.in_period(start, end)
         .spend_by("price_version", "price_version__effective_from")
@@ -581,16 +474,50 @@ def reconciliation(request):
     )
     return render(
         request,
-        TEMPLATES + "reconciliation.html",
+        template,
         {
             "nav": "reconciliation",
             "dates": dates,
             "presets": PRESETS,
             "page": page,
+            "show": show,
+            "shows": RECONCILIATION_SHOWS,
+            "flagged_count": flagged_count,
+            "show_query": _without(request.GET, "show", "page", "adjust"),
+            "range_query": _without(request.GET, "preset", "start", "end", "page", "adjust"),
             "by_version": by_version,
             "adjustment": adjustment,
+            "adjusting": adjusting,
+            "back_query": back_query,
             "first_day": dates.cleaned_data["first_day"],
             "last_day": dates.cleaned_data["last_day"],
         },
         status=400 if adjustment.errors else 200,
+    )
+
+
+def _with_default_range(query):
+    """The query, with this month when it names no range (e.g. only ?show=all)."""
+    if any(name in query for name in ("preset", "start", "end")):
+        return query
+    data = query.copy()
+    data["preset"] = "this_month"
+    return data
+
+
+def _flag(row) -> str:
+    row["flagged"] = reconciliation_flag(row)
+    return row["flagged"]
+
+
+def _adjusted(query) -> Generation:
+    """The video an adjustment is about (?adjust= or the form's field); 404 if none."""
+    try:
+        pk = int(query.get("adjust") or query.get("generation") or "")
+    except ValueError:
+        raise Http404("No such video.") from None
+    if not 0 < pk < 2**63:
+        raise Http404("No such video.")
+    return get_object_or_404(
+        Generation.objects.select_related("project__team", "created_by"), pk=pk
     )

@@ -20,7 +20,66 @@
     var status = document.createElement("span");
     status.className = "upload-status";
     item.append(name, bar, status);
-    return {item: item, bar: bar, status: status};
+    // Whatever is written here, a page's markup never shows: a row says one line.
+    new MutationObserver(function () {
+      if (MARKUP.test(status.textContent)) {
+        var code = (status.textContent.match(/\b([45]\d\d)\b/) || [])[1];
+        status.textContent = serverProblem(code);
+      }
+    }).observe(status, {childList: true, characterData: true, subtree: true});
+
+    // The row says why it failed; `retry` (when trying again can help) gets a button
+    // that sends the same file again in the same row.
+    function fail(message, retry) {
+      item.classList.add("is-error");
+      bar.remove();
+      status.textContent = message;
+      status.setAttribute("role", "alert");
+      if (!retry) { return; }
+      var again = document.createElement("button");
+      again.type = "button";
+      again.className = "button small upload-retry";
+      again.textContent = "Retry";
+      again.setAttribute("aria-label", "Retry " + file.name);
+      again.addEventListener("click", function () {
+        var hadFocus = document.activeElement === again;
+        again.remove();
+        item.classList.remove("is-error");
+        status.removeAttribute("role");
+        status.textContent = "Waiting…";
+        bar.value = 0;
+        item.insertBefore(bar, status);
+        if (hadFocus) { (item.querySelector("button") || bar).focus(); }
+        retry();
+      });
+      status.after(again);
+    }
+    return {item: item, bar: bar, status: status, fail: fail};
+  };
+
+  var MARKUP = /<\/?[a-z!][^>]*>/i;
+
+  function serverProblem(code) {
+    return "Upload failed: the server had a problem" + (code ? " (" + code + ")" : "") + ". Try again.";
+  }
+
+  // What a failed upload answer means, in one line. The app refuses a file with a short
+  // plain-text reason (4xx), shown as it is; a server error or a proxy's page (often
+  // HTML) is never written out, only its status. {message, retry}: retry when trying
+  // again can help.
+  window.uploadFailure = function (xhr) {
+    if (!xhr || xhr.status === 0) {
+      return {message: "Upload failed: the connection broke. Try again.", retry: true};
+    }
+    if (xhr.status === 403) {
+      return {message: "Your session expired: reload the page.", retry: false};
+    }
+    var type = (xhr.getResponseHeader("Content-Type") || "").toLowerCase();
+    var text = (xhr.responseText || "").trim();
+    var own = xhr.status < 500 && type.indexOf("text/plain") === 0 && text.length > 0 &&
+      text.length <= 500 && !MARKUP.test(text);
+    if (own) { return {message: text, retry: false}; }
+    return {message: serverProblem(xhr.status), retry: true};
   };
 
   // Messages fade after a while; errors stay until read.
@@ -60,7 +119,11 @@
       if (dialog) { dialog.showModal(); }
     }
     var closer = event.target.closest("[data-close-dialog]");
-    if (closer) { closer.closest("dialog").close(); }
+    if (closer) {
+      // A Cancel link leads back without JavaScript; with it, it just closes.
+      if (closer.tagName === "A") { event.preventDefault(); }
+      closer.closest("dialog").close();
+    }
 
     var toggle = event.target.closest("[data-menu-toggle]");
     if (toggle) {
@@ -88,7 +151,53 @@
     }
   });
 
+  // A table that scrolls sideways can be scrolled with the keyboard: it becomes a
+  // named, focusable region while (and only while) it is wider than its box.
+  function markScrollRegions(root) {
+    (root || document).querySelectorAll(".table-scroll").forEach(function (box) {
+      if (box.scrollWidth > box.clientWidth + 1) {
+        var table = box.querySelector("table");
+        var section = box.closest("section, figure");
+        var heading = section && section.querySelector("h2, h3, figcaption");
+        box.tabIndex = 0;
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", (table && table.getAttribute("aria-label")) ||
+          (heading && heading.textContent.trim()) || "Table");
+      } else if (box.hasAttribute("tabindex")) {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  }
+
+  // The team switcher switches as a team is picked with the pointer. Arrow keys step
+  // through the teams without leaving the page; Enter or the Switch button then goes.
+  var keyedSelect = null;
+  document.addEventListener("keydown", function (event) {
+    if (event.target.closest && event.target.closest("[data-team-switch] select")) {
+      keyedSelect = event.target;
+      if (event.key === "Enter") {
+        event.preventDefault();
+        event.target.form.requestSubmit();
+      }
+    }
+  }, true);
+  document.addEventListener("pointerdown", function () { keyedSelect = null; }, true);
+  document.addEventListener("change", function (event) {
+    var select = event.target;
+    if (!select.closest || !select.closest("[data-team-switch]")) { return; }
+    if (select !== keyedSelect) { select.form.requestSubmit(); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
+    markScrollRegions();
+    var resizing;
+    window.addEventListener("resize", function () {
+      clearTimeout(resizing);
+      resizing = setTimeout(markScrollRegions, 150);
+    });
+    document.body.addEventListener("htmx:afterSettle", function () { markScrollRegions(); });
     dismissMessages(document);
     document.body.addEventListener("closeModal", function () {
       document.querySelectorAll("dialog[open]").forEach(function (d) { d.close(); });

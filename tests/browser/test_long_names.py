@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.studio_data import LONG_CHARACTER, MIRA_FILES, nine_image_character
+from tests.browser.studio_data import (
+    LONG_CHARACTER,
+    LONG_PROJECT,
+    MIRA_FILES,
+    long_named_project,
+    nine_image_character,
+)
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 SIZES = {
@@ -78,3 +84,65 @@ def test_a_nine_image_character_with_long_file_names(
     if os.environ.get("SCREENSHOTS") == "1":
         page.wait_for_function("[...document.images].every(img => img.complete)")
         page.screenshot(path=DOCS / f"character-nine-images-{size}.png", full_page=True)
+
+
+# An element's lines, whether it is cut sideways, and how it may wrap.
+SHAPE = """el => ({
+  lines: Math.round(
+    el.getBoundingClientRect().height / parseFloat(getComputedStyle(el).lineHeight)),
+  clipped: el.scrollWidth > el.clientWidth + 1,
+  wrap: getComputedStyle(el).overflowWrap + " " + getComputedStyle(el).wordBreak,
+  title: el.getAttribute("title") || "",
+})"""
+
+
+def assert_title(locator, name: str, max_lines: int):
+    shape = locator.evaluate(SHAPE)
+    assert shape["lines"] <= max_lines, shape
+    assert not shape["clipped"], shape
+    # Words wrap whole (at spaces, or between the parts of a file name), never inside.
+    assert shape["wrap"] == "normal normal", shape
+    assert shape["title"].startswith(name), shape
+
+
+def assert_one_line(locator, name: str):
+    shape = locator.evaluate(SHAPE)
+    assert shape["lines"] == 1, shape
+    assert shape["title"] == name, shape
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_long_names_keep_titles_short_and_breadcrumbs_on_one_line(
+    login, live_server, alice, team, s3_storage, size
+):
+    character = nine_image_character(alice, team)
+    project = long_named_project(alice, team)
+    asset = character.ordered_images[0].asset
+    page = login(alice)
+    page.set_viewport_size(SIZES[size])
+
+    page.goto(f"{live_server.url}/library/")
+    for card in page.get_by_test_id("asset-card").all():
+        name = card.locator(".asset-name")
+        assert_one_line(name, name.get_attribute("title"))
+    assert horizontal_overflow(page) <= 0
+
+    page.goto(f"{live_server.url}/library/assets/{asset.pk}/")
+    assert_title(page.get_by_role("heading", level=1), asset.name, 3)
+    assert_one_line(page.locator("#asset-crumb"), asset.name)
+    assert horizontal_overflow(page) <= 0
+
+    page.goto(f"{live_server.url}/library/characters/")
+    card = page.get_by_test_id("character-card").first
+    assert_title(card.locator(".card-title"), LONG_CHARACTER, 2)
+    assert horizontal_overflow(page) <= 0
+
+    page.goto(f"{live_server.url}/library/characters/{character.pk}/")
+    assert_title(page.get_by_role("heading", level=1), LONG_CHARACTER, 3)
+
+    page.goto(f"{live_server.url}/projects/{project.pk}/settings/")
+    assert_title(page.get_by_role("heading", level=1), LONG_PROJECT, 3)
+    crumbs = page.get_by_role("navigation", name="Breadcrumb")
+    assert crumbs.evaluate(SHAPE)["lines"] == 1
+    assert_one_line(crumbs.get_by_role("link", name=LONG_PROJECT), LONG_PROJECT)
+    assert horizontal_overflow(page) <= 0

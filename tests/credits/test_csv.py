@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from projects.views.credits import csv_safe
+from projects.csv_export import csv_safe
 
 OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
 
