@@ -26,7 +26,7 @@ urlpatterns = [
         name="client_decision",
     ),
     path(
-        "r/<str:token>/media/<id:take_id>/<str:what>/<str:signature>/",
+        "r/<str:token>/files/<id:take_id>/<str:what>/<str:signature>/",
         review.client_media,
         name="client_media",
     ),
