@@ -6,7 +6,7 @@ from projects.models.generation import (
     KinoviAlert,
 )
 from projects.models.library import *  # noqa: F403
-from projects.models.outbox import MailPreference, OutboxMail
+from projects.models.outbox import MailPreference, OutboxMail, VideoDoneNotice
 from projects.models.project import Project
 from projects.models.review import (
     Comment,
@@ -37,4 +37,5 @@ __all__ = [
     "Team",
     "Verdict",
     "VerdictRecord",
+    "VideoDoneNotice",
 ]

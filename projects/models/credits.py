@@ -15,13 +15,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum, Value
 from django.db.models.functions import Coalesce, Trunc
 from django.utils import timezone
 
 from projects.kinovi import pricing
+from projects.models.outbox import queue_mail
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 logger = logging.getLogger(__name__)
@@ -908,11 +908,8 @@ def _mail_soft_limit(status: BudgetStatus, team, user) -> None:
         f"{status.soft_limit:,}). Submissions past {status.hard_limit:,} credits will be "
         f"refused. {resets}"
     ).strip()
-    try:
-        send_mail(subject, body, None, sorted(recipients))
-    except OSError:
-        # The credits are reserved already; a mail server being down must not undo that.
-        logger.exception("Could not send the soft-limit warning for budget %s", status.budget.pk)
+    # Queued for the worker: the submitting request never waits on a mail server.
+    queue_mail(subject, body, recipients)
 
 
 # ---------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ page. A client link's pages show no prompt, seed, reference, price or member nam
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +23,12 @@ from projects.forms.review import (
     ClientDecisionForm,
     CommentForm,
     LinkPasswordForm,
+    MailPreferenceForm,
     ReviewLinkForm,
     ShareForm,
     VerdictForm,
 )
-from projects.models import Generation, GenerationReference
+from projects.models import Generation, GenerationReference, MailPreference
 from projects.models.review import (
     STATE_KEYS,
     Comment,
@@ -573,3 +575,15 @@ def client_media(request, link, token, take_id: int, what: str, signature: str):
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@login_required
+def mail_preferences(request):
+    """Opt in to "video done" mail (at most one a minute) and to review activity mail."""
+    preference, _ = MailPreference.objects.get_or_create(user=request.user)
+    form = MailPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Mail settings saved.")
+        return redirect("mail_preferences")
+    return render(request, "projects/review/mail.html", {"form": form})

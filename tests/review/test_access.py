@@ -39,6 +39,10 @@ MEMBER_URLS = {
         "GET",
         {person: 200 for person in PEOPLE} | {"anonymous": 302, "client": 302},
     ),
+    "mail_preferences": (
+        "GET",
+        {person: 200 for person in PEOPLE} | {"anonymous": 302, "client": 302},
+    ),
 }
 CLIENT_URLS = {"client_review", "client_comment", "client_decision", "client_media"}
 POST_DATA = {

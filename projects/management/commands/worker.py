@@ -5,6 +5,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import close_old_connections
 
+from projects.notifications import deliver
 from projects.worker import work_once, worker_name
 
 CONNECTION_CHECK_SECONDS = 1.0
@@ -38,6 +39,7 @@ class Command(BaseCommand):
             if time.monotonic() - checked_connections_at >= CONNECTION_CHECK_SECONDS:
                 close_old_connections()
                 checked_connections_at = time.monotonic()
+                deliver()  # mail: never sent inside a web request
             if work_once(worker_id):
                 handled += 1
                 continue
