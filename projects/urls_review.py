@@ -15,6 +15,7 @@ urlpatterns = [
     path("links/<id:link_id>/revoke/", review.link_revoke, name="link_revoke"),
     path("shared/", review.shared_with_me, name="shared_with_me"),
     path("accounts/mail/", review.mail_preferences, name="mail_preferences"),
+    path("spend/review/", review.spend_review, name="spend_review"),
     path("r/<str:token>/", review.client_review, name="client_review"),
     path(
         "r/<str:token>/videos/<id:take_id>/comment/",

@@ -60,6 +60,7 @@ from projects.models.credits import (
     soft_limit_warnings,
     spent_by_budget,
 )
+from projects.models.review_spend import verdict_of_entry
 
 TEMPLATES = "projects/credits/"
 AUDIT_ROWS = 50
@@ -338,6 +339,7 @@ ENTRY_COLUMNS = [
     "credits_used",
     "price_version",
     "reason",
+    "verdict",
 ]
 
 
@@ -345,6 +347,7 @@ def _entry_rows(scope: ReportScope):
     tz = ZoneInfo(settings.TIME_ZONE)
     rows = (
         scope.entries()
+        .annotate(verdict=verdict_of_entry())
         .order_by("accrued_at", "id")
         .values_list(
             "accrued_at",
@@ -361,6 +364,7 @@ def _entry_rows(scope: ReportScope):
             "credits_used",
             "price_version_id",
             "reason",
+            "verdict",
         )
     )
     for row in rows.iterator(chunk_size=2000):

@@ -28,6 +28,7 @@ from projects.forms.review import (
     ShareForm,
     VerdictForm,
 )
+from projects.htmx import vary_on_htmx
 from projects.models import Generation, GenerationReference, MailPreference
 from projects.models.review import (
     STATE_KEYS,
@@ -45,6 +46,8 @@ from projects.models.review import (
     share,
     with_comment_counts,
 )
+from projects.models.review_spend import review_figures
+from projects.views.credits import _report_form, admin_required
 from projects.views.projects import _check_id
 
 BOARD_PAGE = "projects/review/board.html"
@@ -587,3 +590,29 @@ def mail_preferences(request):
         messages.success(request, "Mail settings saved.")
         return redirect("mail_preferences")
     return render(request, "projects/review/mail.html", {"form": form})
+
+
+@admin_required
+@vary_on_htmx
+def spend_review(request):
+    """The spend report's review figures for its filters: cost per selected second by
+    project and member, spend on rejected videos, videos per selected one."""
+    form = _report_form(request)
+    if not form.is_valid():
+        return HttpResponse(
+            " ".join(str(error) for errors in form.errors.values() for error in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    template = "projects/review/spend.html"
+    if _partial(request):
+        template += "#figures"
+    return render(
+        request,
+        template,
+        {
+            "figures": review_figures(form.scope()),
+            "query": request.GET.urlencode(),
+            "nav": "report",
+        },
+    )

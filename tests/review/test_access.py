@@ -39,6 +39,11 @@ MEMBER_URLS = {
         "GET",
         {person: 200 for person in PEOPLE} | {"anonymous": 302, "client": 302},
     ),
+    "spend_review": (
+        "GET",
+        {"alice": 200, "erin": 200, "vera": 403, "rex": 403, "bob": 403, "charlie": 403}
+        | {"anonymous": 302, "client": 302},
+    ),
     "mail_preferences": (
         "GET",
         {person: 200 for person in PEOPLE} | {"anonymous": 302, "client": 302},
