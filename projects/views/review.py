@@ -121,6 +121,11 @@ def _board_url(project_id: int) -> str:
 def review_board(request, project_id: int):
     """The project's finished videos, selected first, filtered by verdict."""
     access = _get_access_for_user(request, project_id)
+    return render(request, BOARD_PAGE, board_context(request, access))
+
+
+def board_context(request, access: ReviewAccess) -> dict:
+    """Everything the review board shows (bench/review.py renders it once more)."""
     state = request.GET.get("state", "")
     takes = reviewable(access.project.generations.all())
     if state in State.values:
@@ -129,18 +134,14 @@ def review_board(request, project_id: int):
         state = ""
     takes = with_comment_counts(order_selected_first(takes.only(*TAKE_FIELDS)))
     page = Paginator(takes, TAKES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        BOARD_PAGE,
-        {
-            "project": access.project,
-            "access": access,
-            "page": page,
-            "state": state,
-            "states": State.choices,
-            "state_keys": STATE_KEYS,
-        },
-    )
+    return {
+        "project": access.project,
+        "access": access,
+        "page": page,
+        "state": state,
+        "states": State.choices,
+        "state_keys": STATE_KEYS,
+    }
 
 
 @team_required
