@@ -8,7 +8,8 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.http import StreamingHttpResponse
 
-from projects.models.credits import ReportScope
+from projects.models.reports import ReportScope
+from projects.models.review_spend import verdict_of_entry
 
 # CSV cells that a spreadsheet would run as a formula start with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -49,6 +50,7 @@ ENTRY_COLUMNS = [
     "credits_used",
     "price_version",
     "reason",
+    "verdict",
 ]
 
 
@@ -57,6 +59,7 @@ def entry_rows(scope: ReportScope):
     tz = ZoneInfo(settings.TIME_ZONE)
     rows = (
         scope.entries()
+        .annotate(verdict=verdict_of_entry())
         .order_by("accrued_at", "id")
         .values_list(
             "accrued_at",
@@ -73,6 +76,7 @@ def entry_rows(scope: ReportScope):
             "credits_used",
             "price_version_id",
             "reason",
+            "verdict",
         )
     )
     for row in rows.iterator(chunk_size=2000):

@@ -14,6 +14,8 @@ urlpatterns = [
     path("shares/<id:share_id>/remove/", review.share_remove, name="share_remove"),
     path("links/<id:link_id>/revoke/", review.link_revoke, name="link_revoke"),
     path("shared/", review.shared_with_me, name="shared_with_me"),
+    path("accounts/mail/", review.mail_preferences, name="mail_preferences"),
+    path("spend/review/", review.spend_review, name="spend_review"),
     path("r/<str:token>/", review.client_review, name="client_review"),
     path(
         "r/<str:token>/videos/<id:take_id>/comment/",
@@ -26,7 +28,7 @@ urlpatterns = [
         name="client_decision",
     ),
     path(
-        "r/<str:token>/media/<id:take_id>/<str:what>/<str:signature>/",
+        "r/<str:token>/files/<id:take_id>/<str:what>/<str:signature>/",
         review.client_media,
         name="client_media",
     ),

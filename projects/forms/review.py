@@ -3,6 +3,7 @@ from decimal import Decimal
 from django import forms
 
 from projects.forms.library import AssetChoiceField
+from projects.models.outbox import MailPreference
 from projects.models.review import (
     COMMENT_MAX_CHARACTERS,
     ClientDecision,
@@ -118,3 +119,9 @@ class ReviewLinkForm(forms.Form):
 
 class LinkPasswordForm(forms.Form):
     password = forms.CharField(label="Password", max_length=128, widget=forms.PasswordInput)
+
+
+class MailPreferenceForm(forms.ModelForm):
+    class Meta:
+        model = MailPreference
+        fields = ["video_done", "review_activity"]

@@ -8,7 +8,7 @@ from projects.models.generation import (
 )
 from projects.models.library import *  # noqa: F403
 from projects.models.operations import DispatchRefusal, WorkerHeartbeat
-from projects.models.outbox import MailPreference, OutboxMail
+from projects.models.outbox import MailPreference, OutboxMail, VideoDoneNotice
 from projects.models.project import Project
 from projects.models.review import (
     Comment,
@@ -42,5 +42,6 @@ __all__ = [
     "UserSession",
     "Verdict",
     "VerdictRecord",
+    "VideoDoneNotice",
     "WorkerHeartbeat",
 ]

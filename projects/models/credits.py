@@ -16,7 +16,6 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.core.mail import send_mail
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
@@ -25,6 +24,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from projects.kinovi import pricing
+from projects.models.outbox import queue_mail
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 logger = logging.getLogger(__name__)
@@ -981,11 +981,8 @@ def _mail_soft_limit(status: BudgetStatus, team, user) -> None:
         f"{status.soft_limit:,}). Submissions past {status.hard_limit:,} credits will be "
         f"refused. {resets}"
     ).strip()
-    try:
-        send_mail(subject, body, None, sorted(recipients))
-    except OSError:
-        # The credits are reserved already; a mail server being down must not undo that.
-        logger.exception("Could not send the soft-limit warning for budget %s", status.budget.pk)
+    # Queued for the worker: the submitting request never waits on a mail server.
+    queue_mail(subject, body, recipients)
 
 
 # ---------------------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def queue_mail(subject: str, body: str, recipients) -> OutboxMail | None:
     addresses = sorted({address for address in recipients if address})
     if not addresses:
         return None
-    return OutboxMail.objects.create(subject=subject[:300], body=body, recipients=addresses)
+    return OutboxMail.objects.create(
+        subject=subject[:300], body=body, recipients=addresses, send_after=timezone.now()
+    )
 
 
 def queue_batched(batch_key: str, subject: str, line: str, recipient: str, every: timedelta):
@@ -137,3 +139,15 @@ class MailPreference(models.Model):
     @classmethod
     def wants(cls, user, what: str) -> bool:
         return cls.objects.filter(user=user, **{what: True}).exists()
+
+
+class VideoDoneNotice(models.Model):
+    """That a finished video's owner was told (one row per video, whichever worker)."""
+
+    generation = models.OneToOneField(
+        "projects.Generation", models.CASCADE, primary_key=True, related_name="done_notice"
+    )
+    queued_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"video {self.generation_id} done: told"

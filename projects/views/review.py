@@ -9,6 +9,7 @@ page. A client link's pages show no prompt, seed, reference, price or member nam
 from datetime import timedelta
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -22,11 +23,13 @@ from projects.forms.review import (
     ClientDecisionForm,
     CommentForm,
     LinkPasswordForm,
+    MailPreferenceForm,
     ReviewLinkForm,
     ShareForm,
     VerdictForm,
 )
-from projects.models import Generation, GenerationReference
+from projects.htmx import vary_on_htmx
+from projects.models import Generation, GenerationReference, MailPreference
 from projects.models.review import (
     STATE_KEYS,
     Comment,
@@ -43,6 +46,8 @@ from projects.models.review import (
     share,
     with_comment_counts,
 )
+from projects.models.review_spend import review_figures
+from projects.views.credits import _report_form, admin_required
 from projects.views.projects import _check_id
 
 BOARD_PAGE = "projects/review/board.html"
@@ -116,6 +121,11 @@ def _board_url(project_id: int) -> str:
 def review_board(request, project_id: int):
     """The project's finished videos, selected first, filtered by verdict."""
     access = _get_access_for_user(request, project_id)
+    return render(request, BOARD_PAGE, board_context(request, access))
+
+
+def board_context(request, access: ReviewAccess) -> dict:
+    """Everything the review board shows (bench/review.py renders it once more)."""
     state = request.GET.get("state", "")
     takes = reviewable(access.project.generations.all())
     if state in State.values:
@@ -124,18 +134,14 @@ def review_board(request, project_id: int):
         state = ""
     takes = with_comment_counts(order_selected_first(takes.only(*TAKE_FIELDS)))
     page = Paginator(takes, TAKES_PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        BOARD_PAGE,
-        {
-            "project": access.project,
-            "access": access,
-            "page": page,
-            "state": state,
-            "states": State.choices,
-            "state_keys": STATE_KEYS,
-        },
-    )
+    return {
+        "project": access.project,
+        "access": access,
+        "page": page,
+        "state": state,
+        "states": State.choices,
+        "state_keys": STATE_KEYS,
+    }
 
 
 @team_required
@@ -573,3 +579,41 @@ def client_media(request, link, token, take_id: int, what: str, signature: str):
     response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@login_required
+def mail_preferences(request):
+    """Opt in to "video done" mail (at most one a minute) and to review activity mail."""
+    preference, _ = MailPreference.objects.get_or_create(user=request.user)
+    form = MailPreferenceForm(request.POST or None, instance=preference)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Mail settings saved.")
+        return redirect("mail_preferences")
+    return render(request, "projects/review/mail.html", {"form": form})
+
+
+@admin_required
+@vary_on_htmx
+def spend_review(request):
+    """The spend report's review figures for its filters: cost per selected second by
+    project and member, spend on rejected videos, videos per selected one."""
+    form = _report_form(request)
+    if not form.is_valid():
+        return HttpResponse(
+            " ".join(str(error) for errors in form.errors.values() for error in errors),
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    template = "projects/review/spend.html"
+    if _partial(request):
+        template += "#figures"
+    return render(
+        request,
+        template,
+        {
+            "figures": review_figures(form.scope()),
+            "query": request.GET.urlencode(),
+            "nav": "report",
+        },
+    )

@@ -27,23 +27,23 @@ def test_one_row_per_ledger_entry_byte_for_byte(erin_client, october, team, alic
     version = PriceVersion.objects.in_effect().pk
     expected = (
         "accrued_at,created_at,kind,team,member,project,generation,model,status,credits,"
-        "dollars,credits_used,price_version,reason\r\n"
+        "dollars,credits_used,price_version,reason,verdict\r\n"
         f"2026-10-02T10:00:00+00:00,2026-10-02T10:00:00+00:00,reserve,Acme Films,bob,Trailer,"
-        f"{first.pk},seedance-20,success,200,1.000000,,{version},\r\n"
+        f"{first.pk},seedance-20,success,200,1.000000,,{version},,pending\r\n"
         f"2026-10-02T10:00:00+00:00,2026-10-02T10:00:00+00:00,settle,Acme Films,bob,Trailer,"
-        f"{first.pk},seedance-20,success,0,0.000000,200,{version},\r\n"
+        f"{first.pk},seedance-20,success,0,0.000000,200,{version},,pending\r\n"
         f"2026-10-02T12:00:00+00:00,2026-10-02T12:00:00+00:00,reserve,Acme Films,bob,Trailer,"
-        f"{fast.pk},seedance2-fast,success,560,2.800000,,{version},\r\n"
+        f"{fast.pk},seedance2-fast,success,560,2.800000,,{version},,pending\r\n"
         f"2026-10-02T12:00:00+00:00,2026-10-02T13:00:00+00:00,settle,Acme Films,bob,Trailer,"
-        f"{fast.pk},seedance2-fast,success,-60,-0.300000,500,{version},\r\n"
+        f"{fast.pk},seedance2-fast,success,-60,-0.300000,500,{version},,pending\r\n"
         f"2026-10-05T09:00:00+00:00,2026-10-05T09:00:00+00:00,reserve,Acme Films,alice,'=cmd,"
-        f"{failed.pk},seedance-20,fail,160,0.800000,,{version},\r\n"
+        f"{failed.pk},seedance-20,fail,160,0.800000,,{version},,\r\n"
         f"2026-10-05T09:00:00+00:00,2026-10-05T10:00:00+00:00,refund,Acme Films,alice,'=cmd,"
-        f"{failed.pk},seedance-20,fail,-160,-0.800000,,{version},\r\n"
+        f"{failed.pk},seedance-20,fail,-160,-0.800000,,{version},,\r\n"
         f"2026-10-09T15:00:00+00:00,2026-10-09T15:00:00+00:00,reserve,Acme Films,alice,'=cmd,"
-        f"{flying.pk},seedance-20,generating,600,3.000000,,{version},\r\n"
+        f"{flying.pk},seedance-20,generating,600,3.000000,,{version},,\r\n"
         f"2026-10-10T08:00:00+00:00,2026-10-10T08:00:00+00:00,adjust,Acme Films,alice,,,,,"
-        f"-50,-0.250000,,{version},goodwill\r\n"
+        f"-50,-0.250000,,{version},goodwill,\r\n"
     )
     assert body == expected
 
@@ -94,7 +94,7 @@ def test_a_member_named_like_a_formula(erin_client, team, erin, clock):
     team.add_member(sly)
     adjust(team=team, user=sly, credits=5, reason="-1+2", actor=erin)
     _, body = _csv(erin_client)
-    assert ",'@cmd," in body and body.rstrip().endswith(",'-1+2")
+    assert ",'@cmd," in body and body.rstrip().endswith(",'-1+2,")
 
 
 def test_a_bad_filter_is_a_400_not_a_file(erin_client):

@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from projects.kinovi.pricing import FAST_MODEL, SEED_RATES, STANDARD_MODEL, ModelRate, Rates
-from projects.models import AuditEntry, Budget, LedgerEntry, PriceVersion
+from projects.models import AuditEntry, Budget, LedgerEntry, OutboxMail, PriceVersion
 from projects.models.credits import (
     AppendOnlyError,
     BudgetExceeded,
@@ -24,6 +24,7 @@ from projects.models.credits import (
     settle,
     soft_limit_warnings,
 )
+from projects.models.outbox import send_due
 
 K = LedgerEntry.Kind
 
@@ -304,6 +305,12 @@ def test_budget_changes_are_audited(team, alice, bob):
     assert Budget.objects.get().soft_limit == 150
 
 
+def _sent() -> list:
+    """The mail sent once the worker has drained the outbox."""
+    send_due()
+    return mail.outbox
+
+
 def test_crossing_the_soft_limit_mails_once_per_period(
     make_generation, team, alice, bob, erin, clock, django_capture_on_commit_callbacks
 ):
@@ -312,22 +319,22 @@ def test_crossing_the_soft_limit_mails_once_per_period(
     for _ in range(3):
         with django_capture_on_commit_callbacks(execute=True):
             reserve(make_generation(), has_video_reference=False)
-    assert mail.outbox == []
+    assert _sent() == []
     assert soft_limit_warnings(team, bob) == []
     with django_capture_on_commit_callbacks(execute=True):
         reserve(make_generation(), has_video_reference=False)
-    assert len(mail.outbox) == 1
-    assert sorted(mail.outbox[0].to) == ["alice@example.com", "bob@example.com", "erin@example.com"]
-    assert mail.outbox[0].subject == "Acme Films: bob's monthly budget passed its warning mark"
-    assert "brings bob's monthly budget in Acme Films to 800 of 1,000 credits" in (
-        mail.outbox[0].body
-    )
+    # Queued, not sent: the worker drains the outbox.
+    assert mail.outbox == [] and OutboxMail.objects.count() == 1
+    assert len(_sent()) == 1
+    assert sorted(_sent()[0].to) == ["alice@example.com", "bob@example.com", "erin@example.com"]
+    assert _sent()[0].subject == "Acme Films: bob's monthly budget passed its warning mark"
+    assert "brings bob's monthly budget in Acme Films to 800 of 1,000 credits" in (_sent()[0].body)
     assert soft_limit_warnings(team, bob) == [
         "800 of 1,000 credits of your monthly budget are used, past its 800-credit warning mark."
     ]
     with django_capture_on_commit_callbacks(execute=True):
         reserve(make_generation(), has_video_reference=False)
-    assert len(mail.outbox) == 1
+    assert len(_sent()) == 1
     assert soft_limit_warnings(team, bob)[0] == (
         "1,000 of 1,000 credits of your monthly budget are used: new videos are blocked "
         "until 1 November."
@@ -339,8 +346,8 @@ def test_crossing_the_soft_limit_mails_once_per_period(
     for _ in range(4):
         with django_capture_on_commit_callbacks(execute=True):
             reserve(make_generation(), has_video_reference=False)
-    assert len(mail.outbox) == 2
-    assert "to 800 of 1,000 credits" in mail.outbox[1].body
+    assert len(_sent()) == 2
+    assert "to 800 of 1,000 credits" in _sent()[1].body
 
 
 def test_nothing_but_the_credits_module_writes_ledger_rows():

@@ -39,6 +39,15 @@ MEMBER_URLS = {
         "GET",
         {person: 200 for person in PEOPLE} | {"anonymous": 302, "client": 302},
     ),
+    "spend_review": (
+        "GET",
+        {"alice": 200, "erin": 200, "vera": 403, "rex": 403, "bob": 403, "charlie": 403}
+        | {"anonymous": 302, "client": 302},
+    ),
+    "mail_preferences": (
+        "GET",
+        {person: 200 for person in PEOPLE} | {"anonymous": 302, "client": 302},
+    ),
 }
 CLIENT_URLS = {"client_review", "client_comment", "client_decision", "client_media"}
 POST_DATA = {
@@ -202,5 +211,7 @@ def test_an_expired_or_revoked_link_opens_nothing(world, closed):
 def test_anyone_with_a_live_link_sees_it_and_nobody_without(clients, world, person):
     client = clients[person]
     assert client.get(reverse("client_review", args=[world["token"]])).status_code == 200
-    for wrong in ("not-a-token", world["token"][:-1] + "x", "x" * 200):
+    token = world["token"]
+    altered = token[:-1] + ("x" if token[-1] != "x" else "y")
+    for wrong in ("not-a-token", altered, "x" * 200):
         assert client.get(reverse("client_review", args=[wrong])).status_code == 404

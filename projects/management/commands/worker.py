@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import DatabaseError, close_old_connections
 
 from projects.models import WorkerHeartbeat
+from projects.notifications import deliver
 from projects.worker import DATABASE_LOST, DatabaseOutage, worker_name
 
 log = logging.getLogger(__name__)
@@ -47,6 +48,8 @@ class Command(BaseCommand):
                 with contextlib.suppress(*DATABASE_LOST):
                     close_old_connections()
                 checked_connections_at = time.monotonic()
+                with contextlib.suppress(*DATABASE_LOST):
+                    deliver()  # mail: never sent inside a web request
             # One UPDATE every few seconds, not per pass: readiness wants a beat in 30 s.
             if time.monotonic() - beaten_at >= settings.WORKER_HEARTBEAT_SECONDS:
                 self.beat(heartbeat, rows)
