@@ -7,129 +7,287 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0001_initial'),
+        ("projects", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Character',
+            name="Character",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('handle', models.CharField(max_length=40, validators=[projects.models.library.validate_handle])),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='created_characters', to=settings.AUTH_USER_MODEL)),
-                ('owner', models.ForeignKey(blank=True, help_text="Set for a personal character; empty for the team's library.", null=True, on_delete=django.db.models.deletion.CASCADE, related_name='personal_characters', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='characters', to='projects.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "handle",
+                    models.CharField(
+                        max_length=40, validators=[projects.models.library.validate_handle]
+                    ),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="created_characters",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Set for a personal character; empty for the team's library.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="personal_characters",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="characters",
+                        to="projects.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name', 'id'],
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReferenceAsset',
+            name="ReferenceAsset",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('shared', models.BooleanField(default=False, help_text='Shared assets are seen and used by the whole team.')),
-                ('kind', models.CharField(choices=[('image', 'Image'), ('video', 'Video'), ('audio', 'Audio')], max_length=5)),
-                ('name', models.CharField(max_length=200)),
-                ('original_filename', models.CharField(blank=True, max_length=255)),
-                ('file', models.FileField(max_length=300, upload_to='')),
-                ('url', models.URLField(help_text='The public URL Kinovi fetches.', max_length=2000)),
-                ('thumbnail', models.FileField(blank=True, max_length=300, upload_to='')),
-                ('thumbnail_url', models.URLField(blank=True, max_length=2000)),
-                ('mime_type', models.CharField(max_length=50)),
-                ('size_bytes', models.BigIntegerField()),
-                ('sha256', models.CharField(max_length=64)),
-                ('width', models.PositiveIntegerField(blank=True, null=True)),
-                ('height', models.PositiveIntegerField(blank=True, null=True)),
-                ('duration', models.FloatField(blank=True, help_text='Seconds.', null=True)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reference_assets', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reference_assets', to='projects.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "shared",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Shared assets are seen and used by the whole team.",
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("image", "Image"), ("video", "Video"), ("audio", "Audio")],
+                        max_length=5,
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("original_filename", models.CharField(blank=True, max_length=255)),
+                ("file", models.FileField(max_length=300, upload_to="")),
+                (
+                    "url",
+                    models.URLField(help_text="The public URL Kinovi fetches.", max_length=2000),
+                ),
+                ("thumbnail", models.FileField(blank=True, max_length=300, upload_to="")),
+                ("thumbnail_url", models.URLField(blank=True, max_length=2000)),
+                ("mime_type", models.CharField(max_length=50)),
+                ("size_bytes", models.BigIntegerField()),
+                ("sha256", models.CharField(max_length=64)),
+                ("width", models.PositiveIntegerField(blank=True, null=True)),
+                ("height", models.PositiveIntegerField(blank=True, null=True)),
+                ("duration", models.FloatField(blank=True, help_text="Seconds.", null=True)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reference_assets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reference_assets",
+                        to="projects.team",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='GenerationReference',
+            name="GenerationReference",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('image', 'Image'), ('video', 'Video'), ('audio', 'Audio')], max_length=5)),
-                ('position', models.PositiveSmallIntegerField(help_text='1-based, within its kind.')),
-                ('character', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='generation_references', to='projects.character')),
-                ('generation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='references', to='projects.generation')),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='generation_references', to='projects.referenceasset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("image", "Image"), ("video", "Video"), ("audio", "Audio")],
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "position",
+                    models.PositiveSmallIntegerField(help_text="1-based, within its kind."),
+                ),
+                (
+                    "character",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="generation_references",
+                        to="projects.character",
+                    ),
+                ),
+                (
+                    "generation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="references",
+                        to="projects.generation",
+                    ),
+                ),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="generation_references",
+                        to="projects.referenceasset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['generation', 'kind', 'position'],
+                "ordering": ["generation", "kind", "position"],
             },
         ),
         migrations.CreateModel(
-            name='CharacterImage',
+            name="CharacterImage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField()),
-                ('is_primary', models.BooleanField(default=False)),
-                ('character', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='images', to='projects.character')),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='character_images', to='projects.referenceasset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("position", models.PositiveSmallIntegerField()),
+                ("is_primary", models.BooleanField(default=False)),
+                (
+                    "character",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="images",
+                        to="projects.character",
+                    ),
+                ),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="character_images",
+                        to="projects.referenceasset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position'],
+                "ordering": ["position"],
             },
         ),
         migrations.CreateModel(
-            name='AssetTag',
+            name="AssetTag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=30)),
-                ('asset', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to='projects.referenceasset')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=30)),
+                (
+                    "asset",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to="projects.referenceasset",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='character',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner__isnull', False)), fields=('team', 'owner', 'handle'), name='character_handle_unique_in_personal_library'),
+            model_name="character",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner__isnull", False)),
+                fields=("team", "owner", "handle"),
+                name="character_handle_unique_in_personal_library",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='character',
-            constraint=models.UniqueConstraint(condition=models.Q(('owner__isnull', True)), fields=('team', 'handle'), name='character_handle_unique_in_team_library'),
+            model_name="character",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("owner__isnull", True)),
+                fields=("team", "handle"),
+                name="character_handle_unique_in_team_library",
+            ),
         ),
         migrations.AddIndex(
-            model_name='referenceasset',
-            index=models.Index(fields=['team', 'owner', 'archived_at', 'kind'], name='projects_re_team_id_8de507_idx'),
+            model_name="referenceasset",
+            index=models.Index(
+                fields=["team", "owner", "archived_at", "kind"],
+                name="projects_re_team_id_8de507_idx",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='referenceasset',
-            constraint=models.UniqueConstraint(fields=('owner', 'team', 'sha256'), name='asset_bytes_stored_once_per_owner'),
+            model_name="referenceasset",
+            constraint=models.UniqueConstraint(
+                fields=("owner", "team", "sha256"), name="asset_bytes_stored_once_per_owner"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='generationreference',
-            constraint=models.UniqueConstraint(fields=('generation', 'kind', 'position'), name='generation_reference_position'),
+            model_name="generationreference",
+            constraint=models.UniqueConstraint(
+                fields=("generation", "kind", "position"), name="generation_reference_position"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='characterimage',
-            constraint=models.UniqueConstraint(fields=('character', 'position'), name='character_image_position_unique'),
+            model_name="characterimage",
+            constraint=models.UniqueConstraint(
+                fields=("character", "position"), name="character_image_position_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='characterimage',
-            constraint=models.UniqueConstraint(fields=('character', 'asset'), name='character_image_asset_unique'),
+            model_name="characterimage",
+            constraint=models.UniqueConstraint(
+                fields=("character", "asset"), name="character_image_asset_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='characterimage',
-            constraint=models.UniqueConstraint(condition=models.Q(('is_primary', True)), fields=('character',), name='character_has_one_primary_image'),
+            model_name="characterimage",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("is_primary", True)),
+                fields=("character",),
+                name="character_has_one_primary_image",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assettag',
-            constraint=models.UniqueConstraint(fields=('asset', 'name'), name='one_tag_per_asset'),
+            model_name="assettag",
+            constraint=models.UniqueConstraint(fields=("asset", "name"), name="one_tag_per_asset"),
         ),
     ]

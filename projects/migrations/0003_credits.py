@@ -35,146 +35,359 @@ def create_seed_price_version(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0002_library'),
+        ("projects", "0002_library"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AuditEntry',
+            name="AuditEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(choices=[('budget_set', 'Budget set'), ('budget_removed', 'Budget removed'), ('price_version_added', 'Price version added'), ('adjustment', 'Adjustment')], max_length=30)),
-                ('subject', models.CharField(max_length=300)),
-                ('old_value', models.CharField(blank=True, max_length=500)),
-                ('new_value', models.CharField(blank=True, max_length=500)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='audit_entries', to='projects.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "action",
+                    models.CharField(
+                        choices=[
+                            ("budget_set", "Budget set"),
+                            ("budget_removed", "Budget removed"),
+                            ("price_version_added", "Price version added"),
+                            ("adjustment", "Adjustment"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                ("old_value", models.CharField(blank=True, max_length=500)),
+                ("new_value", models.CharField(blank=True, max_length=500)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_entries",
+                        to="projects.team",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'audit entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "audit entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Budget',
+            name="Budget",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period', models.CharField(choices=[('month', 'Monthly'), ('week', 'Weekly'), ('day', 'Daily'), ('none', 'No period (all time)')], default='month', max_length=5)),
-                ('hard_limit', models.PositiveIntegerField(help_text='Credits per period.')),
-                ('soft_limit_percent', models.PositiveSmallIntegerField(default=80)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='budgets', to='projects.team')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='budgets', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period",
+                    models.CharField(
+                        choices=[
+                            ("month", "Monthly"),
+                            ("week", "Weekly"),
+                            ("day", "Daily"),
+                            ("none", "No period (all time)"),
+                        ],
+                        default="month",
+                        max_length=5,
+                    ),
+                ),
+                ("hard_limit", models.PositiveIntegerField(help_text="Credits per period.")),
+                ("soft_limit_percent", models.PositiveSmallIntegerField(default=80)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="budgets",
+                        to="projects.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="budgets",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['team', 'user'],
+                "ordering": ["team", "user"],
             },
         ),
         migrations.CreateModel(
-            name='PriceVersion',
+            name="PriceVersion",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('effective_from', models.DateTimeField(unique=True)),
-                ('dollars_per_credit', models.DecimalField(decimal_places=6, max_digits=12)),
-                ('model_rates', models.JSONField()),
-                ('note', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("effective_from", models.DateTimeField(unique=True)),
+                ("dollars_per_credit", models.DecimalField(decimal_places=6, max_digits=12)),
+                ("model_rates", models.JSONField()),
+                ("note", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-effective_from'],
+                "ordering": ["-effective_from"],
             },
         ),
         migrations.CreateModel(
-            name='LedgerEntry',
+            name="LedgerEntry",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reserve', 'Reserved'), ('settle', 'Settled'), ('refund', 'Refunded'), ('adjust', 'Adjustment')], max_length=10)),
-                ('model', models.CharField(blank=True, max_length=40)),
-                ('credits', models.IntegerField()),
-                ('dollars', models.DecimalField(decimal_places=6, max_digits=14)),
-                ('credits_used', models.PositiveIntegerField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, max_length=500)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('accrued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('generation', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger_entries', to='projects.generation')),
-                ('project', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='ledger_entries', to='projects.project')),
-                ('recorded_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='ledger_entries', to='projects.team')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('price_version', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='projects.priceversion')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reserve", "Reserved"),
+                            ("settle", "Settled"),
+                            ("refund", "Refunded"),
+                            ("adjust", "Adjustment"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("model", models.CharField(blank=True, max_length=40)),
+                ("credits", models.IntegerField()),
+                ("dollars", models.DecimalField(decimal_places=6, max_digits=14)),
+                ("credits_used", models.PositiveIntegerField(blank=True, null=True)),
+                ("reason", models.CharField(blank=True, max_length=500)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("accrued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "generation",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger_entries",
+                        to="projects.generation",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger_entries",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "recorded_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="ledger_entries",
+                        to="projects.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "price_version",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="projects.priceversion",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'ledger entries',
-                'ordering': ['-created_at', '-id'],
+                "verbose_name_plural": "ledger entries",
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='SoftLimitWarning',
+            name="SoftLimitWarning",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('period_start', models.DateTimeField(default=datetime.datetime(1970, 1, 1, 0, 0, tzinfo=datetime.timezone.utc))),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('budget', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='warnings', to='projects.budget')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "period_start",
+                    models.DateTimeField(
+                        default=datetime.datetime(1970, 1, 1, 0, 0, tzinfo=datetime.timezone.utc)
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "budget",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="warnings",
+                        to="projects.budget",
+                    ),
+                ),
             ],
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', False)), fields=('team', 'user'), name='budget_one_per_member'),
+            model_name="budget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", False)),
+                fields=("team", "user"),
+                name="budget_one_per_member",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.UniqueConstraint(condition=models.Q(('user__isnull', True)), fields=('team',), name='budget_one_per_team'),
+            model_name="budget",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("user__isnull", True)),
+                fields=("team",),
+                name="budget_one_per_team",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='budget',
-            constraint=models.CheckConstraint(condition=models.Q(('soft_limit_percent__gte', 1), ('soft_limit_percent__lte', 100)), name='budget_soft_limit_percent_range'),
+            model_name="budget",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("soft_limit_percent__gte", 1), ("soft_limit_percent__lte", 100)
+                ),
+                name="budget_soft_limit_percent_range",
+            ),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['team', 'accrued_at'], name='ledger_team_accrued'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["team", "accrued_at"], name="ledger_team_accrued"),
         ),
         migrations.AddIndex(
-            model_name='ledgerentry',
-            index=models.Index(fields=['user', 'team', 'accrued_at'], name='ledger_user_accrued'),
+            model_name="ledgerentry",
+            index=models.Index(fields=["user", "team", "accrued_at"], name="ledger_user_accrued"),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind', 'reserve')), fields=('generation',), name='ledger_one_reserve_per_generation'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind", "reserve")),
+                fields=("generation",),
+                name="ledger_one_reserve_per_generation",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.UniqueConstraint(condition=models.Q(('kind__in', ['settle', 'refund'])), fields=('generation',), name='ledger_settled_or_refunded_once'),
+            model_name="ledgerentry",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("kind__in", ["settle", "refund"])),
+                fields=("generation",),
+                name="ledger_settled_or_refunded_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind', 'adjust'), ('generation__isnull', False), _connector='OR'), name='ledger_generation_unless_adjust'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind", "adjust"), ("generation__isnull", False), _connector="OR"
+                ),
+                name="ledger_generation_unless_adjust",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'adjust'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='ledger_adjust_has_reason'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "adjust"), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="ledger_adjust_has_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'reserve'), _negated=True), ('credits__gte', 0), _connector='OR'), name='ledger_reserve_not_negative'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "reserve"), _negated=True),
+                    ("credits__gte", 0),
+                    _connector="OR",
+                ),
+                name="ledger_reserve_not_negative",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'refund'), _negated=True), ('credits__lte', 0), _connector='OR'), name='ledger_refund_not_positive'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "refund"), _negated=True),
+                    ("credits__lte", 0),
+                    _connector="OR",
+                ),
+                name="ledger_refund_not_positive",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='ledgerentry',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['reserve', 'settle', 'refund', 'adjust'])), name='ledger_kind_known'),
+            model_name="ledgerentry",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["reserve", "settle", "refund", "adjust"])),
+                name="ledger_kind_known",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='softlimitwarning',
-            constraint=models.UniqueConstraint(fields=('budget', 'period_start'), name='soft_limit_warned_once_per_period'),
+            model_name="softlimitwarning",
+            constraint=models.UniqueConstraint(
+                fields=("budget", "period_start"), name="soft_limit_warned_once_per_period"
+            ),
         ),
-            migrations.RunPython(create_seed_price_version, migrations.RunPython.noop),
+        migrations.RunPython(create_seed_price_version, migrations.RunPython.noop),
     ]

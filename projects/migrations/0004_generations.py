@@ -15,287 +15,338 @@ def give_every_project_an_owner(apps, schema_editor):
 
     Failing that to the longest-standing member, then to the first superuser.
     """
-    Project = apps.get_model('projects', 'Project')
-    Membership = apps.get_model('projects', 'Membership')
-    User = apps.get_model(*settings.AUTH_USER_MODEL.split('.'))
+    Project = apps.get_model("projects", "Project")
+    Membership = apps.get_model("projects", "Membership")
+    User = apps.get_model(*settings.AUTH_USER_MODEL.split("."))
     for project in Project.objects.filter(owner__isnull=True):
-        members = Membership.objects.filter(team_id=project.team_id).order_by('joined_at', 'id')
-        heir = (
-            members.filter(role='admin').first()
-            or members.first()
-        )
-        owner_id = heir.user_id if heir else (
-            User.objects.filter(is_superuser=True).order_by('pk').values_list('pk', flat=True).first()
+        members = Membership.objects.filter(team_id=project.team_id).order_by("joined_at", "id")
+        heir = members.filter(role="admin").first() or members.first()
+        owner_id = (
+            heir.user_id
+            if heir
+            else (
+                User.objects.filter(is_superuser=True)
+                .order_by("pk")
+                .values_list("pk", flat=True)
+                .first()
+            )
         )
         if owner_id is None:
             raise RuntimeError(
-                f'Project {project.pk} has no creator, its team no members and the site no '
-                'superuser: create a superuser, then migrate again.'
+                f"Project {project.pk} has no creator, its team no members and the site no "
+                "superuser: create a superuser, then migrate again."
             )
         project.owner_id = owner_id
-        project.save(update_fields=['owner'])
-    if schema_editor.connection.vendor == 'postgresql':
+        project.save(update_fields=["owner"])
+    if schema_editor.connection.vendor == "postgresql":
         # Check the new foreign keys now: PostgreSQL refuses to ALTER a table (owner
         # becomes NOT NULL next) while deferred checks on its rows are pending.
-        schema_editor.execute('SET CONSTRAINTS ALL IMMEDIATE')
+        schema_editor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
 def copy_reference_details(apps, schema_editor):
     """What each reference was when sent, copied from its asset (history keeps it)."""
-    GenerationReference = apps.get_model('projects', 'GenerationReference')
-    for reference in GenerationReference.objects.select_related('asset', 'character'):
+    GenerationReference = apps.get_model("projects", "GenerationReference")
+    for reference in GenerationReference.objects.select_related("asset", "character"):
         asset = reference.asset
         reference.url = asset.url
         reference.format = asset.mime_type
         reference.duration_seconds = asset.duration
         reference.label = asset.name
-        reference.handle = reference.character.handle if reference.character else ''
-        reference.save(update_fields=['url', 'format', 'duration_seconds', 'label', 'handle'])
+        reference.handle = reference.character.handle if reference.character else ""
+        reference.save(update_fields=["url", "format", "duration_seconds", "label", "handle"])
 
 
 def make_callback_tokens(apps, schema_editor):
     """Submitted generations get the new kind of callback token (see Generation.callback_token)."""
-    Generation = apps.get_model('projects', 'Generation')
-    for generation in Generation.objects.exclude(status='draft').filter(callback_token_hash=''):
+    Generation = apps.get_model("projects", "Generation")
+    for generation in Generation.objects.exclude(status="draft").filter(callback_token_hash=""):
         salt = secrets.token_hex(16)
-        mac = hmac.new(settings.SECRET_KEY.encode(), f'{generation.pk}:{salt}'.encode(), 'sha256')
-        token = f'{generation.pk}.{mac.hexdigest()}'
+        mac = hmac.new(settings.SECRET_KEY.encode(), f"{generation.pk}:{salt}".encode(), "sha256")
+        token = f"{generation.pk}.{mac.hexdigest()}"
         generation.callback_salt = salt
         generation.callback_token_hash = hashlib.sha256(token.encode()).hexdigest()
-        generation.save(update_fields=['callback_salt', 'callback_token_hash'])
+        generation.save(update_fields=["callback_salt", "callback_token_hash"])
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0003_credits'),
+        ("projects", "0003_credits"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DispatchGate',
+            name="DispatchGate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('reported_limit', models.PositiveIntegerField(blank=True, null=True)),
-                ('in_flight_at_refusal', models.PositiveIntegerField(blank=True, null=True)),
-                ('refused_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("reported_limit", models.PositiveIntegerField(blank=True, null=True)),
+                ("in_flight_at_refusal", models.PositiveIntegerField(blank=True, null=True)),
+                ("refused_at", models.DateTimeField(blank=True, null=True)),
             ],
         ),
         migrations.CreateModel(
-            name='KinoviAlert',
+            name="KinoviAlert",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status_code', models.PositiveSmallIntegerField()),
-                ('message', models.TextField()),
-                ('raised_at', models.DateTimeField(auto_now_add=True)),
-                ('last_seen_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("status_code", models.PositiveSmallIntegerField()),
+                ("message", models.TextField()),
+                ("raised_at", models.DateTimeField(auto_now_add=True)),
+                ("last_seen_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-raised_at'],
+                "ordering": ["-raised_at"],
             },
         ),
         migrations.AlterModelOptions(
-            name='generation',
-            options={'ordering': ['-created_at', '-id']},
+            name="generation",
+            options={"ordering": ["-created_at", "-id"]},
         ),
         migrations.AlterModelOptions(
-            name='project',
-            options={'ordering': ['-updated_at', '-id']},
+            name="project",
+            options={"ordering": ["-updated_at", "-id"]},
         ),
         migrations.RemoveField(
-            model_name='generation',
-            name='callback_token',
+            model_name="generation",
+            name="callback_token",
         ),
         # A project becomes its creator's.
         migrations.RenameField(
-            model_name='project',
-            old_name='created_by',
-            new_name='owner',
+            model_name="project",
+            old_name="created_by",
+            new_name="owner",
         ),
         migrations.AlterField(
-            model_name='project',
-            name='owner',
-            field=models.ForeignKey(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='projects', to=settings.AUTH_USER_MODEL),
+            model_name="project",
+            name="owner",
+            field=models.ForeignKey(
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="projects",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.RunPython(give_every_project_an_owner, migrations.RunPython.noop),
         migrations.AlterField(
-            model_name='project',
-            name='owner',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to=settings.AUTH_USER_MODEL),
+            model_name="project",
+            name="owner",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="projects",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='accepted_at',
-            field=models.DateTimeField(blank=True, help_text='Kinovi took it.', null=True),
+            model_name="generation",
+            name="accepted_at",
+            field=models.DateTimeField(blank=True, help_text="Kinovi took it.", null=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='archived_at',
+            model_name="generation",
+            name="archived_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='callback_salt',
+            model_name="generation",
+            name="callback_salt",
             field=models.CharField(blank=True, max_length=32),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='callback_token_hash',
+            model_name="generation",
+            name="callback_token_hash",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='idempotency_key',
+            model_name="generation",
+            name="idempotency_key",
             field=models.CharField(blank=True, max_length=64),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='last_frame_file',
-            field=models.FileField(blank=True, max_length=300, upload_to=''),
+            model_name="generation",
+            name="last_frame_file",
+            field=models.FileField(blank=True, max_length=300, upload_to=""),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='output_height',
+            model_name="generation",
+            name="output_height",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='output_width',
+            model_name="generation",
+            name="output_width",
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='poster_file',
-            field=models.FileField(blank=True, max_length=300, upload_to=''),
+            model_name="generation",
+            name="poster_file",
+            field=models.FileField(blank=True, max_length=300, upload_to=""),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='prompt_sent',
-            field=models.TextField(blank=True, help_text='As sent: handles turned into @imageN.'),
+            model_name="generation",
+            name="prompt_sent",
+            field=models.TextField(blank=True, help_text="As sent: handles turned into @imageN."),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='seed',
+            model_name="generation",
+            name="seed",
             field=models.BigIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='status_detail',
-            field=models.CharField(blank=True, help_text='Why it waits (retry) or is unknown.', max_length=300),
+            model_name="generation",
+            name="status_detail",
+            field=models.CharField(
+                blank=True, help_text="Why it waits (retry) or is unknown.", max_length=300
+            ),
         ),
         migrations.AddField(
-            model_name='generation',
-            name='webhook_received_at',
+            model_name="generation",
+            name="webhook_received_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generationreference',
-            name='duration_seconds',
+            model_name="generationreference",
+            name="duration_seconds",
             field=models.FloatField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='generationreference',
-            name='format',
-            field=models.CharField(blank=True, help_text='MIME type.', max_length=50),
+            model_name="generationreference",
+            name="format",
+            field=models.CharField(blank=True, help_text="MIME type.", max_length=50),
         ),
         migrations.AddField(
-            model_name='generationreference',
-            name='handle',
+            model_name="generationreference",
+            name="handle",
             field=models.CharField(blank=True, help_text="The character's handle.", max_length=40),
         ),
         migrations.AddField(
-            model_name='generationreference',
-            name='label',
-            field=models.CharField(blank=True, help_text='How the user knows it.', max_length=200),
+            model_name="generationreference",
+            name="label",
+            field=models.CharField(blank=True, help_text="How the user knows it.", max_length=200),
         ),
         migrations.AddField(
-            model_name='generationreference',
-            name='url',
-            field=models.URLField(blank=True, help_text="The asset's URL when sent.", max_length=2000),
+            model_name="generationreference",
+            name="url",
+            field=models.URLField(
+                blank=True, help_text="The asset's URL when sent.", max_length=2000
+            ),
         ),
         migrations.AddField(
-            model_name='project',
-            name='archived_at',
+            model_name="project",
+            name="archived_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='project',
-            name='default_aspect_ratio',
-            field=models.CharField(default='16:9', max_length=5, verbose_name='aspect ratio'),
+            model_name="project",
+            name="default_aspect_ratio",
+            field=models.CharField(default="16:9", max_length=5, verbose_name="aspect ratio"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='default_duration',
-            field=models.PositiveSmallIntegerField(default=5, verbose_name='duration'),
+            model_name="project",
+            name="default_duration",
+            field=models.PositiveSmallIntegerField(default=5, verbose_name="duration"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='default_model',
-            field=models.CharField(default='seedance-20', max_length=40, verbose_name='model'),
+            model_name="project",
+            name="default_model",
+            field=models.CharField(default="seedance-20", max_length=40, verbose_name="model"),
         ),
         migrations.AddField(
-            model_name='project',
-            name='default_upscale_4k',
-            field=models.BooleanField(default=False, verbose_name='4K upscale'),
+            model_name="project",
+            name="default_upscale_4k",
+            field=models.BooleanField(default=False, verbose_name="4K upscale"),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='credits_estimated',
-            field=models.PositiveIntegerField(default=0, help_text='Credits reserved.'),
+            model_name="generation",
+            name="credits_estimated",
+            field=models.PositiveIntegerField(default=0, help_text="Credits reserved."),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='error_message',
-            field=models.TextField(blank=True, help_text='Why it failed, in plain words.'),
+            model_name="generation",
+            name="error_message",
+            field=models.TextField(blank=True, help_text="Why it failed, in plain words."),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='output_file',
-            field=models.FileField(blank=True, max_length=300, upload_to=''),
+            model_name="generation",
+            name="output_file",
+            field=models.FileField(blank=True, max_length=300, upload_to=""),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='output_url',
+            model_name="generation",
+            name="output_url",
             field=models.URLField(blank=True, help_text="Kinovi's URL.", max_length=2000),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='prompt',
-            field=models.TextField(help_text='As the user wrote it.'),
+            model_name="generation",
+            name="prompt",
+            field=models.TextField(help_text="As the user wrote it."),
         ),
         migrations.AlterField(
-            model_name='generation',
-            name='submitted_at',
-            field=models.DateTimeField(blank=True, help_text='Queued at.', null=True),
+            model_name="generation",
+            name="submitted_at",
+            field=models.DateTimeField(blank=True, help_text="Queued at.", null=True),
         ),
         migrations.AlterField(
-            model_name='generationreference',
-            name='asset',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='generation_references', to='projects.referenceasset'),
+            model_name="generationreference",
+            name="asset",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="generation_references",
+                to="projects.referenceasset",
+            ),
         ),
         migrations.AddIndex(
-            model_name='generation',
-            index=models.Index(fields=['project', 'archived_at', 'created_at'], name='projects_ge_project_6015ac_idx'),
+            model_name="generation",
+            index=models.Index(
+                fields=["project", "archived_at", "created_at"],
+                name="projects_ge_project_6015ac_idx",
+            ),
         ),
         migrations.AddIndex(
-            model_name='project',
-            index=models.Index(fields=['team', 'owner', 'archived_at'], name='projects_pr_team_id_73496e_idx'),
+            model_name="project",
+            index=models.Index(
+                fields=["team", "owner", "archived_at"], name="projects_pr_team_id_73496e_idx"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='generation',
-            constraint=models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('created_by', 'idempotency_key'), name='generation_submitted_once_per_key'),
+            model_name="generation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("idempotency_key", ""), _negated=True),
+                fields=("created_by", "idempotency_key"),
+                name="generation_submitted_once_per_key",
+            ),
         ),
         migrations.RunPython(copy_reference_details, migrations.RunPython.noop),
         migrations.RunPython(make_callback_tokens, migrations.RunPython.noop),
         migrations.AddField(
-            model_name='kinovialert',
-            name='resolved_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="kinovialert",
+            name="resolved_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='kinovialert',
-            constraint=models.UniqueConstraint(condition=models.Q(('resolved_at__isnull', True)), fields=('status_code',), name='one_open_kinovi_alert_per_status'),
+            model_name="kinovialert",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("resolved_at__isnull", True)),
+                fields=("status_code",),
+                name="one_open_kinovi_alert_per_status",
+            ),
         ),
     ]

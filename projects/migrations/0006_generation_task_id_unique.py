@@ -5,15 +5,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_ledger_report_index'),
+        ("projects", "0005_ledger_report_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddConstraint(
-            model_name='generation',
-            constraint=models.UniqueConstraint(condition=models.Q(('task_id', ''), _negated=True), fields=('task_id',), name='generation_task_id_unique'),
+            model_name="generation",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("task_id", ""), _negated=True),
+                fields=("task_id",),
+                name="generation_task_id_unique",
+            ),
         ),
     ]

@@ -9,124 +9,351 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
-        ('projects', '0005_ledger_report_index'),
+        ("auth", "0012_alter_user_first_name_max_length"),
+        ("projects", "0005_ledger_report_index"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='MailPreference',
+            name="MailPreference",
             fields=[
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='mail_preference', serialize=False, to=settings.AUTH_USER_MODEL)),
-                ('video_done', models.BooleanField(default=False, verbose_name='When a video of mine is done or failed')),
-                ('review_activity', models.BooleanField(default=False, verbose_name='When someone comments on or judges a video of mine')),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="mail_preference",
+                        serialize=False,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "video_done",
+                    models.BooleanField(
+                        default=False, verbose_name="When a video of mine is done or failed"
+                    ),
+                ),
+                (
+                    "review_activity",
+                    models.BooleanField(
+                        default=False,
+                        verbose_name="When someone comments on or judges a video of mine",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='OutboxMail',
+            name="OutboxMail",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('subject', models.CharField(max_length=300)),
-                ('body', models.TextField()),
-                ('recipients', models.JSONField(default=list)),
-                ('batch_key', models.CharField(blank=True, db_index=True, max_length=100)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('send_after', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('failed_at', models.DateTimeField(blank=True, null=True)),
-                ('last_error', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("subject", models.CharField(max_length=300)),
+                ("body", models.TextField()),
+                ("recipients", models.JSONField(default=list)),
+                ("batch_key", models.CharField(blank=True, db_index=True, max_length=100)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "send_after",
+                    models.DateTimeField(db_index=True, default=django.utils.timezone.now),
+                ),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("failed_at", models.DateTimeField(blank=True, null=True)),
+                ("last_error", models.TextField(blank=True)),
             ],
             options={
-                'verbose_name': 'outbox mail',
-                'ordering': ['send_after', 'id'],
+                "verbose_name": "outbox mail",
+                "ordering": ["send_after", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ReviewLink',
+            name="ReviewLink",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, help_text='What the client sees.', max_length=200)),
-                ('token_hash', models.CharField(max_length=64, unique=True)),
-                ('media_key', models.CharField(max_length=64)),
-                ('whole_project', models.BooleanField(default=False)),
-                ('password_hash', models.CharField(blank=True, max_length=200)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('window_started_at', models.DateTimeField(blank=True, null=True)),
-                ('window_requests', models.PositiveIntegerField(default=0)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('generations', models.ManyToManyField(blank=True, related_name='review_links', to='projects.generation')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='review_links', to='projects.project')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "title",
+                    models.CharField(blank=True, help_text="What the client sees.", max_length=200),
+                ),
+                ("token_hash", models.CharField(max_length=64, unique=True)),
+                ("media_key", models.CharField(max_length=64)),
+                ("whole_project", models.BooleanField(default=False)),
+                ("password_hash", models.CharField(blank=True, max_length=200)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                ("window_started_at", models.DateTimeField(blank=True, null=True)),
+                ("window_requests", models.PositiveIntegerField(default=0)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "generations",
+                    models.ManyToManyField(
+                        blank=True, related_name="review_links", to="projects.generation"
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="review_links",
+                        to="projects.project",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='ProjectShare',
+            name="ProjectShare",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('viewer', 'Viewer (watch, comment)'), ('reviewer', 'Reviewer (also verdicts)')], default='viewer', max_length=10)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to='projects.project')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='shares', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[
+                            ("viewer", "Viewer (watch, comment)"),
+                            ("reviewer", "Reviewer (also verdicts)"),
+                        ],
+                        default="viewer",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shares",
+                        to="projects.project",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="shares",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__username'],
-                'constraints': [models.UniqueConstraint(fields=('project', 'user'), name='one_share_per_member')],
+                "ordering": ["user__username"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("project", "user"), name="one_share_per_member")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Comment',
+            name="Comment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('client_name', models.CharField(blank=True, max_length=100)),
-                ('body', models.TextField(max_length=2000)),
-                ('at_seconds', models.DecimalField(blank=True, decimal_places=1, max_digits=5, null=True, validators=[django.core.validators.MinValueValidator(Decimal('0')), django.core.validators.MaxValueValidator(Decimal('3600'))])),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('resolved_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('generation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='projects.generation')),
-                ('resolved_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('link', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='comments', to='projects.reviewlink')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("client_name", models.CharField(blank=True, max_length=100)),
+                ("body", models.TextField(max_length=2000)),
+                (
+                    "at_seconds",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=1,
+                        max_digits=5,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(Decimal("0")),
+                            django.core.validators.MaxValueValidator(Decimal("3600")),
+                        ],
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("resolved_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "generation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="comments",
+                        to="projects.generation",
+                    ),
+                ),
+                (
+                    "resolved_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="comments",
+                        to="projects.reviewlink",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at_seconds', 'created_at', 'id'],
-                'indexes': [models.Index(fields=['generation', 'resolved_at'], name='projects_co_generat_d2ccb2_idx')],
+                "ordering": ["at_seconds", "created_at", "id"],
+                "indexes": [
+                    models.Index(
+                        fields=["generation", "resolved_at"], name="projects_co_generat_d2ccb2_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Verdict',
+            name="Verdict",
             fields=[
-                ('generation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='verdict', serialize=False, to='projects.generation')),
-                ('state', models.CharField(choices=[('pending', 'Pending'), ('selected', 'Selected'), ('changes', 'Changes requested'), ('rejected', 'Rejected')], default='pending', max_length=10)),
-                ('changed_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('changed_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "generation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="verdict",
+                        serialize=False,
+                        to="projects.generation",
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("selected", "Selected"),
+                            ("changes", "Changes requested"),
+                            ("rejected", "Rejected"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("changed_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "changed_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['state'], name='projects_ve_state_6e7380_idx')],
+                "indexes": [models.Index(fields=["state"], name="projects_ve_state_6e7380_idx")],
             },
         ),
         migrations.CreateModel(
-            name='VerdictRecord',
+            name="VerdictRecord",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('state', models.CharField(blank=True, choices=[('pending', 'Pending'), ('selected', 'Selected'), ('changes', 'Changes requested'), ('rejected', 'Rejected')], max_length=10)),
-                ('decision', models.CharField(blank=True, choices=[('approved', 'Approved'), ('changes', 'Changes requested')], max_length=10)),
-                ('name', models.CharField(blank=True, help_text="The client's name.", max_length=100)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('generation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='verdict_records', to='projects.generation')),
-                ('link', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='decisions', to='projects.reviewlink')),
-                ('user', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "state",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("pending", "Pending"),
+                            ("selected", "Selected"),
+                            ("changes", "Changes requested"),
+                            ("rejected", "Rejected"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "decision",
+                    models.CharField(
+                        blank=True,
+                        choices=[("approved", "Approved"), ("changes", "Changes requested")],
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "name",
+                    models.CharField(blank=True, help_text="The client's name.", max_length=100),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "generation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="verdict_records",
+                        to="projects.generation",
+                    ),
+                ),
+                (
+                    "link",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="decisions",
+                        to="projects.reviewlink",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['generation', 'created_at'], name='projects_ve_generat_f022ec_idx')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    models.Index(
+                        fields=["generation", "created_at"], name="projects_ve_generat_f022ec_idx"
+                    )
+                ],
             },
         ),
     ]

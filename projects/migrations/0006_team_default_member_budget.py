@@ -4,20 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_ledger_report_index'),
+        ("projects", "0005_ledger_report_index"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='default_member_budget',
-            field=models.PositiveIntegerField(blank=True, default=10000, help_text='Credits a month for each new member; empty means no limit.', null=True),
+            model_name="team",
+            name="default_member_budget",
+            field=models.PositiveIntegerField(
+                blank=True,
+                default=10000,
+                help_text="Credits a month for each new member; empty means no limit.",
+                null=True,
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('budget_set', 'Budget set'), ('budget_removed', 'Budget removed'), ('price_version_added', 'Price version added'), ('adjustment', 'Adjustment'), ('default_budget_set', "New members' budget set")], max_length=30),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("budget_set", "Budget set"),
+                    ("budget_removed", "Budget removed"),
+                    ("price_version_added", "Price version added"),
+                    ("adjustment", "Adjustment"),
+                    ("default_budget_set", "New members' budget set"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

@@ -4,33 +4,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0005_ledger_report_index'),
+        ("projects", "0005_ledger_report_index"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DispatchRefusal',
+            name="DispatchRefusal",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status_code', models.PositiveSmallIntegerField(help_text='429, 5xx, or 0: no answer.')),
-                ('at', models.DateTimeField(db_index=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "status_code",
+                    models.PositiveSmallIntegerField(help_text="429, 5xx, or 0: no answer."),
+                ),
+                ("at", models.DateTimeField(db_index=True)),
             ],
         ),
         migrations.CreateModel(
-            name='WorkerHeartbeat',
+            name="WorkerHeartbeat",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('host', models.CharField(max_length=255)),
-                ('pid', models.PositiveIntegerField()),
-                ('started_at', models.DateTimeField()),
-                ('last_beat_at', models.DateTimeField(db_index=True)),
-                ('rows_handled', models.PositiveBigIntegerField(default=0)),
-                ('stopped_at', models.DateTimeField(blank=True, null=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("host", models.CharField(max_length=255)),
+                ("pid", models.PositiveIntegerField()),
+                ("started_at", models.DateTimeField()),
+                ("last_beat_at", models.DateTimeField(db_index=True)),
+                ("rows_handled", models.PositiveBigIntegerField(default=0)),
+                ("stopped_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'ordering': ['-last_beat_at'],
+                "ordering": ["-last_beat_at"],
             },
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_worker_heartbeats'),
+        ("projects", "0006_worker_heartbeats"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='dispatchgate',
-            name='refusals_in_a_row',
+            model_name="dispatchgate",
+            name="refusals_in_a_row",
             field=models.PositiveIntegerField(default=0),
         ),
     ]

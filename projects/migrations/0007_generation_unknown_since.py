@@ -11,15 +11,14 @@ def unknown_since_last_change(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_generation_task_id_unique'),
+        ("projects", "0006_generation_task_id_unique"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='generation',
-            name='unknown_since',
+            model_name="generation",
+            name="unknown_since",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(unknown_since_last_change, migrations.RunPython.noop),

@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_generation_task_id_unique'),
-        ('projects', '0006_review_and_outbox'),
+        ("projects", "0006_generation_task_id_unique"),
+        ("projects", "0006_review_and_outbox"),
     ]
 
-    operations = [
-    ]
+    operations = []

@@ -6,17 +6,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_review_and_outbox'),
+        ("projects", "0006_review_and_outbox"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='VideoDoneNotice',
+            name="VideoDoneNotice",
             fields=[
-                ('generation', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='done_notice', serialize=False, to='projects.generation')),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "generation",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        primary_key=True,
+                        related_name="done_notice",
+                        serialize=False,
+                        to="projects.generation",
+                    ),
+                ),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
         ),
     ]

@@ -4,15 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0006_team_default_member_budget'),
-        ('projects', '0007_account_profiles'),
-        ('projects', '0007_dispatch_pause_grows'),
-        ('projects', '0007_generation_unknown_since'),
-        ('projects', '0007_merge_task_id_and_review'),
-        ('projects', '0007_video_done_notices'),
+        ("projects", "0006_team_default_member_budget"),
+        ("projects", "0007_account_profiles"),
+        ("projects", "0007_dispatch_pause_grows"),
+        ("projects", "0007_generation_unknown_since"),
+        ("projects", "0007_merge_task_id_and_review"),
+        ("projects", "0007_video_done_notices"),
     ]
 
-    operations = [
-    ]
+    operations = []
