@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from projects import worker
 from projects.models import Generation, LedgerEntry
-from projects.models.credits import reconciliation_flag, reconciliation_rows
+from projects.models.reports import reconciliation_flag, reconciliation_rows
 from tests.generations.lifecycle_fixtures import *  # noqa: F403 (fixtures)
 from tests.generations.lifecycle_fixtures import S, run_worker
 

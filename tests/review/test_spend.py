@@ -72,7 +72,7 @@ def test_cost_per_selected_second_by_project_and_member(erin_client, spent):
 
 
 def test_the_figures_are_money_in_decimals(spent):
-    from projects.models.credits import ReportScope
+    from projects.models.reports import ReportScope
     from projects.models.review_spend import review_figures
 
     pilot = spent[0]
