@@ -22,7 +22,8 @@ def _gate_down(monkeypatch, error=OperationalError):
     def down(self):
         raise error("server closed the connection unexpectedly")
 
-    monkeypatch.setattr(type(DispatchGate.objects), "has_room_now", down)
+    monkeypatch.setattr(type(DispatchGate.objects), "free_slots_now", down)
+    monkeypatch.setattr(worker, "_gate_seen", (float("-inf"), 0))  # ask the gate now
 
 
 @pytest.mark.parametrize("error", [OperationalError, InterfaceError])

@@ -142,6 +142,13 @@ def test_it_never_fails_on_a_method_no_view_expects(alice_raw, own_ids, url, met
     assert response.status_code < 500, (url, response.status_code)
 
 
+def _failed(path: str, response) -> bool:
+    """A 5xx, except the readiness check's own 503 ("not ready": no worker runs here)."""
+    if path == "/readyz" and response.status_code == 503:
+        return "failed" not in response.json()
+    return response.status_code >= 500
+
+
 @pytest.mark.parametrize("url", URLS)
 def test_it_never_fails_on_forged_form_values(alice_raw, own_ids, url):
     path = url.format_map(own_ids)
@@ -150,14 +157,15 @@ def test_it_never_fails_on_forged_form_values(alice_raw, own_ids, url):
         data = dict.fromkeys(FORM_FIELDS, value)
         for headers in ({}, {"HX-Request": "true"}):
             response = alice_raw.post(path, data, headers=headers)
-            assert response.status_code < 500, (path, value, response.status_code)
+            assert not _failed(path, response), (path, value, response.status_code)
             response = alice_raw.get(path, dict.fromkeys(params, value), headers=headers)
-            assert response.status_code < 500, (path, value, response.status_code)
+            assert not _failed(path, response), (path, value, response.status_code)
 
 
 @pytest.mark.parametrize("url", URLS)
 def test_it_never_fails_on_an_empty_post(alice_raw, own_ids, url):
-    assert alice_raw.post(url.format_map(own_ids)).status_code < 500
+    path = url.format_map(own_ids)
+    assert not _failed(path, alice_raw.post(path))
 
 
 def _character_form(client, **fields):

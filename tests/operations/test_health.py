@@ -11,7 +11,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
-from projects.management.commands import worker as worker_command
+from projects import worker
 from projects.models import WorkerHeartbeat
 from projects.views import health
 from tests.operations.servers import free_port
@@ -117,7 +117,7 @@ def test_it_names_no_secret(ready, settings):
 @pytest.mark.django_db(transaction=True)
 def test_the_worker_command_records_where_it_runs_and_the_rows_it_handled(ready, monkeypatch):
     batches = iter([3, 2, 0])
-    monkeypatch.setattr(worker_command, "work_batch", lambda worker_id: next(batches))
+    monkeypatch.setattr(worker, "work_batch", lambda worker_id: next(batches))
     call_command("worker", "--once", stdout=io.StringIO())
     heartbeat = WorkerHeartbeat.objects.get()
     assert (heartbeat.pid, heartbeat.rows_handled) == (os.getpid(), 5)
