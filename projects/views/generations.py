@@ -9,6 +9,7 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -30,6 +31,7 @@ from projects.models.credits import (
     quote,
     soft_limit_warnings,
 )
+from projects.models.limits import LimitReached, check_submission
 from projects.views.library import upload_rules
 from projects.views.projects import _get_generation_for_user, _get_project_for_user
 
@@ -397,17 +399,38 @@ def generation_submit(request, project_id: int):
     """
     project = _get_project_for_user(request, project_id)
     form = _composer_form(request, project, data=request.POST)
+    status, retry_at = 422, None
     if form.is_valid():
         try:
+            if not _already_submitted(request, form):
+                check_submission(request.team, request.user)
             generation, created = form.save()
+        except LimitReached as refusal:
+            form.add_error(None, str(refusal))
+            status, retry_at = 429, refusal.retry_at
         except BudgetExceeded as refusal:
             form.add_error(None, str(refusal))
         else:
             return _submitted(request, project, form, generation, created)
     if _partial_request(request):
         context = _checks_context(request, form)
-        return render(request, PROJECT_PAGE + "#checks", context, status=422)
-    return _render_project(request, project, form, status=422)
+        response = render(request, PROJECT_PAGE + "#checks", context, status=status)
+    else:
+        response = _render_project(request, project, form, status=status)
+    return _with_retry_after(response, retry_at)
+
+
+def _already_submitted(request, form) -> bool:
+    """A resubmitted form (double click, reload) makes no new video: no limit applies."""
+    key = form.cleaned_data["idempotency_key"]
+    return Generation.objects.filter(created_by=request.user, idempotency_key=key).exists()
+
+
+def _with_retry_after(response, retry_at=None):
+    if response.status_code == 429:
+        seconds = (retry_at - timezone.now()).total_seconds() if retry_at else 60
+        response["Retry-After"] = str(max(1, int(seconds) + 1))
+    return response
 
 
 def _submitted(request, project, form, generation, created: bool):
@@ -473,10 +496,13 @@ def generation_rerun(request, generation_id: int):
     project = generation.project
     data = _as_posted(ComposerForm.initial_for(project, generation), _reference_values(generation))
     form = _composer_form(request, project, data=data)
-    problem = ""
+    problem, limited, retry_at = "", False, None
     if form.is_valid():
         try:
+            check_submission(request.team, request.user)
             new, _ = form.save()
+        except LimitReached as refusal:
+            problem, limited, retry_at = str(refusal), True, refusal.retry_at
         except BudgetExceeded as refusal:
             problem = str(refusal)
     else:
@@ -492,7 +518,8 @@ def generation_rerun(request, generation_id: int):
     html = render_to_string("partials/messages_oob.html", {}, request)
     if not problem:
         html += _card_oob(request, new)
-    return HttpResponse(html, status=422 if problem else 200)
+    status = 429 if limited else 422 if problem else 200
+    return _with_retry_after(HttpResponse(html, status=status), retry_at)
 
 
 @contributor_required
