@@ -45,7 +45,7 @@ urlpatterns = [
     path("accounts/profile/", accounts.profile, name="profile"),
     path(
         "accounts/password/reset/",
-        auth_views.PasswordResetView.as_view(extra_email_context={"site_url": settings.SITE_URL}),
+        accounts.PasswordResetView.as_view(),
         name="password_reset",
     ),
     path(

@@ -31,6 +31,8 @@ class MembershipInline(admin.TabularInline):
 class TeamAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "created_at"]
     prepopulated_fields = {"slug": ["name"]}
+    # The limits are the team admins' to set, on the Members page.
+    fields = ["name", "slug"]
     search_fields = ["name"]
     inlines = [MembershipInline]
 

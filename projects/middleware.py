@@ -2,6 +2,7 @@ import zoneinfo
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import get_user
 from django.contrib.messages.storage import default_storage as default_message_storage
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -11,6 +12,7 @@ from django.utils import timezone
 from projects.models import Membership
 from projects.models.accounts import TIME_ZONE_SESSION_KEY
 from projects.models.library import upload_limits
+from projects.models.quotas import QuotaExceeded, check_upload
 from projects.views import errors
 
 SESSION_KEY = "current_team_id"
@@ -62,6 +64,18 @@ class CurrentTeamMiddleware:
         return self.get_response(request)
 
 
+class PermissionsPolicyMiddleware:
+    """Sends PERMISSIONS_POLICY: the browser features no page may use."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response
+
+
 class TimeZoneMiddleware:
     """Dates on the page in the person's own time zone, as kept in their session."""
 
@@ -106,6 +120,12 @@ class RequestSizeLimitMiddleware:
             limits = upload_limits()
             if length > max(limits.max_bytes.values()) + self.MULTIPART_ALLOWANCE:
                 return self._refuse_upload(request, _upload_too_large_message(limits))
+            if request.method == "POST" and (uploader := _uploader(request)):
+                try:
+                    # The framing is not file: only what surely is counts.
+                    check_upload(*uploader, max(0, length - self.MULTIPART_ALLOWANCE))
+                except QuotaExceeded as refusal:
+                    return self._refuse_upload(request, str(refusal), refusal.status)
         elif settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:
             ceiling = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + self.MULTIPART_ALLOWANCE
             if length > ceiling:
@@ -116,11 +136,11 @@ class RequestSizeLimitMiddleware:
                 )
         return self.get_response(request)
 
-    def _refuse_upload(self, request, message: str) -> HttpResponse:
+    def _refuse_upload(self, request, message: str, status: int = 413) -> HttpResponse:
         """The refusal in the form the upload answers in: upload.js shows the text
         in the file's row; the plain form gets the library page with the message."""
         if request.headers.get("X-Requested-With") == "XMLHttpRequest":
-            return HttpResponse(message, status=413, content_type=_PLAIN_TEXT)
+            return HttpResponse(message, status=status, content_type=_PLAIN_TEXT)
         # MessageMiddleware has not run yet: keep the message the way it would.
         storage = default_message_storage(request)
         storage.add(messages.ERROR, message)
@@ -130,6 +150,22 @@ class RequestSizeLimitMiddleware:
 
 
 _PLAIN_TEXT = "text/plain; charset=utf-8"
+
+
+def _uploader(request):
+    """(team, user) of an upload, read from the session as the later middleware will:
+    this runs before anything reads the body, so before authentication."""
+    user = get_user(request)
+    if not user.is_authenticated:
+        return None
+    memberships = Membership.objects.filter(user=user).select_related("team")
+    membership = None
+    if chosen := request.session.get(SESSION_KEY):
+        membership = memberships.filter(team_id=chosen).first()
+    membership = membership or memberships.first()
+    if membership is None or not membership.can_contribute:
+        return None  # the view answers them
+    return membership.team, user
 
 
 def _upload_too_large_message(limits) -> str:

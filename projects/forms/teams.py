@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib.auth import get_user_model, password_validation
+from django.core.validators import MaxValueValidator, MinValueValidator
 
 from projects.models import Invitation, Membership, Team
 
@@ -124,4 +125,40 @@ class NewAccountForm(forms.Form):
             email=self.email,
             password=self.cleaned_data["password1"],
             first_name=self.cleaned_data["name"].strip(),
+        )
+
+
+class TeamLimitsForm(forms.ModelForm):
+    """What a team's admins set: per-member video and upload limits, the storage quota."""
+
+    class Meta:
+        model = Team
+        fields = [
+            "submits_per_window",
+            "submit_window_minutes",
+            "queued_per_member",
+            "storage_quota_mb",
+            "uploads_per_hour",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, most in (
+            ("submits_per_window", 1000),
+            ("submit_window_minutes", 24 * 60),
+            ("queued_per_member", 1000),
+            ("storage_quota_mb", 100 * 1024 * 1024),
+            ("uploads_per_hour", 10000),
+        ):
+            field = self.fields[name]
+            field.min_value, field.max_value = 1, most
+            field.validators += [MinValueValidator(1), MaxValueValidator(most)]
+            field.widget.attrs.update(min=1, max=most)
+
+    def describe(self) -> str:
+        team = self.instance
+        return (
+            f"{team.submits_per_window} videos per {team.submit_window_minutes} min, "
+            f"{team.queued_per_member} in line, {team.uploads_per_hour} uploads an hour, "
+            f"{team.storage_quota_mb:,} MB of storage"
         )

@@ -473,6 +473,7 @@ class AuditEntry(AppendOnlyModel):
         MEMBER_JOINED = "member_joined", "Member joined"
         ROLE_CHANGED = "role_changed", "Role changed"
         MEMBER_REMOVED = "member_removed", "Member removed"
+        LIMITS_CHANGED = "limits_changed", "Limits changed"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     # Empty for price versions, which apply to every team.

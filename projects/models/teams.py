@@ -32,6 +32,15 @@ class Team(models.Model):
         help_text="Credits a month for each new member; empty means no limit.",
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # Anti-automation limits per member, set by the team's admins (projects/models/limits.py).
+    submits_per_window = models.PositiveSmallIntegerField(
+        "videos per member per window", default=30
+    )
+    submit_window_minutes = models.PositiveSmallIntegerField("window (minutes)", default=10)
+    queued_per_member = models.PositiveSmallIntegerField("videos in line per member", default=10)
+    # Reference files (projects/models/quotas.py).
+    storage_quota_mb = models.PositiveIntegerField("storage (MB)", default=50 * 1024)
+    uploads_per_hour = models.PositiveSmallIntegerField("uploads per member per hour", default=200)
 
     objects = TeamQuerySet.as_manager()
 

@@ -15,10 +15,10 @@ register = template.Library()
 
 
 @register.filter
-def ratio_css(aspect_ratio: str) -> str:
-    """`16:9` as CSS wants it in aspect-ratio: `16 / 9`."""
-    width, _, height = (aspect_ratio or "16:9").partition(":")
-    return f"{width} / {height or 1}"
+def ratio_class(aspect_ratio: str) -> str:
+    """`16:9` as the class that gives an element that shape: `ratio-16x9` (app.css has one
+    per aspect ratio; a style attribute would need 'unsafe-inline')."""
+    return "ratio-" + (aspect_ratio or "16:9").replace(":", "x")
 
 
 @register.filter

@@ -10,6 +10,7 @@ from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
@@ -31,6 +32,7 @@ from projects.models.credits import (
     quote,
     soft_limit_warnings,
 )
+from projects.models.limits import LimitReached, check_submission
 from projects.views.library import upload_rules
 from projects.views.projects import _get_generation_for_user, _get_project_for_user
 
@@ -407,17 +409,38 @@ def generation_submit(request, project_id: int):
     """
     project = _get_project_for_user(request, project_id)
     form = _composer_form(request, project, data=request.POST)
+    status, retry_at = 422, None
     if form.is_valid():
         try:
+            if not _already_submitted(request, form):
+                check_submission(request.team, request.user)
             generation, created = form.save()
+        except LimitReached as refusal:
+            form.add_error(None, str(refusal))
+            status, retry_at = 429, refusal.retry_at
         except BudgetExceeded as refusal:
             form.add_error(None, str(refusal))
         else:
             return _submitted(request, project, form, generation, created)
     if _partial_request(request):
         context = _checks_context(request, form)
-        return render(request, PROJECT_PAGE + "#checks", context, status=422)
-    return _render_project(request, project, form, status=422)
+        response = render(request, PROJECT_PAGE + "#checks", context, status=status)
+    else:
+        response = _render_project(request, project, form, status=status)
+    return _with_retry_after(response, retry_at)
+
+
+def _already_submitted(request, form) -> bool:
+    """A resubmitted form (double click, reload) makes no new video: no limit applies."""
+    key = form.cleaned_data["idempotency_key"]
+    return Generation.objects.filter(created_by=request.user, idempotency_key=key).exists()
+
+
+def _with_retry_after(response, retry_at=None):
+    if response.status_code == 429:
+        seconds = (retry_at - timezone.now()).total_seconds() if retry_at else 60
+        response["Retry-After"] = str(max(1, int(seconds) + 1))
+    return response
 
 
 def _submitted(request, project, form, generation, created: bool):
@@ -490,9 +513,13 @@ def generation_rerun(request, generation_id: int):
     initial["idempotency_key"] = request.POST.get("idempotency_key") or initial["idempotency_key"]
     form = _composer_form(request, project, data=_as_posted(initial, _reference_values(generation)))
     problem, new, created = "", None, False
+    limited, retry_at = False, None
     if form.is_valid():
         try:
+            check_submission(request.team, request.user)
             new, created = form.save()
+        except LimitReached as refusal:
+            problem, limited, retry_at = str(refusal), True, refusal.retry_at
         except BudgetExceeded as refusal:
             problem = str(refusal)
     else:
@@ -513,7 +540,8 @@ def generation_rerun(request, generation_id: int):
     )
     if created:
         html += _card_oob(request, new)
-    response = HttpResponse(html, status=422 if problem else 200)
+    status = 429 if limited else 422 if problem else 200
+    response = _with_retry_after(HttpResponse(html, status=status), retry_at)
     if new is not None:
         trigger_client_event(response, "videoQueued", {"id": new.pk, "created": created})
     return response

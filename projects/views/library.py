@@ -24,6 +24,7 @@ from projects.htmx import partial_request, vary_on_htmx
 from projects.kinovi.request import format_names
 from projects.models import AssetTag, Character, Generation, MediaError, ReferenceAsset
 from projects.models.library import upload_limits
+from projects.models.quotas import MB, QuotaExceeded, check_upload, storage_used
 
 ASSETS_PER_PAGE = 60
 TEMPLATES = "projects/library/"
@@ -104,6 +105,10 @@ def library(request):
             .order_by("name")
         )
         context["upload"] = upload_rules()
+        context["storage"] = {
+            "used": storage_used(request.team),
+            "quota": request.team.storage_quota_mb * MB,
+        }
     return render(request, template_name, context)
 
 
@@ -125,6 +130,15 @@ def asset_upload(request):
         messages.error(request, message)
         return redirect("library")
     for upload in files:
+        try:
+            check_upload(request.team, request.user, upload.size)
+        except QuotaExceeded as refusal:
+            if one_by_one:
+                return HttpResponse(
+                    str(refusal), status=refusal.status, content_type="text/plain; charset=utf-8"
+                )
+            messages.error(request, f"{upload.name}: {refusal}")
+            break
         try:
             asset, created = ReferenceAsset.objects.create_from_upload(
                 upload, owner=request.user, team=request.team

@@ -4,7 +4,8 @@ accepting an invitation."""
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.db import transaction
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -16,10 +17,11 @@ from projects.forms.teams import (
     NewAccountForm,
     RemoveMemberForm,
     RoleForm,
+    TeamLimitsForm,
     TeamSwitchForm,
 )
 from projects.middleware import SESSION_KEY
-from projects.models import AuditEntry, Invitation, Membership
+from projects.models import AuditEntry, Invitation, Membership, Team
 from projects.models.administration import (
     TeamAdminError,
     accept,
@@ -38,6 +40,7 @@ MEMBER_ACTIONS = [
     AuditEntry.Action.MEMBER_JOINED,
     AuditEntry.Action.ROLE_CHANGED,
     AuditEntry.Action.MEMBER_REMOVED,
+    AuditEntry.Action.LIMITS_CHANGED,
 ]
 NOT_VALID = "This invitation is not valid."
 
@@ -78,7 +81,7 @@ def _get_invitation_for_admin(request, invitation_id: int) -> Invitation:
 
 
 @team_admin_required
-def members(request):
+def members(request, limits_form=None):
     """Members with role, joined, last active and spend; invitations; the audit log."""
     form = InvitationForm(request.POST or None, team=request.team)
     if request.method == "POST" and form.is_valid():
@@ -100,6 +103,7 @@ def members(request):
         "rows": member_rows(team),
         "roles": Membership.Role.choices,
         "invite_form": form,
+        "limits_form": limits_form or TeamLimitsForm(instance=team),
         "invitations": Invitation.objects.for_team(team).select_related(
             "invited_by", "accepted_by"
         )[:100],
@@ -107,7 +111,32 @@ def members(request):
         .filter(action__in=MEMBER_ACTIONS)
         .select_related("actor")[:AUDIT_ROWS],
     }
-    return render(request, TEMPLATES + "members.html", context, status=400 if form.errors else 200)
+    invalid = form.errors or (limits_form is not None and limits_form.errors)
+    return render(request, TEMPLATES + "members.html", context, status=400 if invalid else 200)
+
+
+@team_admin_required
+@require_POST
+def team_limits(request):
+    """The team's per-member limits on videos, audited."""
+    team = Team.objects.get(pk=request.team.pk)
+    old = TeamLimitsForm(instance=team).describe()
+    form = TeamLimitsForm(request.POST, instance=team)
+    if not form.is_valid():
+        request.POST = QueryDict()  # the invitation form stays unbound
+        return members(request, limits_form=form)
+    with transaction.atomic():
+        form.save()
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.LIMITS_CHANGED,
+            team=team,
+            actor=request.user,
+            subject="Limits",
+            old_value=old,
+            new_value=form.describe(),
+        )
+    messages.success(request, f"Limits saved: {form.describe()}.")
+    return redirect("members")
 
 
 @team_admin_required

@@ -211,4 +211,12 @@
       if (dialog) { focusFirstField(dialog); }
     });
   });
+  // A limit reached (429) answers with the part of the page that says when to try
+  // again, like a refused form (422): show it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    if (event.detail.xhr.status === 429) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();

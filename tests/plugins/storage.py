@@ -87,8 +87,14 @@ def s3_server() -> Iterator[str]:
 
 @pytest.fixture
 def s3_storage(settings, s3_server, tmp_path):
-    """Django's default storage pointed at the moto bucket."""
+    """Django's default storage pointed at the moto bucket (and the Content Security
+    Policy allowing its origin, as settings.py does from STORAGE_ENDPOINT_URL)."""
     settings.MEDIA_ROOT = tmp_path / "unused-media"
+    settings.SECURE_CSP = {
+        **settings.SECURE_CSP,
+        "img-src": [*settings.SECURE_CSP["img-src"], s3_server],
+        "media-src": [*settings.SECURE_CSP["media-src"], s3_server],
+    }
     settings.STORAGES = {
         **settings.STORAGES,
         "default": {

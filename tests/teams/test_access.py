@@ -9,6 +9,14 @@ from projects.views import teams as views
 
 # name -> {who: status} for a GET.
 EXPECTED_GET = {
+    "team_limits": {
+        "alice": 405,
+        "erin": 405,
+        "bob": 403,
+        "vera": 403,
+        "charlie": 403,
+        "anon": 302,
+    },
     "members": {"alice": 200, "erin": 200, "bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "member_role": {
         "alice": 405,
@@ -46,6 +54,7 @@ EXPECTED_GET = {
 }
 # name -> {who: status} for a POST that changes something.
 EXPECTED_POST = {
+    "team_limits": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "members": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "member_role": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "member_remove": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
@@ -122,6 +131,7 @@ def test_each_role_gets_what_it_may(clients, url_of, name, who):
 @pytest.mark.parametrize("name", sorted(EXPECTED_POST))
 def test_nobody_else_changes_anything(clients, url_of, team, bob, invited, name):
     data = {"role": "admin", "projects_to": "archive", "email": "x@example.com"}
+    data |= {"submits_per_window": 1, "submit_window_minutes": 1, "queued_per_member": 1}
     data |= {
         "name": "Mallory",
         "password1": "a long pass phrase",
@@ -133,6 +143,8 @@ def test_nobody_else_changes_anything(clients, url_of, team, bob, invited, name)
     assert Membership.objects.get(team=team, user=bob).role == Membership.Role.MEMBER
     assert Invitation.objects.get().is_pending
     assert Invitation.objects.count() == 1
+    team.refresh_from_db()
+    assert team.submits_per_window == 30
 
 
 def test_another_teams_admin_gets_404_for_acmes_members(charlie, charlie_client, url_of):

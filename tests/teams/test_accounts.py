@@ -34,7 +34,9 @@ def test_a_password_is_reset_by_email(client, bob, settings):
     assert response.status_code == 302
     [message] = mail.outbox
     assert message.subject == "Reset your Kinovi Web password"
-    link = re.search(r"http://kinovi\.test(/accounts/password/reset/\S+/)", message.body).group(1)
+    found = re.search(r"http://kinovi\.test(/accounts/password/reset/\S+/)", message.body)
+    assert found, message.body
+    link = found.group(1)
     form = client.get(link, follow=True)
     assert "Choose a new password" in form.content.decode()
     done = client.post(
