@@ -15,21 +15,36 @@ def run(command, **options):
     return subprocess.run(command, capture_output=True, text=True, timeout=60, **options)
 
 
-def test_ensure_browser_says_in_one_line_what_a_non_root_user_must_install():
+def missing_chromium_message(checkout: Path) -> subprocess.CompletedProcess:
+    """bin/ensure-browser of `checkout` run as a user who cannot install (nobody, as root)."""
     environment = os.environ | {"CHROMIUM_PATH": "/nonexistent/chromium"}
     # The script comes in on stdin, so a checkout under a directory only its owner
     # can read (a clone in /root or in a `mktemp -d` folder) still runs as nobody.
     command = ["bash", "-s"]
     if os.geteuid() == 0:  # the message is for users who cannot install
         command = ["runuser", "-u", "nobody", "--", *command]
-    script = (ROOT / "bin/ensure-browser").read_text()
-    result = run(command, env=environment, cwd="/", input=script)
-    assert result.returncode == 1
-    assert result.stdout == ""
-    assert result.stderr == (
-        "Chromium is missing at /nonexistent/chromium: as root, run "
-        "apt-get install chromium fonts-dejavu-core fonts-liberation\n"
-    )
+    script = (checkout / "bin/ensure-browser").read_text()
+    return run(command, env=environment, cwd="/", input=script)
+
+
+MISSING = (
+    "Chromium is missing at /nonexistent/chromium: as root, run "
+    "apt-get install chromium fonts-dejavu-core fonts-liberation\n"
+)
+
+
+def test_ensure_browser_says_in_one_line_what_a_non_root_user_must_install():
+    result = missing_chromium_message(ROOT)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", MISSING)
+
+
+def test_ensure_browser_says_it_from_a_checkout_only_its_owner_can_read(tmp_path):
+    checkout = tmp_path / "private" / "clone"
+    (checkout / "bin").mkdir(parents=True)
+    (tmp_path / "private").chmod(0o700)
+    shutil.copy(ROOT / "bin/ensure-browser", checkout / "bin/ensure-browser")
+    result = missing_chromium_message(checkout)
+    assert (result.returncode, result.stdout, result.stderr) == (1, "", MISSING)
 
 
 def test_ensure_browser_is_silent_when_chromium_is_there():
