@@ -10,6 +10,7 @@ on the library (assets, characters) and on the credits ledger.
 import hashlib
 import hmac
 import logging
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -46,6 +47,8 @@ UNKNOWN_PARKED = timedelta(days=1)
 CLAIM_ROUNDS = 5
 # After a 429, how long new dispatches wait for a slot of ours to free before trying.
 REFUSAL_PATIENCE = timedelta(seconds=30)
+# Kinovi's answers about our account (401, 402, 403), kept as a failed video's error code.
+ACCOUNT_PROBLEM_CODES = ("401", "402", "403")
 
 
 class InvalidTransition(Exception):
@@ -308,6 +311,33 @@ class Generation(models.Model):
             return self.queue_position
         return Generation.objects.filter(status=self.Status.QUEUED, pk__lte=self.pk).count()
 
+    @property
+    def retry_note(self) -> str:
+        """While queued again after Kinovi refused (429) or failed (5xx, no answer):
+        what the worker does next, e.g. "Kinovi is busy — trying again in 8 s"."""
+        if self.status != self.Status.QUEUED or not self.status_detail:
+            return ""
+        wait = max(0, math.ceil((self.next_attempt_at - timezone.now()).total_seconds()))
+        why = (
+            "Kinovi is busy"
+            if self.status_detail.startswith("Kinovi is busy")
+            else ("Kinovi had a problem")
+        )
+        when = f"trying again in {wait} s" if wait else "trying again now"
+        attempt = (
+            f" (attempt {self.attempts + 1} of {settings.KINOVI_MAX_ATTEMPTS})"
+            if self.attempts
+            else ""
+        )
+        return f"{why} — {when}{attempt}"
+
+    @property
+    def error_for_members(self) -> str:
+        """Why it failed, for its author: an account problem of ours is not theirs to read."""
+        if self.error_code in ACCOUNT_PROBLEM_CODES:
+            return "Video generation is paused for your team; an admin has been told."
+        return self.error_message or "Kinovi could not make this video."
+
     def neighbours(self) -> tuple[int | None, int | None]:
         """The ids of the project's next newer and next older video, on the same list
         (archived or not) in the project page's order; None at either end."""
@@ -393,6 +423,8 @@ class Generation(models.Model):
             )
             if not moved:
                 raise InvalidTransition(f"{self} was submitted already")
+            # The project's "updated" follows its newest video.
+            Project.objects.filter(pk=self.project_id).update(updated_at=now)
 
     def start_dispatch(self) -> bool:
         """queued → submitting when a slot is free under the local limit; False otherwise.

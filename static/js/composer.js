@@ -138,6 +138,7 @@
         if (!sibling) { return; }
         list.insertBefore(row, step < 0 ? sibling : sibling.nextElementSibling);
         changed();
+        announce(row);
         var again = row.querySelector("[data-move='" + step + "']");
         (again.disabled ? row.querySelector("[data-move='" + -step + "']") : again).focus();
       }
@@ -150,6 +151,14 @@
         if (next) { next.querySelector("[data-remove]").focus(); } else { textarea.focus(); }
       }
     });
+
+    // A moved reference says where it is now, to screen readers too.
+    function announce(row) {
+      var position = rows().indexOf(row) + 1;
+      var message = "Moved “" + dataOf(row).name + "”: now " + row.querySelector(".token").textContent +
+        ", " + position + " of " + rows().length + ".";
+      form.querySelector("[data-composer-status]").textContent = message;
+    }
 
     // Drag to reorder (the keyboard has the ↑ ↓ buttons).
     list.addEventListener("dragstart", function (event) {
@@ -170,8 +179,10 @@
     list.addEventListener("dragend", function () {
       if (!dragged) { return; }
       dragged.classList.remove("is-dragged");
+      var moved = dragged;
       dragged = null;
       changed();
+      announce(moved);
     });
 
     // The picker dialog: its results load when it first opens.
@@ -490,7 +501,29 @@
         var submitted = document.querySelector("#composer-submitted [data-testid=composer-submitted]");
         var submit = checks.querySelector("[data-testid=composer-submit]");
         var why = checks.querySelector("[data-testid=composer-errors], [data-testid=composer-blocked]");
-        (submitted || (submit.disabled ? why : submit) || submit).focus();
+        (submitted || (blocked(submit) ? why : submit) || submit).focus();
+      }
+    });
+
+    // Generate stays focusable while it can't be used (aria-disabled), so the
+    // reasons it names (aria-describedby) are reached and read; it sends nothing.
+    function blocked(submit) { return submit && submit.getAttribute("aria-disabled") === "true"; }
+    form.addEventListener("htmx:confirm", function (event) {
+      if (event.detail.elt === form && blocked(form.querySelector("[data-testid=composer-submit]"))) {
+        event.preventDefault();
+        var why = form.querySelector("[data-testid=composer-errors]") || document.getElementById("composer-blocked");
+        if (why) { why.focus(); }
+      }
+    });
+
+    // "Video 12 queued" is said once; when that video is done, the message goes.
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var message = document.querySelector("#composer-submitted [data-video]");
+      if (!message) { return; }
+      var card = document.getElementById("generation-" + message.getAttribute("data-video"));
+      var status = card && card.getAttribute("data-status");
+      if (status === "success" || status === "fail") {
+        message.remove();
       }
     });
 
