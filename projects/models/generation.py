@@ -17,7 +17,8 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -99,6 +100,24 @@ class GenerationQuerySet(models.QuerySet):
                 output_field=models.IntegerField(),
             )
         )
+
+    def latest_posters(self, per_project: int = 3) -> dict[int, list[str]]:
+        """The poster URLs of each project's newest finished videos (not archived), in
+        one query: {project id: [url, ...]}, newest first."""
+        newest_first = [models.F("created_at").desc(), models.F("id").desc()]
+        rows = (
+            self.filter(status=Generation.Status.SUCCESS, archived_at__isnull=True)
+            .exclude(poster_file="")
+            .annotate(rank=Window(RowNumber(), partition_by="project_id", order_by=newest_first))
+            .filter(rank__lte=per_project)
+            .order_by("project_id", "rank")
+            .values_list("project_id", "poster_file")
+        )
+        posters: dict[int, list[str]] = {}
+        field = Generation._meta.get_field("poster_file")
+        for project_id, name in rows:
+            posters.setdefault(project_id, []).append(field.storage.url(name))
+        return posters
 
     def due(self, now=None):
         """Rows the worker should look at now: work pending and not leased."""
