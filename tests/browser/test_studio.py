@@ -65,8 +65,32 @@ def shape_ratio(tile) -> float:
     )
 
 
-def test_the_project_page_is_a_grid_of_videos_in_their_own_shapes(login, live_server, realistic):
+def test_the_studio_with_a_month_of_work_in_it(login, live_server, browser, realistic):
+    """One seeded studio for every page of it (seeding it takes seconds)."""
     page = login(realistic.owner)
+    the_project_page_is_a_grid_of_videos_in_their_own_shapes(page, live_server, realistic)
+    a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project(
+        page, live_server, realistic
+    )
+    the_composer_keeps_its_price_in_view_and_its_menus_inside(page, live_server, realistic)
+    context = browser.new_context()
+    try:
+        a_member_at_the_hard_limit_is_told_before_writing(
+            context.new_page(), live_server, realistic
+        )
+    finally:
+        context.close()
+
+
+def log_in(page, live_server, user):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(user.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def the_project_page_is_a_grid_of_videos_in_their_own_shapes(page, live_server, realistic):
     page.goto(f"{live_server.url}/projects/{realistic.project.pk}/")
     tiles = page.get_by_test_id("generation-card")
     expect(tiles).to_have_count(20)
@@ -86,7 +110,8 @@ def test_the_project_page_is_a_grid_of_videos_in_their_own_shapes(login, live_se
             tile = page.locator(f"#generation-{video.pk}")
             width, _, height = video.aspect_ratio.partition(":")
             assert shape_ratio(tile) == pytest.approx(int(width) / int(height), rel=0.03), state
-        assert serious_axe_violations(page) == []
+        if size != "wide":  # the same markup as at 1280, laid out wider
+            assert serious_axe_violations(page) == []
         screenshot(page, f"studio-{size}.png")
 
     # A tile previews its video on hover, and names it for screen readers.
@@ -106,12 +131,11 @@ def test_the_project_page_is_a_grid_of_videos_in_their_own_shapes(login, live_se
     page.wait_for_function("v => v.paused", arg=video.element_handle())
 
 
-def test_a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project(
-    login, live_server, realistic
+def a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project(
+    page, live_server, realistic
 ):
     done = sorted(realistic.videos["success"], key=lambda v: v.pk)
     middle = done[5]
-    page = login(realistic.owner)
     page.goto(f"{live_server.url}/projects/{realistic.project.pk}/")
     page.locator(f"#generation-{middle.pk}").get_by_role(
         "link", name=f"Video {middle.pk}", exact=True
@@ -142,7 +166,8 @@ def test_a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project
         fits_the_width(page, f"a video's page at {size} size")
         box = player.bounding_box()
         assert box["width"] <= viewport["width"]
-        assert serious_axe_violations(page) == []
+        if size != "wide":
+            assert serious_axe_violations(page) == []
         screenshot(page, f"video-{size}.png")
 
     # J goes to the older video, K back to the newer one.
@@ -157,6 +182,18 @@ def test_a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project
 
 
 def in_view(page, locator) -> bool:
+    """Whether `locator` is wholly on the screen, once the page has settled (resized,
+    scrolled) within 2 s."""
+    try:
+        page.wait_for_function(
+            """el => { const r = el.getBoundingClientRect();
+              return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 1
+                && r.right <= innerWidth + 1; }""",
+            arg=locator.element_handle(),
+            timeout=2_000,
+        )
+    except PlaywrightTimeoutError:
+        pass
     box = locator.bounding_box()
     viewport = page.viewport_size
     return (
@@ -168,8 +205,7 @@ def in_view(page, locator) -> bool:
     )
 
 
-def test_the_composer_keeps_its_price_in_view_and_its_menus_inside(login, live_server, realistic):
-    page = login(realistic.owner)
+def the_composer_keeps_its_price_in_view_and_its_menus_inside(page, live_server, realistic):
     page.goto(f"{live_server.url}/projects/{realistic.project.pk}/")
     composer = page.locator("#composer")
     submit = page.get_by_test_id("composer-submit")
@@ -245,8 +281,8 @@ def test_the_composer_keeps_its_price_in_view_and_its_menus_inside(login, live_s
     screenshot(page, "composer-sticky-desktop.png")
 
 
-def test_a_member_at_the_hard_limit_is_told_before_writing(login, live_server, realistic):
-    page = login(realistic.hard_member)
+def a_member_at_the_hard_limit_is_told_before_writing(page, live_server, realistic):
+    log_in(page, live_server, realistic.hard_member)
     page.goto(f"{live_server.url}/projects/{realistic.hard_project.pk}/")
     page.locator("#composer").get_by_label("Prompt").fill("@image1 in the rain")
     expect(page.get_by_test_id("composer-blocked")).to_be_visible()
@@ -254,7 +290,8 @@ def test_a_member_at_the_hard_limit_is_told_before_writing(login, live_server, r
     for size, viewport in SIZES.items():
         page.set_viewport_size(viewport)
         fits_the_width(page, f"the over-budget composer at {size} size")
-        assert serious_axe_violations(page) == []
+        if size != "wide":
+            assert serious_axe_violations(page) == []
         if size == "phone":
             screenshot(page, "composer-sticky-phone.png")
 
