@@ -5,6 +5,7 @@ Each size: no sideways scroll, no serious or critical axe finding. With SCREENSH
 pictures of docs/ are saved too (`make screenshots`).
 """
 
+import contextlib
 import os
 import re
 from pathlib import Path
@@ -184,7 +185,7 @@ def a_videos_own_page_plays_with_the_keyboard_and_steps_through_the_project(
 def in_view(page, locator) -> bool:
     """Whether `locator` is wholly on the screen, once the page has settled (resized,
     scrolled) within 2 s."""
-    try:
+    with contextlib.suppress(PlaywrightTimeoutError):
         page.wait_for_function(
             """el => { const r = el.getBoundingClientRect();
               return r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight + 1
@@ -192,8 +193,6 @@ def in_view(page, locator) -> bool:
             arg=locator.element_handle(),
             timeout=2_000,
         )
-    except PlaywrightTimeoutError:
-        pass
     box = locator.bounding_box()
     viewport = page.viewport_size
     return (
