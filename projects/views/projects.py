@@ -17,13 +17,6 @@ def _get_project_for_user(request, project_id: int) -> Project:
     return get_object_or_404(Project.objects.for_user(request.user, request.team), pk=project_id)
 
 
-def _get_generation_for_user(request, generation_id: int) -> Generation:
-    """A generation in one of the user's own projects in their current team; 404 otherwise."""
-    _check_id(generation_id)
-    generations = Generation.objects.for_user(request.user, request.team)
-    return get_object_or_404(generations.select_related("project"), pk=generation_id)
-
-
 def _check_id(pk: int) -> None:
     # No row has an id past 64 bits, and SQLite can't even compare one: 404, not 500.
     if not 0 < pk < 2**63:
