@@ -299,18 +299,37 @@ def test_the_composer_keeps_an_unsent_draft_per_project_until_cleared(
     login, live_server, alice, team, settings, local_storage
 ):
     from projects.models import Project
-    from tests.library.conftest import make_asset
+    from tests.library.conftest import make_asset, make_character
 
     settings.SITE_URL = live_server.url
     project = Project.objects.create(team=team, owner=alice, name="Drafts")
     other = Project.objects.create(team=team, owner=alice, name="Elsewhere")
     make_asset(alice, team, name="harbour at dawn")
+    make_character(team, alice, owner=alice, handle="mira", images=3)
     page = login(alice)
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     composer = page.locator("#composer")
     page.get_by_role("button", name="Add from library").click()
-    page.locator("#picker").get_by_test_id("pick-asset").first.click()
+    page.locator("#picker").get_by_test_id("pick-asset").filter(has_text="harbour").click()
+    page.locator("#picker").get_by_test_id("pick-character").click()
     page.locator("#picker").get_by_role("button", name="Done").click()
+
+    # A character is one item: its images together, their tokens shown together.
+    character = page.get_by_test_id("composer-character")
+    expect(character).to_have_count(1)
+    expect(character.locator(".group-tokens")).to_have_text("@image2\u2013@image4")
+    expect(character.get_by_test_id("composer-reference").first).to_be_hidden()
+    character.locator(".group-toggle").click()
+    expect(character.get_by_test_id("composer-reference")).to_have_count(3)
+    expect(character.get_by_test_id("composer-reference").first).to_be_visible()
+    character.get_by_role("button", name=re.compile(r"^Move @mira .* up$")).click()
+    expect(character.locator(".group-tokens")).to_have_text("@image1\u2013@image3")
+    expect(page.get_by_test_id("reference-token")).to_have_text(
+        ["@image1", "@image2", "@image3", "@image4"]
+    )
+    expect(page.locator("[data-composer-status]")).to_contain_text("Moved @mira")
+    values = page.locator("input[name=references]").evaluate_all("i => i.map(x => x.value)")
+    assert [v.partition(":")[2] != "" for v in values] == [True, True, True, False]
     composer.get_by_label("Prompt").fill("@image1 under a slow sunrise")
     composer.get_by_label("Length").select_option("8")
 
@@ -320,7 +339,8 @@ def test_the_composer_keeps_an_unsent_draft_per_project_until_cleared(
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     expect(composer.get_by_label("Prompt")).to_have_value("@image1 under a slow sunrise")
     expect(composer.get_by_label("Length")).to_have_value("8")
-    expect(page.get_by_test_id("composer-reference")).to_have_count(1)
+    expect(page.get_by_test_id("composer-reference")).to_have_count(4)
+    expect(page.get_by_test_id("composer-character")).to_have_count(1)
     expect(page.get_by_test_id("draft-note")).to_contain_text("draft is back")
     expect(page.get_by_test_id("composer-price")).to_contain_text("320 credits")
 
