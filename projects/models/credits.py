@@ -550,6 +550,11 @@ class BudgetStatus:
         return self.hard_limit - self.spent_after
 
     @property
+    def over_after(self) -> int:
+        """Credits past the hard limit after the submission (0 while within it)."""
+        return max(self.spent_after - self.hard_limit, 0)
+
+    @property
     def soft_crossed(self) -> bool:
         return self.spent >= self.soft_limit
 
@@ -675,6 +680,12 @@ def _blocking_message(statuses: list[BudgetStatus], credits: int) -> str:
             continue
         whose = status.in_a_sentence
         resets = f" It starts again on {status.resets_on:%-d %B}." if status.resets_on else ""
+        if not status.left:
+            # Nothing left: no shorter video would fit either.
+            return (
+                f"{whose[0].upper()}{whose[1:]} of {status.hard_limit:,} credits is used up."
+                f"{resets} Ask a team admin to raise it."
+            )
         return (
             f"This video costs {credits:,} credits, but {whose} has {status.left:,} of "
             f"{status.hard_limit:,} credits left.{resets} Choose a shorter or faster video, "

@@ -10,14 +10,17 @@ on the library (assets, characters) and on the credits ledger.
 import hashlib
 import hmac
 import logging
+import math
 import secrets
+from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q
+from django.db.models import Max, Q, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -45,6 +48,8 @@ log = logging.getLogger(__name__)
 UNKNOWN_RECHECK = timedelta(minutes=10)
 # Tries of a claim whose rows another worker took first, before reporting none due.
 CLAIM_ROUNDS = 5
+# Kinovi's answers about our account (401, 402, 403), kept as a failed video's error code.
+ACCOUNT_PROBLEM_CODES = ("401", "402", "403")
 
 
 class InvalidTransition(Exception):
@@ -58,6 +63,73 @@ class StoredOutput:
     video: str = ""  # storage names
     poster: str = ""
     last_frame: str = ""
+
+
+# What a card shows: the stored request, the worker's bookkeeping and the callback's
+# secret stay in the database.
+CARD_FIELDS = (
+    "project_id",
+    "model",
+    "prompt",
+    "prompt_sent",
+    "duration",
+    "aspect_ratio",
+    "upscale_4k",
+    "status",
+    "credits_estimated",
+    "credits_used",
+    "error_message",
+    "error_code",
+    "status_detail",
+    "next_attempt_at",
+    "attempts",
+    "output_file",
+    "poster_file",
+    "last_frame_file",
+    "output_width",
+    "output_height",
+    "created_at",
+    "submitted_at",
+    "completed_at",
+    "archived_at",
+    "project__name",
+    "project__description",
+    "project__default_model",
+    "project__default_duration",
+    "project__default_aspect_ratio",
+    "project__default_upscale_4k",
+)
+# References in Kinovi's order: `urls` (images, videos), then audio.
+KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
+
+
+@dataclass(frozen=True)
+class CardPage:
+    """One page of a project's generations, newest first (GenerationQuerySet.card_page).
+
+    Without Paginator's COUNT: it knows whether older ones follow (it fetches one
+    more row), not how many pages there are.
+    """
+
+    number: int
+    object_list: list
+    has_next: bool
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
 
 
 class GenerationQuerySet(models.QuerySet):
@@ -112,6 +184,60 @@ class GenerationQuerySet(models.QuerySet):
             for turn, (_, pk) in enumerate(sorted(line), 1)
         )
         return {pk: place for place, (_, pk) in enumerate(site_line, 1)}
+
+    def cards(self):
+        """Only the columns a card shows (and its project's name and composer defaults
+        when selected with it); complete_cards adds the rest once fetched."""
+        return self.only(*CARD_FIELDS)
+
+    def card_page(self, number: str, per_page: int) -> CardPage:
+        """Page `number` (1 for anything that isn't a page number) of these, in order."""
+        page = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
+        page = max(page, 1)
+        start = (page - 1) * per_page
+        rows = list(self[start : start + per_page + 1])
+        return CardPage(page, rows[:per_page], len(rows) > per_page)
+
+    def complete_cards(self, generations: list["Generation"]) -> list["Generation"]:
+        """The references (`card_references`), the dollars of a credit when each was
+        submitted (`dollars_per_credit`) and the Re-run key (`rerun_key`) of cards.
+
+        One query for the references, as plain rows rather than model instances (a page
+        shows 20 cards of up to 15 each); one for the few price versions there are,
+        rather than a subquery per card; one for the project's newest video.
+        """
+        _add_dollars_per_credit(generations)
+        _add_rerun_keys(generations)
+        by_generation: dict[int, list[dict]] = {generation.pk: [] for generation in generations}
+        # Unordered: sorted below, which spares the database a join to order by generation.
+        rows = (
+            GenerationReference.objects.filter(generation__in=list(by_generation))
+            .order_by()
+            .values("generation_id", "kind", "position", "label", "handle", "asset__thumbnail_url")
+        )
+        for row in sorted(rows, key=lambda row: (KIND_ORDER.index(row["kind"]), row["position"])):
+            by_generation[row["generation_id"]].append(row)
+        for generation in generations:
+            generation.card_references = by_generation[generation.pk]
+        return generations
+
+    def latest_posters(self, per_project: int = 3) -> dict[int, list[str]]:
+        """The poster URLs of each project's newest finished videos (not archived), in
+        one query: {project id: [url, ...]}, newest first."""
+        newest_first = [models.F("created_at").desc(), models.F("id").desc()]
+        rows = (
+            self.filter(status=Generation.Status.SUCCESS, archived_at__isnull=True)
+            .exclude(poster_file="")
+            .annotate(rank=Window(RowNumber(), partition_by="project_id", order_by=newest_first))
+            .filter(rank__lte=per_project)
+            .order_by("project_id", "rank")
+            .values_list("project_id", "poster_file")
+        )
+        posters: dict[int, list[str]] = {}
+        field = Generation._meta.get_field("poster_file")
+        for project_id, name in rows:
+            posters.setdefault(project_id, []).append(field.storage.url(name))
+        return posters
 
     def due(self, now=None):
         """Rows the worker should look at now: work pending and not leased."""
@@ -191,6 +317,36 @@ class GenerationQuerySet(models.QuerySet):
         if not hmac.compare_digest(_token_hash(token), generation.callback_token_hash):
             return None
         return generation
+
+
+def _add_rerun_keys(generations: list["Generation"]) -> None:
+    """`rerun_key`: the idempotency key of each card's Re-run button.
+
+    The same while nothing new is made in the project (a poll re-rendering the card
+    keeps it, so a double click makes one video); a new one once a video was made.
+    """
+    if not generations:
+        return
+    newest = Generation.objects.filter(
+        project_id__in={generation.project_id for generation in generations}
+    ).aggregate(newest=Max("pk"))["newest"]
+    for generation in generations:
+        generation.rerun_key = f"rerun-{generation.pk}-{newest}"
+
+
+def _add_dollars_per_credit(generations: list["Generation"]) -> None:
+    """The dollars of a credit in the price version in effect when each was submitted."""
+    if not generations:
+        return
+    versions = list(
+        credits.PriceVersion.objects.order_by("effective_from").values_list(
+            "effective_from", "dollars_per_credit"
+        )
+    )
+    starts = [effective_from for effective_from, _ in versions]
+    for generation in generations:
+        index = bisect_right(starts, generation.submitted_at or generation.created_at)
+        generation.dollars_per_credit = versions[index - 1][1] if index else None
 
 
 def _lease(seconds: int | None) -> timedelta:
@@ -344,6 +500,33 @@ class Generation(models.Model):
             return self.queue_position
         return Generation.objects.queue_positions().get(self.pk)
 
+    @property
+    def retry_note(self) -> str:
+        """While queued again after Kinovi refused (429) or failed (5xx, no answer):
+        what the worker does next, e.g. "Kinovi is busy — trying again in 8 s"."""
+        if self.status != self.Status.QUEUED or not self.status_detail:
+            return ""
+        wait = max(0, math.ceil((self.next_attempt_at - timezone.now()).total_seconds()))
+        why = (
+            "Kinovi is busy"
+            if self.status_detail.startswith("Kinovi is busy")
+            else ("Kinovi had a problem")
+        )
+        when = f"trying again in {wait} s" if wait else "trying again now"
+        attempt = (
+            f" (attempt {self.attempts + 1} of {settings.KINOVI_MAX_ATTEMPTS})"
+            if self.attempts
+            else ""
+        )
+        return f"{why} — {when}{attempt}"
+
+    @property
+    def error_for_members(self) -> str:
+        """Why it failed, for its author: an account problem of ours is not theirs to read."""
+        if self.error_code in ACCOUNT_PROBLEM_CODES:
+            return "Video generation is paused for your team; an admin has been told."
+        return self.error_message or "Kinovi could not make this video."
+
     def neighbours(self) -> tuple[int | None, int | None]:
         """The ids of the project's next newer and next older video, on the same list
         (archived or not) in the project page's order; None at either end."""
@@ -430,6 +613,8 @@ class Generation(models.Model):
             )
             if not moved:
                 raise InvalidTransition(f"{self} was submitted already")
+            # The project's "updated" follows its newest video.
+            Project.objects.filter(pk=self.project_id).update(updated_at=now)
 
     def start_dispatch(self) -> bool:
         """queued → submitting when a slot is free under the local limit; False otherwise.

@@ -1,11 +1,7 @@
 """The project page: the composer, its live check, submit, and the generation cards."""
 
-from bisect import bisect_right
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.core.files import File
-from django.db.models import Max
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -21,20 +17,19 @@ from projects.kinovi.references import Kind
 from projects.models import (
     Character,
     Generation,
-    GenerationReference,
     MediaError,
     Project,
     ReferenceAsset,
 )
 from projects.models.credits import (
     BudgetExceeded,
-    PriceVersion,
     quote,
     soft_limit_warnings,
 )
+from projects.models.generation import CardPage
 from projects.models.limits import LimitReached, check_submission
 from projects.views.library import upload_rules
-from projects.views.projects import _get_generation_for_user, _get_project_for_user
+from projects.views.projects import _check_id, _get_project_for_user
 
 GENERATIONS_PER_PAGE = 20
 # References in Kinovi's order: `urls` (images, videos), then audio.
@@ -43,36 +38,6 @@ PICKER_RESULTS = 48
 PROJECT_PAGE = "projects/project_detail.html"
 GENERATION_PAGE = "projects/generations/generation.html"
 PICKER_PAGE = "projects/generations/picker.html"
-# What a card shows: the stored request, the worker's bookkeeping and the callback's
-# secret stay in the database.
-CARD_FIELDS = (
-    "project_id",
-    "model",
-    "prompt",
-    "prompt_sent",
-    "duration",
-    "aspect_ratio",
-    "upscale_4k",
-    "status",
-    "credits_estimated",
-    "credits_used",
-    "error_message",
-    "output_file",
-    "poster_file",
-    "last_frame_file",
-    "output_width",
-    "output_height",
-    "created_at",
-    "submitted_at",
-    "completed_at",
-    "archived_at",
-    "project__name",
-    "project__description",
-    "project__default_model",
-    "project__default_duration",
-    "project__default_aspect_ratio",
-    "project__default_upscale_4k",
-)
 PICKER_KINDS = [
     ("", "Everything"),
     (Kind.IMAGE, "Images"),
@@ -80,44 +45,6 @@ PICKER_KINDS = [
     (Kind.AUDIO, "Audio"),
     ("character", "Characters"),
 ]
-
-
-@dataclass(frozen=True)
-class CardPage:
-    """One page of a project's generations, newest first.
-
-    Without Paginator's COUNT: it knows whether older ones follow (it fetches one
-    more row), not how many pages there are.
-    """
-
-    number: int
-    object_list: list
-    has_next: bool
-
-    @classmethod
-    def of(cls, generations, number: str) -> "CardPage":
-        page = int(number) if number.isascii() and number.isdigit() and len(number) < 7 else 1
-        page = max(page, 1)
-        start = (page - 1) * GENERATIONS_PER_PAGE
-        rows = list(generations[start : start + GENERATIONS_PER_PAGE + 1])
-        cards = _complete_cards(rows[:GENERATIONS_PER_PAGE])
-        return cls(page, cards, len(rows) > GENERATIONS_PER_PAGE)
-
-    @property
-    def has_previous(self) -> bool:
-        return self.number > 1
-
-    @property
-    def has_other_pages(self) -> bool:
-        return self.has_previous or self.has_next
-
-    @property
-    def previous_page_number(self) -> int:
-        return self.number - 1
-
-    @property
-    def next_page_number(self) -> int:
-        return self.number + 1
 
 
 def _partial_request(request) -> bool:
@@ -214,77 +141,25 @@ def _checks_context(request, form: ComposerForm) -> dict:
     }
 
 
+def _get_generation_for_user(request, generation_id: int) -> Generation:
+    """A generation in one of the user's own projects in their current team; 404 otherwise."""
+    _check_id(generation_id)
+    generations = Generation.objects.for_user(request.user, request.team)
+    return get_object_or_404(generations.select_related("project"), pk=generation_id)
+
+
 def _get_card_for_user(request, generation_id: int) -> Generation:
     """What _get_generation_for_user finds, with everything its card shows, in one go."""
-    generations = _cards(Generation.objects.for_user(request.user, request.team))
+    _check_id(generation_id)
+    generations = Generation.objects.for_user(request.user, request.team).cards()
     card = get_object_or_404(generations.select_related("project"), pk=generation_id)
     return _complete_cards([card])[0]
 
 
-def _cards(generations):
-    """Generations with only the columns their cards show (and their projects' names
-    and composer defaults when selected with them).
-
-    _complete_cards adds their references, prices and places in line once fetched.
-    """
-    return generations.only(*CARD_FIELDS)
-
-
 def _complete_cards(generations: list[Generation]) -> list[Generation]:
-    """The references (`card_references`), the dollars of a credit when each was
-    submitted (`dollars_per_credit`) and the place in line (`queue_position`) of cards.
-
-    One query for the references, as plain rows rather than model instances (a page
-    shows 20 cards of up to 15 each); one for the few price versions there are, rather
-    than a subquery per card; one for the places in line when some card is queued.
-    """
+    """Cards with their places in line and what Generation.objects.complete_cards adds."""
     _add_queue_positions(generations)
-    _add_dollars_per_credit(generations)
-    _add_rerun_keys(generations)
-    by_generation: dict[int, list[dict]] = {generation.pk: [] for generation in generations}
-    # Unordered: sorted below, which spares the database a join to order by generation.
-    rows = (
-        GenerationReference.objects.filter(generation__in=list(by_generation))
-        .order_by()
-        .values("generation_id", "kind", "position", "label", "handle", "asset__thumbnail_url")
-    )
-    for row in sorted(
-        rows, key=lambda row: (KINOVI_KIND_ORDER.index(row["kind"]), row["position"])
-    ):
-        by_generation[row["generation_id"]].append(row)
-    for generation in generations:
-        generation.card_references = by_generation[generation.pk]
-    return generations
-
-
-def _add_rerun_keys(generations: list[Generation]) -> None:
-    """`rerun_key`: the idempotency key of each card's Re-run button.
-
-    The same while nothing new is made in the project (a poll re-rendering the card
-    keeps it, so a double click makes one video); a new one once a video was made.
-    """
-    if not generations:
-        return
-    newest = Generation.objects.filter(
-        project_id__in={generation.project_id for generation in generations}
-    ).aggregate(newest=Max("pk"))["newest"]
-    for generation in generations:
-        generation.rerun_key = f"rerun-{generation.pk}-{newest}"
-
-
-def _add_dollars_per_credit(generations: list[Generation]) -> None:
-    """The dollars of a credit in the price version in effect when each was submitted."""
-    if not generations:
-        return
-    versions = list(
-        PriceVersion.objects.order_by("effective_from").values_list(
-            "effective_from", "dollars_per_credit"
-        )
-    )
-    starts = [effective_from for effective_from, _ in versions]
-    for generation in generations:
-        index = bisect_right(starts, generation.submitted_at or generation.created_at)
-        generation.dollars_per_credit = versions[index - 1][1] if index else None
+    return Generation.objects.complete_cards(generations)
 
 
 def _add_queue_positions(generations: list[Generation]) -> None:
@@ -312,6 +187,12 @@ def _composer_config() -> dict:
     }
 
 
+def _card_page(generations, number: str) -> CardPage:
+    page = generations.card_page(number, GENERATIONS_PER_PAGE)
+    _complete_cards(page.object_list)
+    return page
+
+
 def _shown(generations, archived: bool):
     """The project page's videos (`?archived=1`: the archived ones instead)."""
     return generations.filter(archived_at__isnull=not archived)
@@ -323,8 +204,8 @@ def _first_cards(request, project_id: int, archived: bool) -> tuple[Project, Car
     generations = Generation.objects.for_user(request.user, request.team).filter(
         project_id=project_id
     )
-    page = CardPage.of(
-        _cards(_shown(generations, archived).select_related("project")),
+    page = _card_page(
+        _shown(generations, archived).cards().select_related("project"),
         request.GET.get("page", ""),
     )
     if page.object_list:
@@ -342,7 +223,7 @@ def project_context(
     """
     if page is None:
         generations = _shown(project.generations.all(), archived)
-        page = CardPage.of(_cards(generations), request.GET.get("page", ""))
+        page = _card_page(generations.cards(), request.GET.get("page", ""))
     form.is_valid()
     return {
         "project": project,
@@ -468,7 +349,7 @@ def _submitted(request, project, form, generation, created: bool):
 
 def _card_oob(request, generation) -> str:
     """The new card, sent out of band to the top of the project's list."""
-    card = _complete_cards([_cards(Generation.objects.filter(pk=generation.pk)).get()])[0]
+    card = _complete_cards([Generation.objects.filter(pk=generation.pk).cards().get()])[0]
     html = render_to_string(
         GENERATION_PAGE + "#card",
         {"generation": card},

@@ -3,24 +3,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from projects.decorators import VIEWERS_CANNOT, team_required
 from projects.forms.projects import ProjectForm, ProjectSettingsForm
-from projects.models import Generation, Project
+from projects.models import Budget, Generation, LedgerEntry, Project
+from projects.models.credits import period_bounds
 
 
 def _get_project_for_user(request, project_id: int) -> Project:
     """The user's own project in their current team; 404 for anyone else, admins too."""
     _check_id(project_id)
     return get_object_or_404(Project.objects.for_user(request.user, request.team), pk=project_id)
-
-
-def _get_generation_for_user(request, generation_id: int) -> Generation:
-    """A generation in one of the user's own projects in their current team; 404 otherwise."""
-    _check_id(generation_id)
-    generations = Generation.objects.for_user(request.user, request.team)
-    return get_object_or_404(generations.select_related("project"), pk=generation_id)
 
 
 def _check_id(pk: int) -> None:
@@ -41,18 +36,40 @@ def project_list(request):
         project.save()
         messages.success(request, f"Project “{project.name}” created.")
         return redirect("project_detail", project.pk)
-    projects = Project.objects.for_user(request.user, request.team).annotate(
-        num_generations=Count("generations")
+    projects = list(
+        Project.objects.for_user(request.user, request.team).annotate(
+            num_generations=Count("generations")
+        )
     )
+    _add_posters_and_spend(projects)
     return render(
         request,
         "projects/project_list.html",
         {
-            "projects": projects.active(),
-            "archived_projects": projects.archived(),
+            "projects": [project for project in projects if not project.is_archived],
+            "archived_projects": [project for project in projects if project.is_archived],
             "form": form,
         },
     )
+
+
+def _add_posters_and_spend(projects: list[Project]) -> None:
+    """Each project's newest posters (`posters`) and this month's spend (`month_spend`,
+    credits and dollars): one query each, however many projects there are."""
+    ids = [project.pk for project in projects]
+    if not ids:
+        return
+    posters = Generation.objects.filter(project_id__in=ids).latest_posters()
+    start, end = period_bounds(Budget.Period.MONTH, timezone.now())
+    spend = {
+        row["project"]: row
+        for row in LedgerEntry.objects.filter(project_id__in=ids)
+        .in_period(start, end)
+        .spend_by("project")
+    }
+    for project in projects:
+        project.posters = posters.get(project.pk, [])
+        project.month_spend = spend.get(project.pk, {"credits": 0, "dollars": 0})
 
 
 @team_required

@@ -26,7 +26,11 @@
     var textarea = form.querySelector("textarea[name=prompt]");
     var dragged = null;
 
-    function rows() { return Array.prototype.slice.call(list.children); }
+    // Rows are the references in order; items are what moves: a row, or a character's
+    // group of rows (one item, its images together, expandable).
+    function rows() { return Array.prototype.slice.call(list.querySelectorAll(".reference")); }
+    function items() { return Array.prototype.slice.call(list.children); }
+    var groupTemplate = document.getElementById("reference-group-template");
     function dataOf(row) { return JSON.parse(row.getAttribute("data-reference")); }
     function current() { return rows().map(dataOf); }
 
@@ -42,17 +46,24 @@
     // Tokens count images, videos and audio separately, in list order.
     function renumber() {
       var seen = {image: 0, video: 0, audio: 0};
-      rows().forEach(function (row, index) {
+      rows().forEach(function (row) {
         var data = dataOf(row);
         seen[data.kind] += 1;
-        var token = "@" + data.kind + seen[data.kind];
-        row.querySelector(".token").textContent = token;
-        var label = token + " " + data.name;
-        row.querySelector("[data-move='-1']").setAttribute("aria-label", "Move " + label + " up");
-        row.querySelector("[data-move='1']").setAttribute("aria-label", "Move " + label + " down");
-        row.querySelector("[data-remove]").setAttribute("aria-label", "Remove " + label);
-        row.querySelector("[data-move='-1']").disabled = index === 0;
-        row.querySelector("[data-move='1']").disabled = index === list.children.length - 1;
+        row.querySelector(".token").textContent = "@" + data.kind + seen[data.kind];
+      });
+      items().forEach(function (item, index) {
+        var label = labelOf(item);
+        if (item.classList.contains("reference-group")) {
+          var tokens = Array.prototype.map.call(item.querySelectorAll(".reference .token"), function (t) { return t.textContent; });
+          item.querySelector(".group-tokens").textContent = tokens.length > 2 ?
+            tokens[0] + "–" + tokens[tokens.length - 1] : tokens.join(", ");
+        }
+        var own = item.querySelector(":scope > .reference-actions, :scope > .reference-group-head > .reference-actions");
+        own.querySelector("[data-move='-1']").setAttribute("aria-label", "Move " + label + " up");
+        own.querySelector("[data-move='1']").setAttribute("aria-label", "Move " + label + " down");
+        own.querySelector("[data-remove]").setAttribute("aria-label", "Remove " + label);
+        own.querySelector("[data-move='-1']").disabled = index === 0;
+        own.querySelector("[data-move='1']").disabled = index === list.children.length - 1;
       });
       counts.textContent = KIND_ORDER.map(function (kind) {
         return seen[kind] + "/" + config.limits[kind] + " " + NOUNS[kind];
@@ -116,20 +127,72 @@
     }
 
     // Adds all of `additions` (a character's images come together) or none.
+    // How an item is named: "@image2 portrait.png", or "@mira (@image1–@image3)".
+    function labelOf(item) {
+      if (item.classList.contains("reference-group")) {
+        return "@" + item.getAttribute("data-handle") + " (" + item.querySelector(".group-tokens").textContent + ")";
+      }
+      return item.querySelector(".token").textContent + " " + dataOf(item).name;
+    }
+
+    function groupFor(data) {
+      var last = list.lastElementChild;
+      if (last && last.classList.contains("reference-group") && last.getAttribute("data-value") === data.value.split(":")[1]) {
+        return last;
+      }
+      var group = groupTemplate.content.firstElementChild.cloneNode(true);
+      group.setAttribute("data-handle", data.handle);
+      group.setAttribute("data-value", data.value.split(":")[1]);
+      group.querySelector(".handle").textContent = "@" + data.handle;
+      list.appendChild(group);
+      return group;
+    }
+
+    function append(data) {
+      var row = makeRow(data);
+      if (!data.handle) {
+        list.appendChild(row);
+        return;
+      }
+      // A character's image: no controls of its own, its group moves it.
+      row.removeAttribute("draggable");
+      row.querySelector(".reference-actions").remove();
+      row.querySelector(".drag-handle").remove();
+      var group = groupFor(data);
+      group.querySelector(".reference-group-list").appendChild(row);
+      var thumbs = group.querySelector(".group-thumbs");
+      if (data.thumb && thumbs.children.length < 4) {
+        var image = document.createElement("img");
+        image.src = data.thumb;
+        image.alt = "";
+        image.width = image.height = 32;
+        thumbs.appendChild(image);
+      }
+      var count = group.querySelectorAll(".reference").length;
+      group.querySelector(".group-count").textContent = count + " image" + (count === 1 ? "" : "s");
+    }
+
     function add(additions, quiet) {
       var why = refusal(additions);
       if (why) {
         say(why);
         return false;
       }
-      additions.forEach(function (data) { list.appendChild(makeRow(data)); });
+      additions.forEach(append);
       say("");
       if (!quiet) { changed(); }
       return true;
     }
 
     list.addEventListener("click", function (event) {
-      var row = event.target.closest(".reference");
+      var toggle = event.target.closest(".group-toggle");
+      if (toggle) {
+        var open = toggle.getAttribute("aria-expanded") !== "true";
+        toggle.setAttribute("aria-expanded", open ? "true" : "false");
+        toggle.closest(".reference-group").querySelector(".reference-group-list").hidden = !open;
+        return;
+      }
+      var row = event.target.closest("#composer-references > li");
       if (!row) { return; }
       var mover = event.target.closest("[data-move]");
       if (mover) {
@@ -138,12 +201,13 @@
         if (!sibling) { return; }
         list.insertBefore(row, step < 0 ? sibling : sibling.nextElementSibling);
         changed();
+        announce(row);
         var again = row.querySelector("[data-move='" + step + "']");
         (again.disabled ? row.querySelector("[data-move='" + -step + "']") : again).focus();
       }
       if (event.target.closest("[data-remove]")) {
         var next = row.nextElementSibling || row.previousElementSibling;
-        var name = dataOf(row).name;
+        var name = row.classList.contains("reference-group") ? "@" + row.getAttribute("data-handle") : dataOf(row).name;
         row.remove();
         changed();
         say("Removed “" + name + "”.");
@@ -151,16 +215,23 @@
       }
     });
 
+    // A moved reference says where it is now, to screen readers too.
+    function announce(row) {
+      var position = items().indexOf(row) + 1;
+      var message = "Moved " + labelOf(row) + ": now " + position + " of " + items().length + ".";
+      form.querySelector("[data-composer-status]").textContent = message;
+    }
+
     // Drag to reorder (the keyboard has the ↑ ↓ buttons).
     list.addEventListener("dragstart", function (event) {
-      dragged = event.target.closest(".reference");
+      dragged = event.target.closest("#composer-references > li");
       if (!dragged) { return; }
       dragged.classList.add("is-dragged");
       event.dataTransfer.effectAllowed = "move";
-      event.dataTransfer.setData("text/plain", dataOf(dragged).name);
+      event.dataTransfer.setData("text/plain", labelOf(dragged));
     });
     list.addEventListener("dragover", function (event) {
-      var over = event.target.closest(".reference");
+      var over = event.target.closest("#composer-references > li");
       if (!dragged || !over || over === dragged) { return; }
       event.preventDefault();
       var box = over.getBoundingClientRect();
@@ -170,8 +241,10 @@
     list.addEventListener("dragend", function () {
       if (!dragged) { return; }
       dragged.classList.remove("is-dragged");
+      var moved = dragged;
       dragged = null;
       changed();
+      announce(moved);
     });
 
     // The picker dialog: its results load when it first opens.
@@ -199,6 +272,9 @@
     function remove(values) {
       rows().forEach(function (row) {
         if (values.indexOf(dataOf(row).value) !== -1) { row.remove(); }
+      });
+      list.querySelectorAll(".reference-group").forEach(function (group) {
+        if (!group.querySelector(".reference")) { group.remove(); }
       });
       changed();
     }
@@ -490,7 +566,29 @@
         var submitted = document.querySelector("#composer-submitted [data-testid=composer-submitted]");
         var submit = checks.querySelector("[data-testid=composer-submit]");
         var why = checks.querySelector("[data-testid=composer-errors], [data-testid=composer-blocked]");
-        (submitted || (submit.disabled ? why : submit) || submit).focus();
+        (submitted || (blocked(submit) ? why : submit) || submit).focus();
+      }
+    });
+
+    // Generate stays focusable while it can't be used (aria-disabled), so the
+    // reasons it names (aria-describedby) are reached and read; it sends nothing.
+    function blocked(submit) { return submit && submit.getAttribute("aria-disabled") === "true"; }
+    form.addEventListener("htmx:confirm", function (event) {
+      if (event.detail.elt === form && blocked(form.querySelector("[data-testid=composer-submit]"))) {
+        event.preventDefault();
+        var why = form.querySelector("[data-testid=composer-errors]") || document.getElementById("composer-blocked");
+        if (why) { why.focus(); }
+      }
+    });
+
+    // "Video 12 queued" is said once; when that video is done, the message goes.
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      var message = document.querySelector("#composer-submitted [data-video]");
+      if (!message) { return; }
+      var card = document.getElementById("generation-" + message.getAttribute("data-video"));
+      var status = card && card.getAttribute("data-status");
+      if (status === "success" || status === "fail") {
+        message.remove();
       }
     });
 
@@ -515,8 +613,16 @@
       var top = Math.max(panel.parentElement.getBoundingClientRect().top, GAP);
       panel.style.maxHeight = (window.innerHeight - top - GAP) + "px";
     }
-    window.addEventListener("scroll", fitPanel, {passive: true});
-    window.addEventListener("resize", fitPanel);
+    var fitting = false;
+    function fitSoon() {
+      if (fitting) { return; }
+      fitting = true;
+      window.requestAnimationFrame(function () { fitting = false; fitPanel(); });
+    }
+    window.addEventListener("scroll", fitSoon, {passive: true});
+    window.addEventListener("resize", fitSoon);
+    // Laid out anew (a new screen size, a longer page): measured after the layout.
+    if (window.ResizeObserver) { new ResizeObserver(fitSoon).observe(document.body); }
     fitPanel();
 
     // The unsent draft of this project, kept in this browser (localStorage): it comes

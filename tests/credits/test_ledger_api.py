@@ -174,7 +174,7 @@ def test_the_team_budget_counts_every_member(make_generation, team, alice, bob, 
     set_budget(team=team, user=None, period="month", hard_limit=400, actor=alice)
     reserve(make_generation(alice), has_video_reference=False)
     reserve(make_generation(bob), has_video_reference=False)
-    with pytest.raises(BudgetExceeded, match="the team's monthly budget has 0 of 400"):
+    with pytest.raises(BudgetExceeded, match="The team's monthly budget of 400 credits is used up"):
         reserve(make_generation(bob), has_video_reference=False)
 
 

@@ -1,5 +1,7 @@
 """A video's own page: the player, its facts and references, previous and next."""
 
+import re
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -76,3 +78,59 @@ def test_the_page_query_count_is_constant(alice_client, project, images, mira):
         return len(queries)
 
     assert count(few) == count(many) <= 12
+
+
+def test_cards_say_what_the_worker_does_and_in_plain_words(
+    alice_client, alice, project, local_storage
+):
+    from django.utils import timezone
+
+    from tests.fixtures.realistic import compose, finish
+    from tests.library.conftest import make_asset
+
+    image = make_asset(alice, project.team, name="harbour")
+    retrying = compose(project, alice, "@image1 at dawn", [str(image.pk)])
+    finish(retrying, "retry_5xx")
+    busy = compose(project, alice, "@image1 at dusk", [str(image.pk)])
+    finish(busy, "retry_429")
+    refused = compose(project, alice, "@image1 at noon", [str(image.pk)])
+    finish(refused, "fail_instant")
+    paused = compose(project, alice, "@image1 at night", [str(image.pk)])
+    finish(paused, "sending")
+    paused.give_up(
+        "Our Kinovi account is out of credits (402). An admin has been told.", code="402"
+    )
+
+    def tile(generation) -> str:
+        return alice_client.get(
+            reverse("generation_detail", args=[generation.pk]), headers={"HX-Request": "true"}
+        ).content.decode()
+
+    html = tile(Generation.objects.get(pk=retrying.pk))
+    assert re.search(r"Kinovi had a problem — trying again in \d s \(attempt 2 of 6\)", html)
+    assert "in line" not in html
+    html = tile(Generation.objects.get(pk=busy.pk))
+    assert re.search(r"Kinovi is busy — trying again in \d s<", html)
+    Generation.objects.filter(pk=busy.pk).update(next_attempt_at=timezone.now())
+    assert "Kinovi is busy — trying again now" in tile(busy)
+    html = tile(refused)
+    assert "refused at once" in html and "took 0 s" not in html
+    # Our account's trouble is not the member's to read; staff see it.
+    html = tile(paused)
+    assert "Video generation is paused for your team; an admin has been told." in html
+    assert "out of credits" not in html
+    alice.is_staff = True
+    alice.save()
+    assert "out of credits (402)" in tile(paused)
+
+
+def test_a_new_video_makes_its_project_the_most_recently_updated(alice, project, local_storage):
+    from projects.models import Project
+    from tests.fixtures.realistic import compose
+    from tests.library.conftest import make_asset
+
+    other = Project.objects.create(team=project.team, owner=alice, name="Newer")
+    assert Project.objects.for_user(alice, project.team).first() == other
+    image = make_asset(alice, project.team, name="harbour")
+    compose(project, alice, "@image1 at dawn", [str(image.pk)])
+    assert Project.objects.for_user(alice, project.team).first() == project
