@@ -92,8 +92,10 @@
   // The first field of a form that arrives in a dialog (or the first one in
   // error when it comes back), so the keyboard starts where the work is.
   function focusFirstField(root) {
+    // In this order: a field in error comes before the first field of the form.
     var field = root.querySelector(
-      ".has-error input:not([type=hidden]), .has-error select, .has-error textarea, " +
+      ".has-error input:not([type=hidden]), .has-error select, .has-error textarea"
+    ) || root.querySelector(
       "[autofocus], input:not([type=hidden]):not([disabled]), select, textarea"
     );
     if (field) { field.focus(); }
@@ -207,7 +209,10 @@
       dismissMessages(document.getElementById("messages"));
     });
     document.body.addEventListener("htmx:afterSwap", function (event) {
-      var dialog = event.detail.target.closest("dialog[open]");
+      // A form swapped by its outerHTML has left the page: look for the open dialog.
+      var target = event.detail.target;
+      var dialog = target.isConnected ? target.closest("dialog[open]") :
+        document.querySelector("dialog[open]");
       if (dialog) { focusFirstField(dialog); }
     });
   });

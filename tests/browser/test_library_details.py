@@ -1,7 +1,11 @@
 """Smaller things of the library: the team switcher switches on a pick, the character
 dialog says the app's own messages and orders its images by drag and keyboard, a touch
-screen is not told to drop files, and video and audio cards tell themselves apart."""
+screen is not told to drop files, and video and audio cards tell themselves apart.
 
+With SCREENSHOTS=1 the library's video and audio cards are saved as
+docs/library-media-cards.png."""
+
+import os
 from pathlib import Path
 
 import pytest
@@ -12,6 +16,7 @@ from projects.models import Character, Membership, ReferenceAsset, Team
 from tests.browser.library_data import image
 
 MEDIA = Path(__file__).resolve().parent.parent / "fixtures" / "media"
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 SIZES = {"phone": {"width": 390, "height": 844}, "desktop": {"width": 1280, "height": 800}}
 
 
@@ -106,3 +111,6 @@ def test_video_and_audio_cards_tell_themselves_apart(login, live_server, alice, 
     faces = page.get_by_test_id("audio-face").all_inner_texts()
     assert len(faces) >= 2 and len(set(faces)) == len(faces), faces
     assert all("one_second" in face for face in faces)
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.set_viewport_size(SIZES["desktop"])
+        page.screenshot(path=DOCS / "library-media-cards.png")

@@ -1,7 +1,12 @@
 """The credits pages' tables on a phone (390 px): each row a card whose figures are all in
 view (credits and dollars included), no sideways scroll, a table that does scroll is a
 keyboard-reachable region, and axe finds nothing serious; the same pages at 1280 and
-1920 px keep their tables."""
+1920 px keep their tables.
+
+With SCREENSHOTS=1 each page is saved at phone size as docs/<page>-phone.png."""
+
+import os
+from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -10,13 +15,19 @@ from playwright.sync_api import expect
 from projects.models.credits import set_budget
 from tests.credits.conftest import clock, october, staff  # noqa: F401
 
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 OCTOBER = "start=2026-10-01&end=2026-10-31"
 PAGES = [
-    ("erin", "/spend/report/?" + OCTOBER + "&group=project", ["expensive", "failed"]),
-    ("erin", "/spend/budgets/", ["budget-table", "audit-log"]),
-    ("erin", "/spend/pricing/", ["rates", "duration-table"]),
-    ("bob", "/spend/?" + OCTOBER, ["my-generations"]),
-    ("staff", "/spend/reconciliation/?" + OCTOBER + "&show=all", ["reconciliation"]),
+    ("erin", "/spend/report/?" + OCTOBER + "&group=project", ["expensive", "failed"], "report"),
+    ("erin", "/spend/budgets/", ["budget-table", "audit-log"], "budgets"),
+    ("erin", "/spend/pricing/", ["rates", "duration-table"], "pricing"),
+    ("bob", "/spend/?" + OCTOBER, ["my-generations"], "my-spend"),
+    (
+        "staff",
+        "/spend/reconciliation/?" + OCTOBER + "&show=all",
+        ["reconciliation"],
+        "reconciliation",
+    ),
 ]
 SIZES = {
     "phone": {"width": 390, "height": 844},
@@ -52,7 +63,7 @@ def test_every_figure_is_in_view_and_axe_finds_nothing_serious(
     width = SIZES[size]["width"]
     page.set_viewport_size(SIZES[size])
     logged_in = None
-    for role, path, tables in PAGES:
+    for role, path, tables, name in PAGES:
         if role != logged_in:
             page.context.clear_cookies()
             login(users[role])
@@ -74,5 +85,7 @@ def test_every_figure_is_in_view_and_axe_finds_nothing_serious(
                  .length"""
         )
         assert unreachable == 0, path
+        if os.environ.get("SCREENSHOTS") == "1" and size == "phone":
+            page.screenshot(path=DOCS / f"{name}-phone.png", full_page=True)
         if size != "wide":  # axe reads the same page at 1280 and 1920 px
             assert serious_axe_violations(page) == [], path
