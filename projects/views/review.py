@@ -190,11 +190,10 @@ def _comments_of(generation):
 def review_video(request, generation_id: int):
     """One video: its player, its verdict, and the comments on it (click one to seek)."""
     generation, access = _get_take_for_user(request, generation_id)
-    return render(
-        request,
-        VIDEO_PAGE,
-        _video_context(generation, access, CommentForm()),
-    )
+    template = VIDEO_PAGE
+    if _partial(request) and request.GET.get("part") == "list":
+        template += "#comment-list"  # what the page polls: comments arrive live
+    return render(request, template, _video_context(generation, access, CommentForm()))
 
 
 def _video_context(generation, access, form) -> dict:
