@@ -8,6 +8,7 @@ urlpatterns = [
     path("projects/<id:project_id>/sharing/", review.project_sharing, name="project_sharing"),
     path("projects/<id:project_id>/links/", review.link_create, name="link_create"),
     path("videos/<id:generation_id>/review/", review.review_video, name="review_video"),
+    path("videos/<id:generation_id>/review/file/", review.review_file, name="review_file"),
     path("videos/<id:generation_id>/verdict/", review.review_verdict, name="review_verdict"),
     path("videos/<id:generation_id>/comments/", review.comment_add, name="comment_add"),
     path("comments/<id:comment_id>/resolve/", review.comment_resolve, name="comment_resolve"),

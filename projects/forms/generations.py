@@ -16,6 +16,7 @@ from projects.kinovi import request as kinovi_request
 from projects.kinovi.pricing import MODEL_LABELS
 from projects.kinovi.references import Kind, slots_for
 from projects.models import Character, GenerationReference, ReferenceAsset
+from projects.models.credits import BudgetExceeded
 from projects.models.generation import Generation
 
 # A prompt far past Kinovi's limit is refused before any parsing: the counter says
@@ -26,6 +27,10 @@ MAX_POSTED_REFERENCES = (
     kinovi_request.MAX_IMAGES + kinovi_request.MAX_VIDEOS + kinovi_request.MAX_AUDIO
 )
 MODEL_TRADE_OFF = "Fast is about twice as quick, with slightly lower quality, and costs 30 % less."
+# Generate xN: videos made at once from one composition, each with its own seed.
+TAKES = (1, 2, 3, 4)
+SEED_LIMIT = 2**32
+TIMES = "\N{MULTIPLICATION SIGN}"
 # Problem fields of kinovi.request that are about the reference list.
 _REFERENCE_FIELDS = {"references", "images", "videos", "audio"}
 
@@ -107,6 +112,14 @@ class ComposerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
     )
     references = ReferencesField(required=False)
+    takes = forms.TypedChoiceField(
+        label="Videos",
+        choices=[(n, f"{TIMES}{n}") for n in TAKES],
+        coerce=int,
+        required=False,
+        empty_value=1,
+        error_messages={"invalid_choice": "Make 1 to 4 videos at once."},
+    )
     # Without it a resubmitted form could make a second video: a form that lacks it is
     # not one this page rendered.
     idempotency_key = forms.CharField(
@@ -232,26 +245,51 @@ class ComposerForm(forms.Form):
 
         The key rendered into the form makes a double click or a resubmitted form
         one generation: a second request with the same key gets the first one.
-        BudgetExceeded from Generation.submit() leaves nothing stored.
+        BudgetExceeded from Generation.submit() leaves nothing stored. With `takes`
+        above 1 it makes that many (`self.made`), each with its own seed, reserved all
+        together or not at all.
         """
         key = self.cleaned_data["idempotency_key"]
+        count = self.cleaned_data.get("takes") or 1
         existing = Generation.objects.filter(created_by=self.user, idempotency_key=key).first()
         if existing is not None:
+            self.made = [existing]
             return existing, False
+        seeds = secrets.SystemRandom().sample(range(SEED_LIMIT), count) if count > 1 else [None]
+        made: list[Generation] = []
         try:
             with transaction.atomic():
-                generation = self._create(key)
-                generation.submit()
+                for index, seed in enumerate(seeds):
+                    generation = self._create(key if index == 0 else f"{key}:{index + 1}", seed)
+                    generation.submit()
+                    made.append(generation)
         except IntegrityError:
             # The same key in two concurrent requests: the other one won.
             existing = Generation.objects.filter(created_by=self.user, idempotency_key=key).first()
             if existing is None:
                 raise
+            self.made = [existing]
             return existing, False
-        return generation, True
+        except BudgetExceeded as refusal:
+            if count == 1:
+                raise
+            together = ""
+            if made:
+                each = made[0].credits_estimated
+                together = (
+                    f" together they cost {count * each:,} credits ({count} {TIMES} {each:,})."
+                )
+            raise BudgetExceeded(
+                f"None of the {count} videos was made:{together} {refusal}"
+            ) from refusal
+        self.made = made
+        return made[0], True
 
-    def _create(self, key: str) -> Generation:
+    def _create(self, key: str, seed: int | None = None) -> Generation:
         data = self.cleaned_data
+        payload = self.built.payload
+        if seed is not None:
+            payload = {**payload, "inputs": {**payload["inputs"], "seed": seed}}
         generation = Generation.objects.create(
             project=self.project,
             created_by=self.user,
@@ -262,7 +300,7 @@ class ComposerForm(forms.Form):
             duration=data["duration"],
             aspect_ratio=data["aspect_ratio"],
             upscale_4k=data["upscale_4k"],
-            request_payload=self.built.payload,
+            request_payload=payload,
         )
         kinds = [Kind(reference.asset.kind) for reference in self.chosen]
         GenerationReference.objects.bulk_create(

@@ -131,9 +131,12 @@ def _checks_context(request, form: ComposerForm) -> dict:
     if not hasattr(form, "cleaned_data"):
         form.is_valid()
     quote = _quote_for(request, form)
+    takes = getattr(form, "cleaned_data", {}).get("takes") or 1
     return {
         "form": form,
         "quote": quote,
+        "takes": takes,
+        "takes_credits": quote.credits * takes if quote else None,
         "soft_limit_warnings": soft_limit_warnings(request.team, request.user, quote.budgets)
         if quote
         else [],
@@ -326,7 +329,12 @@ def _with_retry_after(response, retry_at=None):
 
 def _submitted(request, project, form, generation, created: bool):
     if not _partial_request(request):
-        if created:
+        if created and len(form.made) > 1:
+            reserved = sum(made.credits_estimated for made in form.made)
+            messages.success(
+                request, f"{len(form.made)} videos queued: {reserved} credits reserved."
+            )
+        elif created:
             messages.success(
                 request,
                 f"Video {generation.pk} queued: {generation.credits_estimated} credits reserved.",
@@ -343,7 +351,7 @@ def _submitted(request, project, form, generation, created: bool):
         request,
     )
     if created:
-        html += _card_oob(request, generation)
+        html += "".join(_card_oob(request, made) for made in form.made)
     return HttpResponse(html)
 
 

@@ -11,7 +11,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,7 @@ from projects.models.review import (
     with_comment_counts,
 )
 from projects.models.review_spend import review_figures
+from projects.ranges import file_response
 from projects.views.credits import _report_form, admin_required
 from projects.views.projects import _check_id
 
@@ -189,11 +190,10 @@ def _comments_of(generation):
 def review_video(request, generation_id: int):
     """One video: its player, its verdict, and the comments on it (click one to seek)."""
     generation, access = _get_take_for_user(request, generation_id)
-    return render(
-        request,
-        VIDEO_PAGE,
-        _video_context(generation, access, CommentForm()),
-    )
+    template = VIDEO_PAGE
+    if _partial(request) and request.GET.get("part") == "list":
+        template += "#comment-list"  # what the page polls: comments arrive live
+    return render(request, template, _video_context(generation, access, CommentForm()))
 
 
 def _video_context(generation, access, form) -> dict:
@@ -486,7 +486,9 @@ def _client_takes(link):
     return list(link.takes().only(*TAKE_FIELDS))
 
 
-def _client_context(link, token, comment_form=None, decision_form=None) -> dict:
+def _client_context(link, token, failed_take=None, comment_form=None, decision_form=None):
+    """The link's videos, each with its forms (ids unique per video); a refused form is
+    shown again, with its errors, under the video it was for."""
     takes = _client_takes(link)
     comments: dict[int, list] = {take.pk: [] for take in takes}
     for comment in Comment.objects.filter(link=link, generation__in=list(comments)):
@@ -504,12 +506,17 @@ def _client_context(link, token, comment_form=None, decision_form=None) -> dict:
             if take.poster_file
             else ""
         )
+        mine = failed_take is not None and take.pk == failed_take.pk
+        take.comment_form = (comment_form if mine and comment_form else None) or (
+            ClientCommentForm(auto_id=f"comment-{take.pk}-%s")
+        )
+        take.decision_form = (decision_form if mine and decision_form else None) or (
+            ClientDecisionForm(auto_id=f"decision-{take.pk}-%s")
+        )
     return {
         "link": link,
         "token": token,
         "takes": takes,
-        "comment_form": comment_form or ClientCommentForm(),
-        "decision_form": decision_form or ClientDecisionForm(),
         "decisions": {
             record.generation_id: record for record in reversed(list(link.decisions.all()))
         },
@@ -534,11 +541,10 @@ def client_review(request, link, token):
 @_client_view
 def client_comment(request, link, token, take_id: int):
     take = _client_take(link, take_id)
-    form = ClientCommentForm(request.POST)
+    form = ClientCommentForm(request.POST, auto_id=f"comment-{take.pk}-%s")
     if not form.is_valid():
-        return render(
-            request, CLIENT_PAGE, _client_context(link, token, comment_form=form), status=400
-        )
+        context = _client_context(link, token, take, comment_form=form)
+        return render(request, CLIENT_PAGE, context, status=400)
     data = form.cleaned_data
     take.project = link.project
     add_comment(take, data["body"], data["at_seconds"], link=link, name=data["name"])
@@ -550,11 +556,10 @@ def client_comment(request, link, token, take_id: int):
 @_client_view
 def client_decision(request, link, token, take_id: int):
     take = _client_take(link, take_id)
-    form = ClientDecisionForm(request.POST)
+    form = ClientDecisionForm(request.POST, auto_id=f"decision-{take.pk}-%s")
     if not form.is_valid():
-        return render(
-            request, CLIENT_PAGE, _client_context(link, token, decision_form=form), status=400
-        )
+        context = _client_context(link, token, take, decision_form=form)
+        return render(request, CLIENT_PAGE, context, status=400)
     data = form.cleaned_data
     take.project = link.project
     client_decide(take, link, data["decision"], data["name"])
@@ -569,16 +574,25 @@ def client_media(request, link, token, take_id: int, what: str, signature: str):
         raise Http404("No such file.")
     take = _client_take(link, take_id)
     stored = take.output_file if what == "video" else take.poster_file
+    return _stored_file(request, stored, "video/mp4" if what == "video" else None)
+
+
+def _stored_file(request, stored, content_type):
     if not stored:
         raise Http404("No such file.")
     try:
-        handle = stored.open("rb")
+        response = file_response(request, stored, content_type)
     except OSError:
         raise Http404("This file is missing from storage.") from None
-    content_type = "video/mp4" if what == "video" else None
-    response = FileResponse(handle, content_type=content_type)
     response["Cache-Control"] = "private, max-age=300"
     return response
+
+
+@team_required
+def review_file(request, generation_id: int):
+    """The video of a review page, seekable (answered by byte range)."""
+    generation, _ = _get_take_for_user(request, generation_id)
+    return _stored_file(request, generation.output_file, "video/mp4")
 
 
 @login_required

@@ -8,6 +8,8 @@ The URL list is read from the URLconf: a new review URL without a row here fails
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -28,6 +30,7 @@ MEMBER_URLS = {
     "review_board": ("GET", SHARED_ALIKE),
     "review_compare": ("GET", SHARED_ALIKE),
     "review_video": ("GET", SHARED_ALIKE),
+    "review_file": ("GET", SHARED_ALIKE),
     "comment_add": ("POST", SHARED_ALIKE),
     "review_verdict": ("POST", {**SHARED_ALIKE, "vera": 403}),
     "comment_resolve": ("POST", {**SHARED_ALIKE, "vera": 403}),
@@ -62,7 +65,8 @@ def test_every_review_url_is_covered():
 
 
 @pytest.fixture
-def world(project, takes, alice, vera, rex, vera_client, rex_client):
+def world(project, takes, alice, vera, rex, vera_client, rex_client, local_storage):
+    default_storage.save(takes[0].output_file.name, ContentFile(b"not really a video"))
     comment = add_comment(takes[0], "Too dark at the start", None, author=alice)
     link, token = ReviewLink.create(project, by=alice, generations=takes[:2])
     return {

@@ -105,3 +105,14 @@ def test_comments_sent_no_mail_inside_the_request(vera_client, rex_client, takes
     _post(vera_client, takes[0], body="@rex look")
     assert OutboxMail.objects.count() == 1
     assert mailoutbox == []
+
+
+def test_the_page_polls_its_comments_so_they_arrive_live(alice_client, rex_client, takes):
+    url = reverse("review_video", args=[takes[0].pk])
+    page = alice_client.get(url).content.decode()
+    assert 'hx-trigger="every 5s"' in page and "?part=list" in page
+    _post(rex_client, takes[0], body="Just now", at_seconds="2.4")
+    update = alice_client.get(url, {"part": "list"}, headers={"HX-Request": "true"})
+    html = update.content.decode()
+    assert update.status_code == 200 and "Just now" in html and 'data-seek="2.4"' in html
+    assert "<html" not in html and 'name="body"' not in html
