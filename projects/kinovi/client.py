@@ -12,10 +12,11 @@ stay None), since httpx's exceptions hold the request and with it the Authorizat
 header.
 """
 
+import io
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -149,6 +150,12 @@ class InvalidWebhook(MalformedTaskInfo):
 
 class DownloadFailed(KinoviError):
     """A result file (video, last frame) couldn't be fetched; trying again may work."""
+
+    retryable = True
+
+
+class UploadFailed(KinoviError):
+    """A reference's bytes didn't reach Kinovi's upload storage; trying again may work."""
 
     retryable = True
 
@@ -288,6 +295,41 @@ class KinoviClient:
         if failure is not None:
             raise failure
         return written
+
+    def upload(
+        self, file: BinaryIO, file_name: str, *, content_type: str = "", timeout: float = 300.0
+    ) -> str:
+        """Put `file` where Kinovi can fetch it (`POST /uploads`, then a PUT); its URL.
+
+        The file is streamed from where it stands to its end, in chunks. The PUT goes
+        to the signed URL Kinovi returns and carries no API key. Kinovi deletes the
+        upload after 24 hours. Raises KinoviError subclasses (UploadFailed for the PUT).
+        """
+        body = {"fileName": file_name} | ({"contentType": content_type} if content_type else {})
+        response = self._send("POST", "/uploads", idempotent=True, json=body)
+        answer = self._json(response, idempotent=True)
+        upload_url, url = _url_field(answer, "uploadUrl"), _url_field(answer, "url")
+        if upload_url is None or url is None:
+            message = "Kinovi's uploads answer has no uploadUrl or url."
+            raise UnexpectedAnswer(message, retryable=True)
+        content_type = content_type or str(answer.get("contentType") or "")
+        headers = {"Content-Length": str(_remaining_bytes(file))}
+        if content_type:
+            headers["Content-Type"] = content_type
+        failure: KinoviError | None = None
+        try:
+            # The signed URL is a credential of its own: no message names it.
+            put = self._files.put(
+                upload_url, content=_chunks(file), headers=headers, timeout=timeout
+            )
+        except (httpx.HTTPError, httpx.InvalidURL) as error:
+            failure = UploadFailed(f"Could not send a reference to Kinovi: {type(error).__name__}.")
+        if failure is not None:
+            raise failure
+        if not 200 <= put.status_code < 300:
+            raise UploadFailed(f"Kinovi's upload storage answered HTTP {put.status_code}.")
+        logger.info("Uploaded a reference to Kinovi (%s)", file_name)
+        return url
 
     def _send(self, method: str, path: str, *, idempotent: bool, **kwargs: Any) -> httpx.Response:
         failure: KinoviError | None = None
@@ -496,6 +538,19 @@ def _message_of(response: httpx.Response, body: Any, scrub: Callable[[str], str]
         return scrub(body["message"])[:_MESSAGE_MAX_CHARACTERS]
     text = scrub(response.text.strip())[:_MESSAGE_MAX_CHARACTERS]
     return text or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _remaining_bytes(file: BinaryIO) -> int:
+    """How many bytes are left from the file's position: the PUT declares its length."""
+    start = file.tell()
+    end = file.seek(0, io.SEEK_END)
+    file.seek(start)
+    return end - start
+
+
+def _chunks(file: BinaryIO) -> Iterator[bytes]:
+    while chunk := file.read(_DOWNLOAD_CHUNK_BYTES):
+        yield chunk
 
 
 def _too_large(max_bytes: int) -> DownloadRefused:

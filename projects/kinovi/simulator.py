@@ -12,6 +12,10 @@ entry is an image or a video whatever its address says), measures videos and aud
 moves each task from `waiting` through `generating` to `success` with a real H.264 MP4
 it serves itself under `/outputs/`, or to `fail` with the credits refunded. Finished
 tasks are announced to their `callBackUrl` with Kinovi's webhook envelope.
+`POST /api/v1/uploads` answers as Kinovi's does (`uploadUrl`, a signed URL to PUT the
+bytes to without the API key, valid `signed_url_seconds`; `url`, where the file is then
+served under `/temp-uploads/`, for `upload_ttl_seconds` (24 h) and then 404), so a
+reference uploaded first is fetched back from the simulator itself.
 `GET /_control/tasks/<taskId>` shows what a task received: its references, where each
 came in (`urls`, `imageUrls`, ...) and what its bytes turned out to be.
 
@@ -28,6 +32,7 @@ import argparse
 import io
 import json
 import logging
+import mimetypes
 import os
 import random
 import re
@@ -66,6 +71,8 @@ from projects.kinovi.sniff import FORMATS, HEAD_SIZE, sniff
 logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/v1/jobs"
+UPLOADS_PATH = "/api/v1/uploads"
+_PUT_CHUNK_BYTES = 256 * 1024
 OUTPUT_LONG_SIDE = 320
 OUTPUT_FPS = 2
 ENV_PREFIX = "KINOVI_SIM_"
@@ -100,6 +107,19 @@ class Settings:
     duplicate_webhooks: int = 0  # extra copies of every webhook
     webhook_delay_seconds: float = 0.0
     policy_marker: str = "forbidden"  # prompts containing it fail with code 2038
+    upload_ttl_seconds: float = 86_400.0  # an upload is served this long, then 404
+    signed_url_seconds: float = 900.0  # how long an upload's signed PUT URL is valid
+
+
+@dataclass
+class StoredUpload:
+    """A file announced with POST /uploads; `data` is None until its PUT arrives."""
+
+    file_name: str
+    content_type: str
+    signature: str
+    created: float  # time.time()
+    data: bytes | None = None
 
 
 @dataclass
@@ -186,6 +206,7 @@ class Simulator:
         self.lock = threading.Lock()
         self.tasks: dict[str, Task] = {}
         self.outputs: dict[str, bytes] = {}
+        self.uploads: dict[str, StoredUpload] = {}
         self.webhooks = Counter[str]()
         self.http = httpx.Client(timeout=10.0, follow_redirects=True)
 
@@ -197,6 +218,7 @@ class Simulator:
                 "settings": asdict(self.settings),
                 "tasks": dict(Counter(task.status for task in self.tasks.values())),
                 "webhooks": dict(self.webhooks),
+                "uploads": sum(upload.data is not None for upload in self.uploads.values()),
             }
 
     def received(self, task_id: str) -> dict[str, Any] | None:
@@ -219,6 +241,7 @@ class Simulator:
             self.settings = replace(self.start_settings)
             self.tasks.clear()
             self.outputs.clear()
+            self.uploads.clear()
             self.webhooks.clear()
 
     # The jobs API ------------------------------------------------------------------------
@@ -269,6 +292,60 @@ class Simulator:
         if record is None:
             return Answer(404, {"message": f"Task {task_id} not found."})
         return Answer(200, record)
+
+    # Uploads -----------------------------------------------------------------------------
+
+    def create_upload(self, body: Any) -> Answer:
+        file_name = body.get("fileName") if isinstance(body, dict) else None
+        if not isinstance(file_name, str) or not file_name.strip() or len(file_name) > 255:
+            return Answer(400, {"message": "fileName is required (at most 255 characters)."})
+        file_name = re.sub(r"[^A-Za-z0-9._-]", "_", file_name.strip())
+        requested = body.get("contentType")
+        content_type = (
+            requested
+            if isinstance(requested, str) and requested
+            else mimetypes.guess_type(file_name)[0] or "application/octet-stream"
+        )
+        upload_id, signature = secrets.token_hex(12), secrets.token_urlsafe(16)
+        with self.lock:
+            self.uploads[upload_id] = StoredUpload(file_name, content_type, signature, time.time())
+            ttl, signed_for = self.settings.upload_ttl_seconds, self.settings.signed_url_seconds
+        return Answer(
+            200,
+            {
+                "uploadUrl": f"{self.root_url}/_uploads/{upload_id}?signature={signature}",
+                "url": f"{self.root_url}/temp-uploads/{upload_id}/{file_name}",
+                "path": f"temp-uploads/{upload_id}/{file_name}",
+                "method": "PUT",
+                "contentType": content_type,
+                "expiresIn": int(signed_for),
+                "assetTtlSeconds": int(ttl),
+            },
+        )
+
+    def signed_upload(self, upload_id: str, signature: str) -> StoredUpload | None:
+        """The upload a PUT may fill: signature right, signed URL not expired, not filled."""
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+            signed_for = self.settings.signed_url_seconds
+        if upload is None or not secrets.compare_digest(upload.signature, signature):
+            return None
+        if upload.data is not None or time.time() > upload.created + signed_for:
+            return None
+        return upload
+
+    def uploaded_file(self, upload_id: str, file_name: str) -> StoredUpload | None:
+        """An upload's file while Kinovi keeps it (upload_ttl_seconds), else None."""
+        with self.lock:
+            upload = self.uploads.get(upload_id)
+            ttl = self.settings.upload_ttl_seconds
+        if upload is None or upload.data is None or upload.file_name != file_name:
+            return None
+        if time.time() > upload.created + ttl:
+            with self.lock:
+                self.uploads.pop(upload_id, None)  # deleted, as Kinovi deletes them
+            return None
+        return upload
 
     # A task's life -----------------------------------------------------------------------
 
@@ -615,6 +692,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json(200, received)
         elif match := re.fullmatch(r"/outputs/(task_[0-9a-f]+)\.mp4", path):
             self._send_output(match[1])
+        elif match := re.fullmatch(r"/temp-uploads/([0-9a-f]+)/([A-Za-z0-9._-]+)", path):
+            self._send_upload(match[1], match[2])
         else:
             self._send_json(404, {"message": "Not found."})
 
@@ -623,6 +702,8 @@ class Handler(BaseHTTPRequestHandler):
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
         if path == f"{API_PREFIX}/createTask":
             self._api(lambda: self.simulator.create_task(_json_or_none(body)))
+        elif path == UPLOADS_PATH:
+            self._api(lambda: self.simulator.create_upload(_json_or_none(body)))
         elif path == "/_control":
             try:
                 self.simulator.update_settings(_json_or_none(body))
@@ -635,6 +716,31 @@ class Handler(BaseHTTPRequestHandler):
             self._send_json(200, self.simulator.state())
         else:
             self._send_json(404, {"message": "Not found."})
+
+    def do_PUT(self) -> None:
+        """The bytes of an upload, to its signed URL; no API key is needed (or looked at)."""
+        parts = urlsplit(self.path)
+        match = re.fullmatch(r"/_uploads/([0-9a-f]+)", parts.path)
+        length = self.headers.get("Content-Length")
+        if not length or not length.isdigit():
+            self.close_connection = True
+            self._send_json(411, {"message": "Content-Length is required."})
+            return
+        remaining, chunks = int(length), []
+        while remaining > 0:
+            chunk = self.rfile.read(min(remaining, _PUT_CHUNK_BYTES))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            remaining -= len(chunk)
+        signature = parse_qs(parts.query).get("signature", [""])[0]
+        upload = self.simulator.signed_upload(match[1], signature) if match else None
+        if upload is None:
+            self._send_json(403, {"message": "The signed URL is invalid or has expired."})
+            return
+        with self.simulator.lock:
+            upload.data = b"".join(chunks)
+        self._send_json(200, {"message": "Stored."})
 
     @property
     def simulator(self) -> Simulator:
@@ -677,6 +783,17 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Range", f"bytes {start}-{end}/{len(data)}")
         self.end_headers()
         self.wfile.write(data[start : end + 1])
+
+    def _send_upload(self, upload_id: str, file_name: str) -> None:
+        upload = self.simulator.uploaded_file(upload_id, file_name)
+        if upload is None or upload.data is None:
+            self._send_json(404, {"message": "Not found."})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", upload.content_type)
+        self.send_header("Content-Length", str(len(upload.data)))
+        self.end_headers()
+        self.wfile.write(upload.data)
 
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
         data = json.dumps(body).encode()
