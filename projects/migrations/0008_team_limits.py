@@ -4,30 +4,47 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0007_account_profiles'),
+        ("projects", "0007_account_profiles"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='queued_per_member',
-            field=models.PositiveSmallIntegerField(default=10, verbose_name='videos in line per member'),
+            model_name="team",
+            name="queued_per_member",
+            field=models.PositiveSmallIntegerField(
+                default=10, verbose_name="videos in line per member"
+            ),
         ),
         migrations.AddField(
-            model_name='team',
-            name='submit_window_minutes',
-            field=models.PositiveSmallIntegerField(default=10, verbose_name='window (minutes)'),
+            model_name="team",
+            name="submit_window_minutes",
+            field=models.PositiveSmallIntegerField(default=10, verbose_name="window (minutes)"),
         ),
         migrations.AddField(
-            model_name='team',
-            name='submits_per_window',
-            field=models.PositiveSmallIntegerField(default=30, verbose_name='videos per member per window'),
+            model_name="team",
+            name="submits_per_window",
+            field=models.PositiveSmallIntegerField(
+                default=30, verbose_name="videos per member per window"
+            ),
         ),
         migrations.AlterField(
-            model_name='auditentry',
-            name='action',
-            field=models.CharField(choices=[('budget_set', 'Budget set'), ('budget_removed', 'Budget removed'), ('price_version_added', 'Price version added'), ('adjustment', 'Adjustment'), ('member_invited', 'Member invited'), ('invitation_revoked', 'Invitation revoked'), ('member_joined', 'Member joined'), ('role_changed', 'Role changed'), ('member_removed', 'Member removed'), ('limits_changed', 'Limits changed')], max_length=30),
+            model_name="auditentry",
+            name="action",
+            field=models.CharField(
+                choices=[
+                    ("budget_set", "Budget set"),
+                    ("budget_removed", "Budget removed"),
+                    ("price_version_added", "Price version added"),
+                    ("adjustment", "Adjustment"),
+                    ("member_invited", "Member invited"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("member_joined", "Member joined"),
+                    ("role_changed", "Role changed"),
+                    ("member_removed", "Member removed"),
+                    ("limits_changed", "Limits changed"),
+                ],
+                max_length=30,
+            ),
         ),
     ]

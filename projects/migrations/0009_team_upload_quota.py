@@ -4,20 +4,21 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('projects', '0008_team_limits'),
+        ("projects", "0008_team_limits"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='team',
-            name='storage_quota_mb',
-            field=models.PositiveIntegerField(default=51200, verbose_name='storage (MB)'),
+            model_name="team",
+            name="storage_quota_mb",
+            field=models.PositiveIntegerField(default=51200, verbose_name="storage (MB)"),
         ),
         migrations.AddField(
-            model_name='team',
-            name='uploads_per_hour',
-            field=models.PositiveSmallIntegerField(default=200, verbose_name='uploads per member per hour'),
+            model_name="team",
+            name="uploads_per_hour",
+            field=models.PositiveSmallIntegerField(
+                default=200, verbose_name="uploads per member per hour"
+            ),
         ),
     ]
