@@ -407,7 +407,8 @@ def reconciliation(request):
     """
     template = TEMPLATES + "reconciliation.html"
     back_query = _without(request.GET, "adjust")
-    dates = DateRangeForm(_with_default_range(request.GET))
+    # No range named (e.g. only ?show=all): this month, as the form defaults.
+    dates = DateRangeForm(request.GET or {"preset": "this_month"})
     adjustment = AdjustmentForm(request.POST or None)
     if request.method == "POST":
         if adjustment.is_valid():
@@ -494,15 +495,6 @@ def reconciliation(request):
         },
         status=400 if adjustment.errors else 200,
     )
-
-
-def _with_default_range(query):
-    """The query, with this month when it names no range (e.g. only ?show=all)."""
-    if any(name in query for name in ("preset", "start", "end")):
-        return query
-    data = query.copy()
-    data["preset"] = "this_month"
-    return data
 
 
 def _flag(row) -> str:
