@@ -14,10 +14,15 @@ STATUS_LABELS = dict(Generation.Status.choices)
 
 @register.filter
 def credits(value) -> str:
-    """A whole number of credits with thousands separators: 12,345 and -50."""
-    if value is None or value == "":
-        return ""
-    return f"{int(value):,}"
+    """Credits with thousands separators, at most 3 decimals, trailing zeros trimmed:
+    12,345 · -50 · 85.68."""
+    return pricing.format_credits(value)
+
+
+@register.filter
+def plain_credits(value) -> str:
+    """Credits for a data attribute: 1250 · 85.68, no separators."""
+    return pricing.plain_credits(value)
 
 
 @register.filter

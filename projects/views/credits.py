@@ -5,6 +5,7 @@ another team's data answers 404; a member asking for an admin page gets 403 sayi
 """
 
 import csv
+import re
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import wraps
@@ -71,6 +72,7 @@ AUDIT_ROWS = 50
 RECONCILIATION_PER_PAGE = 100
 # CSV cells that a spreadsheet would run as a formula start with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 ADMINS_ONLY = "Only team admins and staff see this page."
@@ -311,9 +313,10 @@ def _without(query, *names) -> str:
 def csv_safe(value) -> str | int | Decimal:
     """Text a spreadsheet shows as text: a leading formula character gets a quote.
 
-    Numbers pass unformatted (a negative number is a number, not a formula).
+    Numbers pass unformatted (a negative number is a number, not a formula), and so do
+    credits, which the caller wrote as plain numbers (-50, 85.68).
     """
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int | Decimal) or _PLAIN_NUMBER.fullmatch(str(value)):
         return value
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_STARTS):
@@ -368,12 +371,18 @@ def _entry_rows(scope: ReportScope):
             "reason",
         )
     )
+    plain = pricing.plain_credits
     for row in rows.iterator(chunk_size=2000):
-        accrued, created, *rest = row
+        accrued, created, *facts, credits, dollars, used, version, reason = row
         yield [
             accrued.astimezone(tz).isoformat(),
             created.astimezone(tz).isoformat(),
-            *rest,
+            *facts,
+            plain(credits),
+            dollars,
+            plain(used),
+            version,
+            reason,
         ]
 
 
@@ -390,7 +399,9 @@ def spend_csv(request):
     if by_group:
         groups, _ = breakdown(scope, form.grouping)
         header = [form.grouping, "credits", "dollars"]
-        rows = ([group.name, group.credits, group.dollars] for group in groups)
+        rows = (
+            [group.name, pricing.plain_credits(group.credits), group.dollars] for group in groups
+        )
     else:
         header = ENTRY_COLUMNS
         rows = _entry_rows(scope)
@@ -429,7 +440,9 @@ def budgets(request):
         set_default_member_budget(
             team, credits, actor=request.user, reason=default_form.cleaned_data["default_reason"]
         )
-        words = "no limit" if credits is None else f"{credits:,} credits a month"
+        words = (
+            "no limit" if credits is None else f"{pricing.format_credits(credits)} credits a month"
+        )
         messages.success(request, f"New members of {team.name} get {words}.")
         return redirect(f"{reverse('budgets')}?team={team.pk}")
     if request.method == "POST" and not setting_default and form.is_valid():
@@ -444,7 +457,10 @@ def budgets(request):
             reason=data["reason"],
         )
         whose = data["member"].get_username() if data["member"] else team.name
-        messages.success(request, f"Budget of {whose} set to {data['hard_limit']:,} credits.")
+        messages.success(
+            request,
+            f"Budget of {whose} set to {pricing.format_credits(data['hard_limit'])} credits.",
+        )
         return redirect(f"{reverse('budgets')}?team={team.pk}")
     members = list(
         Membership.objects.filter(team=team).select_related("user").order_by("user__username")

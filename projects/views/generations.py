@@ -15,6 +15,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from projects.decorators import team_required
 from projects.forms.generations import ComposerForm, new_idempotency_key
 from projects.kinovi import request as kinovi_request
+from projects.kinovi.pricing import format_credits
 from projects.kinovi.references import Kind
 from projects.models import (
     Character,
@@ -415,7 +416,8 @@ def _submitted(request, project, form, generation, created: bool):
         if created:
             messages.success(
                 request,
-                f"Video {generation.pk} queued: {generation.credits_estimated} credits reserved.",
+                f"Video {generation.pk} queued: "
+                f"{format_credits(generation.credits_estimated)} credits reserved.",
             )
         return redirect("project_detail", project.pk)
     html = render_to_string(PROJECT_PAGE + "#checks", _checks_context(request, form), request)
@@ -485,7 +487,9 @@ def generation_rerun(request, generation_id: int):
         messages.error(request, problem)
     else:
         messages.success(
-            request, f"Video {new.pk} queued again: {new.credits_estimated} credits reserved."
+            request,
+            f"Video {new.pk} queued again: "
+            f"{format_credits(new.credits_estimated)} credits reserved.",
         )
     if not _partial_request(request):
         return redirect("project_detail", project.pk)
