@@ -2,25 +2,29 @@
 cannot run as a formula."""
 
 import csv
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.http import StreamingHttpResponse
 
+from projects.kinovi import pricing
 from projects.models.reports import ReportScope
 from projects.models.review_spend import verdict_of_entry
 
 # CSV cells that a spreadsheet would run as a formula start with one of these.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"-?\d+(\.\d+)?")
 
 
 def csv_safe(value) -> str | int | Decimal:
     """Text a spreadsheet shows as text: a leading formula character gets a quote.
 
-    Numbers pass unformatted (a negative number is a number, not a formula).
+    Numbers pass unformatted (a negative number is a number, not a formula), and so do
+    credits, which the caller wrote as plain numbers (-50, 85.68).
     """
-    if isinstance(value, int | Decimal):
+    if isinstance(value, int | Decimal) or _PLAIN_NUMBER.fullmatch(str(value)):
         return value
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_STARTS):
@@ -79,12 +83,19 @@ def entry_rows(scope: ReportScope):
             "verdict",
         )
     )
+    plain = pricing.plain_credits
     for row in rows.iterator(chunk_size=2000):
-        accrued, created, *rest = row
+        accrued, created, *facts, credits, dollars, used, version, reason, verdict = row
         yield [
             accrued.astimezone(tz).isoformat(),
             created.astimezone(tz).isoformat(),
-            *rest,
+            *facts,
+            plain(credits),
+            dollars,
+            plain(used),
+            version,
+            reason,
+            verdict,
         ]
 
 

@@ -158,9 +158,11 @@ class BudgetForm(forms.Form):
         label="Budget of",
     )
     period = forms.ChoiceField(choices=Budget.Period.choices, initial=Budget.Period.MONTH)
-    hard_limit = forms.IntegerField(
+    hard_limit = forms.DecimalField(
         min_value=0,
         max_value=2_000_000_000,
+        max_digits=14,
+        decimal_places=3,
         label="Hard limit (credits)",
         help_text="Submissions that would go past it are refused.",
     )
@@ -235,8 +237,10 @@ class PriceVersionForm(forms.Form):
         for model, rate in current.models.items():
             label = pricing.MODEL_LABELS.get(model, model)
             for attribute, words in self.RATE_FIELDS.items():
-                self.fields[f"{model}__{attribute}"] = forms.IntegerField(
+                self.fields[f"{model}__{attribute}"] = forms.DecimalField(
                     min_value=0,
+                    max_digits=9,
+                    decimal_places=3,
                     max_value=MAX_CREDITS_PER_SECOND,
                     initial=getattr(rate, attribute),
                     label=f"{label}: {words}",
@@ -270,7 +274,9 @@ class AdjustmentForm(forms.Form):
     """A staff correction of one generation's spend, with its reason."""
 
     generation = forms.IntegerField(min_value=1, widget=forms.HiddenInput)
-    credits = forms.IntegerField(
+    credits = forms.DecimalField(
+        max_digits=14,
+        decimal_places=3,
         min_value=-ADJUSTMENT_LIMIT,
         max_value=ADJUSTMENT_LIMIT,
         help_text=(

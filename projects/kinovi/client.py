@@ -19,11 +19,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
 from enum import StrEnum
 from typing import Any, BinaryIO
 from urllib.parse import urlsplit
 
 import httpx
+
+from projects.kinovi.pricing import CREDIT_SCALE
 
 logger = logging.getLogger(__name__)
 
@@ -51,7 +54,7 @@ class TaskInfo:
     task_id: str
     model: str
     status: TaskStatus
-    credits_used: int | None
+    credits_used: Decimal | None
     outputs: list[VideoOutput] = field(default_factory=list)
     error_code: str = ""
     error_message: str = ""
@@ -495,15 +498,18 @@ def explain_failure(code: str, message: str) -> str:
     return f"{meaning}: {message}" + ("" if message.endswith((".", "!", "?")) else ".")
 
 
-def _credits(value: Any) -> int | None:
-    """A whole, non-negative credit count; JSON numbers may arrive as 200 or 200.0."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+def _credits(value: Any) -> Decimal | None:
+    """A non-negative credit figure as an exact Decimal: 200, 200.0 and 2.17 alike.
+
+    A JSON number read as a float is taken by its shortest text (`repr`), which is the
+    text Kinovi sent, so 2.17 stays 2.17; it is kept to pricing.CREDIT_PLACES places.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return None
-    if isinstance(value, float):
-        if not value.is_integer():  # also NaN and infinity
-            return None
-        value = int(value)
-    return value if value >= 0 else None
+    number = Decimal(repr(value)) if isinstance(value, float) else Decimal(value)
+    if not number.is_finite() or number < 0:
+        return None
+    return number.quantize(CREDIT_SCALE, rounding=ROUND_HALF_UP)
 
 
 def _outputs(value: Any) -> list[VideoOutput]:

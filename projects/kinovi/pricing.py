@@ -10,8 +10,14 @@ $0.005 per credit); the simulator charges it, like Kinovi did when the seed was 
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
+
+# Credits are exact decimals with three places: Kinovi's rates (7.5, 85.68, 143.4
+# credits/s) and its reported `creditsUsed` (2.17) need at most two, and a third keeps
+# any per-second rate times a whole number of seconds exact, with room to spare.
+CREDIT_PLACES = 3
+CREDIT_SCALE = Decimal(1).scaleb(-CREDIT_PLACES)  # 0.001
 
 STANDARD_MODEL = "seedance-20"
 FAST_MODEL = "seedance2-fast"
@@ -21,13 +27,56 @@ MODELS: tuple[str, ...] = tuple(MODEL_LABELS)
 TABLE_DURATIONS: tuple[int, ...] = (4, 5, 8, 10, 15)
 
 
+def to_credits(value: Any) -> Decimal:
+    """`value` as credits at the fixed scale: Decimal, int or a numeric string, never a
+    float (a float is already inexact). Raises ValueError for anything else, for more
+    than three decimal places, and for NaN or infinity."""
+    if isinstance(value, bool | float):
+        raise ValueError(f"Credits are exact decimals, not {value!r}.")
+    try:
+        number = Decimal(value) if isinstance(value, int | str | Decimal) else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite():
+        raise ValueError(f"Credits are a number, not {value!r}.")
+    exact = number.quantize(CREDIT_SCALE, rounding=ROUND_HALF_UP)
+    if exact != number:
+        raise ValueError(f"Credits have at most {CREDIT_PLACES} decimal places, not {value!r}.")
+    return exact
+
+
+def format_credits(value: Any) -> str:
+    """Credits for people: thousands separators, at most three decimals, no trailing
+    zeros: 12,345 · 85.68 · -50 · 0.5."""
+    if value is None or value == "":
+        return ""
+    number = Decimal(value).quantize(CREDIT_SCALE, rounding=ROUND_HALF_UP)
+    text = f"{number:,f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def plain_credits(value: Any) -> str:
+    """Credits for machines (CSV): no separators, trailing zeros trimmed: 1250 · 85.68."""
+    return format_credits(value).replace(",", "")
+
+
 @dataclass(frozen=True)
 class ModelRate:
-    """Credits per second of video for one model."""
+    """Credits per second of video for one model (exact decimals)."""
 
-    credits_per_second: int
-    upscale_4k_credits_per_second: int
-    video_reference_credits_per_second: int = 0
+    credits_per_second: Decimal
+    upscale_4k_credits_per_second: Decimal
+    video_reference_credits_per_second: Decimal = Decimal(0)
+
+    def __post_init__(self):
+        for name in (
+            "credits_per_second",
+            "upscale_4k_credits_per_second",
+            "video_reference_credits_per_second",
+        ):
+            object.__setattr__(self, name, to_credits(getattr(self, name)))
 
 
 @dataclass(frozen=True)
@@ -50,9 +99,13 @@ class Rates:
             "dollars_per_credit": str(self.dollars_per_credit),
             "models": {
                 model: {
-                    "credits_per_second": rate.credits_per_second,
-                    "upscale_4k_credits_per_second": rate.upscale_4k_credits_per_second,
-                    "video_reference_credits_per_second": rate.video_reference_credits_per_second,
+                    "credits_per_second": plain_credits(rate.credits_per_second),
+                    "upscale_4k_credits_per_second": plain_credits(
+                        rate.upscale_4k_credits_per_second
+                    ),
+                    "video_reference_credits_per_second": plain_credits(
+                        rate.video_reference_credits_per_second
+                    ),
                 }
                 for model, rate in self.models.items()
             },
@@ -62,7 +115,10 @@ class Rates:
     def from_json(cls, data: Mapping[str, Any]) -> "Rates":
         return cls(
             dollars_per_credit=Decimal(data["dollars_per_credit"]),
-            models={model: ModelRate(**numbers) for model, numbers in data["models"].items()},
+            models={
+                model: ModelRate(**{name: str(number) for name, number in numbers.items()})
+                for model, numbers in data["models"].items()
+            },
         )
 
 
@@ -77,12 +133,12 @@ SEED_RATES = Rates(
 
 @dataclass(frozen=True)
 class Price:
-    credits: int
+    credits: Decimal
     dollars: Decimal
     # What the 4K upscale adds (also when not chosen: what choosing it would add).
-    upscale_4k_credits: int
+    upscale_4k_credits: Decimal
     # What the attached reference video adds (0 without one).
-    video_reference_credits: int
+    video_reference_credits: Decimal
 
 
 def price(
@@ -110,7 +166,7 @@ def price(
     if has_video_reference:
         credits += video_credits
     else:
-        video_credits = 0
+        video_credits = Decimal(0)
     return Price(
         credits=credits,
         dollars=dollars_for(credits, rates),
@@ -126,16 +182,21 @@ def credits_for(
     *,
     has_video_reference: bool = False,
     rates: Rates = SEED_RATES,
-) -> int:
+) -> Decimal:
     """Credits Kinovi reserves for a video; raises ValueError for an unknown model."""
     return price(
         model, duration_seconds, upscale_4k, has_video_reference=has_video_reference, rates=rates
     ).credits
 
 
-def dollars_for(credits: int, rates: Rates = SEED_RATES) -> Decimal:
-    """Exact dollars (half cents included); formatting is the caller's business."""
-    return credits * rates.dollars_per_credit
+DOLLAR_SCALE = Decimal("0.000001")
+
+
+def dollars_for(credits: Decimal, rates: Rates = SEED_RATES) -> Decimal:
+    """Dollars to the millionth (half cents included; the ledger's scale): exact for
+    every rate with three decimals at up to $/credit with three; formatting is the
+    caller's business."""
+    return (credits * rates.dollars_per_credit).quantize(DOLLAR_SCALE, rounding=ROUND_HALF_UP)
 
 
 @dataclass(frozen=True)
@@ -144,9 +205,9 @@ class RateRow:
 
     label: str
     model: str
-    credits_per_second: int
-    upscale_4k_credits_per_second: int
-    video_reference_credits_per_second: int
+    credits_per_second: Decimal
+    upscale_4k_credits_per_second: Decimal
+    video_reference_credits_per_second: Decimal
     dollars_per_second: Decimal
 
 
@@ -172,9 +233,9 @@ class DurationRow:
     label: str
     model: str
     seconds: int
-    credits: int
+    credits: Decimal
     dollars: Decimal
-    credits_4k: int
+    credits_4k: Decimal
     dollars_4k: Decimal
 
 

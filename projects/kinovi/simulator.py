@@ -53,7 +53,7 @@ import av
 import httpx
 from PIL import Image, ImageDraw
 
-from projects.kinovi.pricing import credits_for
+from projects.kinovi.pricing import credits_for, format_credits, plain_credits
 from projects.kinovi.references import Kind, Slot, slots_for
 from projects.kinovi.request import (
     AUDIO_TOTAL_MAX_SECONDS,
@@ -69,6 +69,13 @@ from projects.kinovi.request import (
 from projects.kinovi.sniff import FORMATS, HEAD_SIZE, sniff
 
 logger = logging.getLogger(__name__)
+
+
+def json_credits(value) -> int | float:
+    """Credits as Kinovi writes them in JSON: 200, or 2.17 (a number, never a string)."""
+    text = plain_credits(value)
+    return float(text) if "." in text else int(text)
+
 
 API_PREFIX = "/api/v1/jobs"
 UPLOADS_PATH = "/api/v1/uploads"
@@ -171,7 +178,7 @@ class Task:
             "taskId": self.task_id,
             "model": self.spec.model,
             "status": self.status,
-            "creditsUsed": self.credits,
+            "creditsUsed": json_credits(self.credits),
             "output": self.output,
             "error": self.error,
             "createTime": self.create_time,
@@ -277,9 +284,14 @@ class Simulator:
             return Answer(429, {"message": message, "limit": limit, "current": current})
         if credits > self.settings.balance:
             message = (
-                f"Insufficient credits: {credits} required, {self.settings.balance} available."
+                f"Insufficient credits: {format_credits(credits)} required, "
+                f"{format_credits(self.settings.balance)} available."
             )
-            body = {"message": message, "required": credits, "available": self.settings.balance}
+            body = {
+                "message": message,
+                "required": json_credits(credits),
+                "available": json_credits(self.settings.balance),
+            }
             return Answer(402, body)
         return None
 
@@ -796,7 +808,8 @@ class Handler(BaseHTTPRequestHandler):
         self.wfile.write(upload.data)
 
     def _send_json(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body).encode()
+        # Credits (the balance, a task's charge) are Decimals: written as JSON numbers.
+        data = json.dumps(body, default=json_credits).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))

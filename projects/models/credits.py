@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, models, transaction
-from django.db.models import Q, Sum, Value
+from django.db.models import ExpressionWrapper, Q, Sum, Value
 from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_save
 from django.dispatch import receiver
@@ -27,6 +27,20 @@ from projects.kinovi import pricing
 from projects.models.outbox import queue_mail
 
 EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+CREDITS_ZERO = Decimal(0)
+_c = pricing.format_credits
+
+
+def _signed(credits) -> str:
+    """+60 or -50: an adjustment's credits with their sign."""
+    return ("+" if credits > 0 else "") + _c(credits)
+
+
+def credits_field(**kwargs) -> models.DecimalField:
+    """A column of credits: exact decimals at pricing.CREDIT_PLACES (see the README)."""
+    return models.DecimalField(max_digits=14, decimal_places=pricing.CREDIT_PLACES, **kwargs)
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -151,6 +165,26 @@ class DollarsTotal(Coalesce):
         return None if value is None else Decimal(value).quantize(DOLLARS_SCALE)
 
 
+class CreditsTotal(Coalesce):
+    """Sum of `expression` (credits; 0 without rows), exact to the column's 3 decimals.
+
+    As DollarsTotal: SQLite adds decimals as floats, and the sum rounded back to the
+    column's scale is the exact figure again; PostgreSQL's numeric sum already is.
+    """
+
+    output_field = credits_field()
+
+    def __init__(self, expression="credits", **extra):
+        super().__init__(Sum(expression, **extra), Value(CREDITS_ZERO))
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), self._exact]
+
+    @staticmethod
+    def _exact(value, expression, connection):
+        return None if value is None else Decimal(value).quantize(pricing.CREDIT_SCALE)
+
+
 class LedgerEntryQuerySet(AppendOnlyQuerySet):
     def for_team(self, team):
         return self.filter(team=team)
@@ -167,13 +201,13 @@ class LedgerEntryQuerySet(AppendOnlyQuerySet):
             entries = entries.filter(accrued_at__lt=end)
         return entries
 
-    def total_credits(self) -> int:
-        return self.aggregate(total=Coalesce(Sum("credits"), 0))["total"]
+    def total_credits(self) -> Decimal:
+        return self.aggregate(total=CreditsTotal())["total"]
 
     def totals(self) -> dict:
-        """{"credits": int, "dollars": Decimal} over these entries."""
+        """{"credits": Decimal, "dollars": Decimal} over these entries."""
         return self.aggregate(
-            credits=Coalesce(Sum("credits"), 0),
+            credits=CreditsTotal(),
             dollars=DollarsTotal(),
         )
 
@@ -185,7 +219,7 @@ class LedgerEntryQuerySet(AppendOnlyQuerySet):
             .values(*fields)
             .annotate(
                 **sums,
-                credits=Coalesce(Sum("credits"), 0),
+                credits=CreditsTotal(),
                 dollars=DollarsTotal(),
             )
         )
@@ -229,10 +263,10 @@ class LedgerEntry(AppendOnlyModel):
     )
     price_version = models.ForeignKey(PriceVersion, models.PROTECT, related_name="+")
     model = models.CharField(max_length=40, blank=True)
-    credits = models.IntegerField()
+    credits = credits_field()
     dollars = models.DecimalField(max_digits=14, decimal_places=6)
     # Settle only: the creditsUsed Kinovi reported.
-    credits_used = models.PositiveIntegerField(null=True, blank=True)
+    credits_used = credits_field(null=True, blank=True)
     reason = models.CharField(max_length=500, blank=True)
     # Adjust only: the admin who made it.
     recorded_by = models.ForeignKey(
@@ -302,7 +336,7 @@ class LedgerEntry(AppendOnlyModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.credits:+d} credits"
+        return f"{self.get_kind_display()} {_signed(self.credits)} credits"
 
 
 PERIOD_ADJECTIVES = {"month": "monthly", "week": "weekly", "day": "daily", "none": "overall"}
@@ -335,7 +369,7 @@ class Budget(models.Model):
         settings.AUTH_USER_MODEL, models.CASCADE, null=True, blank=True, related_name="budgets"
     )
     period = models.CharField(max_length=5, choices=Period.choices, default=Period.MONTH)
-    hard_limit = models.PositiveIntegerField(help_text="Credits per period.")
+    hard_limit = credits_field(help_text="Credits per period.")
     soft_limit_percent = models.PositiveSmallIntegerField(default=80)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -372,8 +406,10 @@ class Budget(models.Model):
         return f"Team {period} budget" if self.is_team_budget else f"{period.capitalize()} budget"
 
     @property
-    def soft_limit(self) -> int:
-        return self.hard_limit * self.soft_limit_percent // 100
+    def soft_limit(self) -> Decimal:
+        return (Decimal(self.hard_limit) * self.soft_limit_percent / 100).quantize(
+            pricing.CREDIT_SCALE
+        )
 
     def period_bounds(self, at: dt.datetime | None = None):
         return period_bounds(self.period, at or timezone.now())
@@ -383,7 +419,7 @@ class Budget(models.Model):
         entries = LedgerEntry.objects.for_team(self.team_id)
         return entries if self.is_team_budget else entries.for_user(self.user_id)
 
-    def spent(self, at: dt.datetime | None = None) -> int:
+    def spent(self, at: dt.datetime | None = None) -> Decimal:
         """Credits this budget counts in the period containing `at` (see budget_spend())."""
         entries = self.entries().in_period(*self.period_bounds(at))
         return entries.aggregate(spent=budget_spend())["spent"]
@@ -400,9 +436,11 @@ def budget_spend(condition: Q | None = None):
     limit. So a budget counts max(adjustments' net, 0) + the videos' net costs.
     """
     condition = condition or Q()
-    videos = Sum("credits", filter=condition & Q(generation__isnull=False))
-    other = Sum("credits", filter=condition & Q(generation__isnull=True))
-    return Coalesce(videos, 0) + Greatest(Coalesce(other, 0), 0)
+    videos = CreditsTotal(filter=condition & Q(generation__isnull=False))
+    other = CreditsTotal(filter=condition & Q(generation__isnull=True))
+    return ExpressionWrapper(
+        videos + Greatest(other, Value(CREDITS_ZERO)), output_field=credits_field()
+    )
 
 
 def period_bounds(period: str, at: dt.datetime, tz: dt.tzinfo | None = None):
@@ -517,8 +555,8 @@ class BudgetStatus:
 
     budget: Budget
     label: str
-    spent: int  # this period, generations in flight included, before the submission
-    credits: int
+    spent: Decimal  # this period, generations in flight included, before the submission
+    credits: Decimal
     period_start: dt.datetime | None
     period_end: dt.datetime | None
 
@@ -584,11 +622,12 @@ class BudgetStatus:
             return None
         return self.period_end.date() - dt.timedelta(days=1)
 
-    def percent(self, credits: int) -> float:
-        """`credits` as a share of the hard limit, for bars (capped at 100)."""
+    def percent(self, credits) -> float:
+        """`credits` as a share of the hard limit, for bars (capped at 100): geometry,
+        not money, so a float."""
         if self.hard_limit <= 0:
             return 100.0
-        return min(100.0, 100.0 * max(credits, 0) / self.hard_limit)
+        return min(100.0, 100.0 * float(max(credits, 0)) / float(self.hard_limit))
 
     @property
     def spent_percent(self) -> float:
@@ -603,10 +642,10 @@ class BudgetStatus:
 class Quote:
     """What a submission would cost and what it would leave of each budget."""
 
-    credits: int
+    credits: Decimal
     dollars: Decimal
-    upscale_4k_credits: int
-    video_reference_credits: int
+    upscale_4k_credits: Decimal
+    video_reference_credits: Decimal
     price_version: PriceVersion
     budgets: list[BudgetStatus] = field(default_factory=list)
     blocking_message: str = ""
@@ -625,7 +664,7 @@ def _budget_label(budget: Budget, viewer) -> str:
     return f"{budget.user.get_username()}'s {period} budget"
 
 
-def spent_by_budget(team, budgets, at) -> dict[int, int]:
+def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
     """{budget pk: credits spent in its period containing `at`}, in one query."""
     budgets = list(budgets)
     if not budgets:
@@ -650,7 +689,9 @@ def spent_by_budget(team, budgets, at) -> dict[int, int]:
     return {budget.pk: totals[f"budget_{budget.pk}"] for budget in budgets}
 
 
-def budget_statuses(team, user, *, credits: int = 0, at=None, budgets=None) -> list[BudgetStatus]:
+def budget_statuses(
+    team, user, *, credits=CREDITS_ZERO, at=None, budgets=None
+) -> list[BudgetStatus]:
     """Every budget applying to `user` in `team` (member's first), as of `at`: 2 queries."""
     at = at or timezone.now()
     if budgets is None:
@@ -674,7 +715,7 @@ def budget_statuses(team, user, *, credits: int = 0, at=None, budgets=None) -> l
     return statuses
 
 
-def _blocking_message(statuses: list[BudgetStatus], credits: int) -> str:
+def _blocking_message(statuses: list[BudgetStatus], credits: Decimal) -> str:
     for status in statuses:
         if not status.hard_exceeded_after:
             continue
@@ -687,8 +728,8 @@ def _blocking_message(statuses: list[BudgetStatus], credits: int) -> str:
                 f"{resets} Ask a team admin to raise it."
             )
         return (
-            f"This video costs {credits:,} credits, but {whose} has {status.left:,} of "
-            f"{status.hard_limit:,} credits left.{resets} Choose a shorter or faster video, "
+            f"This video costs {_c(credits)} credits, but {whose} has {_c(status.left)} of "
+            f"{_c(status.hard_limit)} credits left.{resets} Choose a shorter or faster video, "
             "or ask a team admin to raise the budget."
         )
     return ""
@@ -790,7 +831,7 @@ def _reservation_of(generation) -> LedgerEntry:
         raise LedgerError(f"Generation {generation.pk} has no reservation.") from None
 
 
-def _close(generation, kind: str, credits: int, **fields) -> LedgerEntry:
+def _close(generation, kind: str, credits: Decimal, **fields) -> LedgerEntry:
     """Write the one final row (settle or refund) of a reserved generation."""
     with transaction.atomic():
         reservation = _reservation_of(generation)
@@ -811,7 +852,7 @@ def _close(generation, kind: str, credits: int, **fields) -> LedgerEntry:
                     price_version=reservation.price_version,
                     model=reservation.model,
                     credits=credits,
-                    dollars=credits * reservation.price_version.dollars_per_credit,
+                    dollars=pricing.dollars_for(credits, reservation.price_version.rates),
                     created_at=timezone.now(),
                     accrued_at=reservation.accrued_at,
                     **fields,
@@ -821,15 +862,16 @@ def _close(generation, kind: str, credits: int, **fields) -> LedgerEntry:
             raise LedgerError(f"Generation {generation.pk} was closed meanwhile.") from None
 
 
-def settle(generation, credits_used: int) -> LedgerEntry:
+def settle(generation, credits_used) -> LedgerEntry:
     """Settle a successful generation to Kinovi's creditsUsed.
 
     The row carries the difference from the estimate (the reservation is never edited)
     and Kinovi's figure in `credits_used`. Raises LedgerError when the generation has no
     reservation or was already settled or refunded.
     """
-    if isinstance(credits_used, bool) or not isinstance(credits_used, int) or credits_used < 0:
-        raise ValueError(f"creditsUsed must be a whole number of credits, not {credits_used!r}.")
+    credits_used = pricing.to_credits(credits_used)
+    if credits_used < 0:
+        raise ValueError(f"creditsUsed is never negative, not {credits_used}.")
     reservation = _reservation_of(generation)
     return _close(
         generation,
@@ -842,7 +884,7 @@ def settle(generation, credits_used: int) -> LedgerEntry:
 def refund(generation) -> LedgerEntry:
     """Refund a failed generation's whole reservation, whatever Kinovi's creditsUsed says
     (a failed task still shows the reserved amount). Raises LedgerError like settle()."""
-    return _close(generation, LedgerEntry.Kind.REFUND, 0)
+    return _close(generation, LedgerEntry.Kind.REFUND, CREDITS_ZERO)
 
 
 class AdjustmentRefused(ValueError):
@@ -853,7 +895,7 @@ class AdjustmentRefused(ValueError):
 ADJUSTMENT_LIMIT = 100_000
 
 
-def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> LedgerEntry:
+def adjust(*, team, user, credits, reason: str, actor, generation=None) -> LedgerEntry:
     """An admin's correction of `user`'s spend in `team` (positive adds spend), audited.
 
     Tied to a video (`generation`, finished): it corrects that video's cost, counts in the period
@@ -866,11 +908,15 @@ def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> 
     reason = (reason or "").strip()
     if not reason:
         raise ValueError("An adjustment needs a reason.")
-    if isinstance(credits, bool) or not isinstance(credits, int) or credits == 0:
-        raise ValueError("An adjustment is a whole, non-zero number of credits.")
+    try:
+        credits = pricing.to_credits(credits)
+    except ValueError:
+        raise ValueError("An adjustment is a non-zero number of credits.") from None
+    if credits == 0:
+        raise ValueError("An adjustment is a non-zero number of credits.")
     if abs(credits) > ADJUSTMENT_LIMIT:
         raise AdjustmentRefused(
-            f"An adjustment adds or gives back at most {ADJUSTMENT_LIMIT:,} credits."
+            f"An adjustment adds or gives back at most {_c(ADJUSTMENT_LIMIT)} credits."
         )
     now = timezone.now()
     with transaction.atomic():
@@ -899,8 +945,8 @@ def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> 
             net = LedgerEntry.objects.filter(generation=generation).total_credits()
             if net + credits < 0:
                 raise AdjustmentRefused(
-                    f"This video costs {net:,} credits: an adjustment can give back at most "
-                    f"{net:,}, never more than the video cost."
+                    f"This video costs {_c(net)} credits: an adjustment can give back at most "
+                    f"{_c(net)}, never more than the video cost."
                 )
             version = reservation.price_version
             project_id = generation.project_id
@@ -917,7 +963,7 @@ def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> 
             price_version=version,
             model=generation.model if generation is not None else "",
             credits=credits,
-            dollars=credits * version.dollars_per_credit,
+            dollars=pricing.dollars_for(credits, version.rates),
             reason=reason,
             recorded_by=actor,
             created_at=now,
@@ -929,7 +975,7 @@ def adjust(*, team, user, credits: int, reason: str, actor, generation=None) -> 
             team=team,
             actor=actor,
             subject=f"{user.get_username()}'s spend{about}",
-            new_value=f"{credits:+,} credits",
+            new_value=f"{_signed(credits)} credits",
             reason=reason,
         )
     return entry
@@ -950,13 +996,13 @@ def soft_limit_warnings(team, user, statuses: list[BudgetStatus] | None = None) 
         resets = f" until {status.resets_on:%-d %B}" if status.resets_on else ""
         if status.hard_reached:
             warnings.append(
-                f"{status.spent:,} of {status.hard_limit:,} credits of {whose} are used: "
+                f"{_c(status.spent)} of {_c(status.hard_limit)} credits of {whose} are used: "
                 f"new videos are blocked{resets}."
             )
         else:
             warnings.append(
-                f"{status.spent:,} of {status.hard_limit:,} credits of {whose} are used, "
-                f"past its {status.soft_limit:,}-credit warning mark."
+                f"{_c(status.spent)} of {_c(status.hard_limit)} credits of {whose} are used, "
+                f"past its {_c(status.soft_limit)}-credit warning mark."
             )
     return warnings
 
@@ -989,8 +1035,8 @@ def _mail_soft_limit(status: BudgetStatus, team, user) -> None:
     resets = f"It starts again on {status.resets_on:%-d %B %Y}." if status.resets_on else ""
     body = (
         f"{user.get_username()}'s latest video brings {budget_name} in {team.name} to "
-        f"{status.spent_after:,} of {status.hard_limit:,} credits (warning mark: "
-        f"{status.soft_limit:,}). Submissions past {status.hard_limit:,} credits will be "
+        f"{_c(status.spent_after)} of {_c(status.hard_limit)} credits (warning mark: "
+        f"{_c(status.soft_limit)}). Submissions past {_c(status.hard_limit)} credits will be "
         f"refused. {resets}"
     ).strip()
     # Queued for the worker: the submitting request never waits on a mail server.
@@ -1005,7 +1051,7 @@ def _describe_budget(budget: Budget | None) -> str:
     if budget is None:
         return "none"
     return (
-        f"{budget.hard_limit:,} credits {budget.get_period_display().lower()}, "
+        f"{_c(budget.hard_limit)} credits {budget.get_period_display().lower()}, "
         f"warn at {budget.soft_limit_percent} %"
     )
 
@@ -1050,7 +1096,7 @@ def remove_budget(budget: Budget, *, actor, reason="") -> None:
 
 
 def _describe_default(credits: int | None) -> str:
-    return "no limit" if credits is None else f"{credits:,} credits monthly"
+    return "no limit" if credits is None else f"{_c(credits)} credits monthly"
 
 
 def set_default_member_budget(team, credits: int | None, *, actor, reason="") -> None:
@@ -1090,7 +1136,7 @@ def give_new_member_a_budget(sender, instance, created, raw=False, **kwargs):
         team=instance.team,
         subject=_budget_subject(instance.user),
         old_value="none",
-        new_value=f"{credits:,} credits monthly, warn at 80 %",
+        new_value=f"{_c(credits)} credits monthly, warn at 80 %",
         reason="The team's budget for new members",
     )
 
@@ -1134,7 +1180,7 @@ def price_version_problem(rates: pricing.Rates, effective_from: dt.datetime) -> 
         )
         if not all(0 <= number <= MAX_CREDITS_PER_SECOND for number in numbers):
             label = pricing.MODEL_LABELS.get(model, model)
-            return f"{label}: each rate is 0 to {MAX_CREDITS_PER_SECOND:,} credits a second."
+            return f"{label}: each rate is 0 to {_c(MAX_CREDITS_PER_SECOND)} credits a second."
     return ""
 
 
@@ -1167,9 +1213,9 @@ def add_price_version(
 
 def _describe_rates(rates: pricing.Rates) -> str:
     parts = [
-        f"{pricing.MODEL_LABELS.get(model, model)} {rate.credits_per_second}/s "
-        f"+{rate.upscale_4k_credits_per_second}/s 4K "
-        f"+{rate.video_reference_credits_per_second}/s video"
+        f"{pricing.MODEL_LABELS.get(model, model)} {_c(rate.credits_per_second)}/s "
+        f"+{_c(rate.upscale_4k_credits_per_second)}/s 4K "
+        f"+{_c(rate.video_reference_credits_per_second)}/s video"
         for model, rate in rates.models.items()
     ]
     # normalize(): the same price reads the same from a form (0.005) and the database

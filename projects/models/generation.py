@@ -434,8 +434,10 @@ class Generation(models.Model):
     # the database only keeps its hash.
     callback_salt = models.CharField(max_length=32, blank=True)
     callback_token_hash = models.CharField(max_length=64, blank=True)
-    credits_estimated = models.PositiveIntegerField(default=0, help_text="Credits reserved.")
-    credits_used = models.PositiveIntegerField(null=True, blank=True)
+    credits_estimated = credits.credits_field(
+        default=credits.CREDITS_ZERO, help_text="Credits reserved."
+    )
+    credits_used = credits.credits_field(null=True, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True, help_text="Why it failed, in plain words.")
 

@@ -19,6 +19,8 @@ from projects.kinovi import pricing
 from projects.models.credits import LedgerEntry
 from projects.models.generation import Generation
 
+_c = pricing.format_credits
+
 TOP_GROUPS = 10
 
 
@@ -70,7 +72,7 @@ class ReportScope:
 class Group:
     key: object
     name: str
-    credits: int
+    credits: Decimal
     dollars: Decimal
     is_other: bool = False
 
@@ -106,7 +108,7 @@ def breakdown_and_series(scope: ReportScope, grouping: str, interval: str, *, to
     return groups, totals, _fill_series(scope, interval, by_bucket)
 
 
-_ZERO = {"credits": 0, "dollars": Decimal(0)}
+_ZERO = {"credits": Decimal(0), "dollars": Decimal(0)}
 
 
 def _fold_groups(grouping: str, rows, top: int):
@@ -119,7 +121,7 @@ def _fold_groups(grouping: str, rows, top: int):
         key=lambda group: (-group.credits, group.name),
     )
     totals = {
-        "credits": sum(group.credits for group in groups),
+        "credits": sum((group.credits for group in groups), Decimal(0)),
         "dollars": sum((group.dollars for group in groups), Decimal(0)),
     }
     if len(groups) > top + 1:
@@ -129,7 +131,7 @@ def _fold_groups(grouping: str, rows, top: int):
             Group(
                 key=None,
                 name=f"Other ({len(rest)})",
-                credits=sum(group.credits for group in rest),
+                credits=sum((group.credits for group in rest), Decimal(0)),
                 dollars=sum((group.dollars for group in rest), Decimal(0)),
                 is_other=True,
             ),
@@ -157,7 +159,7 @@ def _money(row) -> dict:
 @dataclass(frozen=True)
 class SeriesPoint:
     start: dt.date
-    credits: int
+    credits: Decimal
     dollars: Decimal
 
 
@@ -309,7 +311,8 @@ def reconciliation_flag(row) -> str:
     if reported is None:
         return "Kinovi reported no creditsUsed."
     if row["settled"] != reported:
-        return f"Settled {row['settled']:,}, Kinovi says {reported:,}."
+        return f"Settled {_c(row['settled'])}, Kinovi says {_c(reported)}."
     if row["estimate"] != reported:
-        return f"Estimate off by {reported - row['estimate']:+,}."
+        off = reported - row["estimate"]
+        return f"Estimate off by {'+' if off > 0 else ''}{_c(off)}."
     return ""

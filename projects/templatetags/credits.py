@@ -18,6 +18,12 @@ def credits(value) -> str:
 
 
 @register.filter
+def plain_credits(value) -> str:
+    """Credits for a data attribute: 1250 · 85.68, no separators."""
+    return pricing.plain_credits(value)
+
+
+@register.filter
 def model_label(value) -> str:
     """Standard, Fast: the name a model has on the pricing page."""
     return pricing.MODEL_LABELS.get(value, value or "")

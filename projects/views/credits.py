@@ -253,7 +253,9 @@ def spend_csv(request):
     if by_group:
         groups, _ = breakdown(scope, form.grouping)
         header = [form.grouping, "credits", "dollars"]
-        rows = ([group.name, group.credits, group.dollars] for group in groups)
+        rows = (
+            [group.name, pricing.plain_credits(group.credits), group.dollars] for group in groups
+        )
     else:
         header = ENTRY_COLUMNS
         rows = entry_rows(scope)
@@ -283,7 +285,9 @@ def budgets(request):
         set_default_member_budget(
             team, credits, actor=request.user, reason=default_form.cleaned_data["default_reason"]
         )
-        words = "no limit" if credits is None else f"{credits:,} credits a month"
+        words = (
+            "no limit" if credits is None else f"{pricing.format_credits(credits)} credits a month"
+        )
         messages.success(request, f"New members of {team.name} get {words}.")
         return redirect(f"{reverse('budgets')}?team={team.pk}")
     if request.method == "POST" and not setting_default and form.is_valid():
@@ -298,7 +302,10 @@ def budgets(request):
             reason=data["reason"],
         )
         whose = data["member"].get_username() if data["member"] else team.name
-        messages.success(request, f"Budget of {whose} set to {data['hard_limit']:,} credits.")
+        messages.success(
+            request,
+            f"Budget of {whose} set to {pricing.format_credits(data['hard_limit'])} credits.",
+        )
         return redirect(f"{reverse('budgets')}?team={team.pk}")
     members = list(
         Membership.objects.filter(team=team).select_related("user").order_by("user__username")

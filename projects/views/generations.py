@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 from projects.decorators import contributor_required, team_required
 from projects.forms.generations import ComposerForm, new_idempotency_key
 from projects.kinovi import request as kinovi_request
+from projects.kinovi.pricing import format_credits
 from projects.kinovi.references import Kind
 from projects.models import (
     Character,
@@ -332,12 +333,14 @@ def _submitted(request, project, form, generation, created: bool):
         if created and len(form.made) > 1:
             reserved = sum(made.credits_estimated for made in form.made)
             messages.success(
-                request, f"{len(form.made)} videos queued: {reserved} credits reserved."
+                request,
+                f"{len(form.made)} videos queued: {format_credits(reserved)} credits reserved.",
             )
         elif created:
             messages.success(
                 request,
-                f"Video {generation.pk} queued: {generation.credits_estimated} credits reserved.",
+                f"Video {generation.pk} queued: "
+                f"{format_credits(generation.credits_estimated)} credits reserved.",
             )
         return redirect("project_detail", project.pk)
     html = render_to_string(PROJECT_PAGE + "#checks", _checks_context(request, form), request)
@@ -416,7 +419,10 @@ def generation_rerun(request, generation_id: int):
     if problem:
         note = problem
     elif created:
-        note = f"Video {new.pk} queued again: {new.credits_estimated} credits reserved."
+        note = (
+            f"Video {new.pk} queued again: "
+            f"{format_credits(new.credits_estimated)} credits reserved."
+        )
     else:
         note = f"Video {new.pk} is queued already: nothing more was reserved."
     if not _partial_request(request):

@@ -3,6 +3,7 @@
 import json
 import logging
 import traceback
+from decimal import Decimal
 
 import httpx
 import pytest
@@ -378,8 +379,17 @@ def test_it_rejects_malformed_webhooks(body):
 
 @pytest.mark.parametrize(
     ("sent", "read"),
-    [(200, 200), (200.0, 200), (0, 0), (200.5, None), (-1, None), ("200", None), (True, None)],
+    [
+        (200, 200),
+        (200.0, 200),
+        (0, 0),
+        (200.5, Decimal("200.5")),
+        (2.17, Decimal("2.17")),
+        (-1, None),
+        ("200", None),
+        (True, None),
+    ],
 )
-def test_it_reads_credits_used_as_a_whole_number(sent, read):
+def test_it_reads_credits_used_as_an_exact_decimal(sent, read):
     info = parse_task_info({"taskId": "task_1", "status": "success", "creditsUsed": sent})
     assert info.credits_used == read
