@@ -65,7 +65,10 @@ def manage(environment: dict[str, str], *arguments: str) -> str:
         timeout=300,
     )
     if result.returncode:
-        raise RuntimeError(f"manage.py {' '.join(arguments)} failed:\n{result.stderr}")
+        raise RuntimeError(
+            f"manage.py {' '.join(arguments)} failed (exit {result.returncode}):\n"
+            f"{result.stdout}\n{result.stderr}"
+        )
     return result.stdout
 
 
