@@ -2,8 +2,10 @@
 compares three videos, selects one and comments at 2.4 s; alice clicks the comment and
 the player seeks to 2.4 s; a client link shows the selected video without prompt or
 price and records the client's approval. Every page also at 390 px, without sideways
-scroll."""
+scroll. With SCREENSHOTS=1 the board, compare and client pages are saved under docs/
+(review-board.png, review-compare.png, review-client.png), as the README shows them."""
 
+import os
 import re
 from pathlib import Path
 
@@ -16,6 +18,7 @@ from projects.models import Generation, Membership, Project, VerdictRecord
 from tests.plugins.users import PASSWORD, _user
 
 MEDIA = Path(__file__).resolve().parent.parent / "fixtures" / "media"
+DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 PROMPT = "A lighthouse keeper climbs the stairs, take"
 
 
@@ -57,6 +60,11 @@ def _log_in(page, live_server, user):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     page.wait_for_load_state()
+
+
+def _screenshot(page, name: str):
+    if os.environ.get("SCREENSHOTS") == "1":
+        page.screenshot(path=DOCS / name, full_page=True)
 
 
 def _no_sideways_scroll(page):
@@ -106,6 +114,9 @@ def test_share_compare_select_comment_seek_and_a_client_approves(
     second = rex_page.get_by_test_id("compare-take").nth(1)
     second.get_by_role("button", name="Choose this one").click()
     expect(second.get_by_test_id("verdict")).to_have_text("Selected")
+    _screenshot(rex_page, "review-compare.png")
+    rex_page.goto(f"{live_server.url}/projects/{project.pk}/review/")
+    _screenshot(rex_page, "review-board.png")
 
     # rex comments at 2.4 s on the selected video.
     rex_page.goto(f"{live_server.url}/videos/{takes[1].pk}/review/")
@@ -146,6 +157,7 @@ def test_share_compare_select_comment_seek_and_a_client_approves(
     for hidden in (PROMPT, "4002", "credit", "$", "rex", "alice", "Lighthouse"):
         assert hidden not in html, hidden
     _no_sideways_scroll(client_page)
+    _screenshot(client_page, "review-client.png")
     take.locator(".decision-form").get_by_label("Your name").fill("Zoe")
     take.get_by_role("button", name="Approve").click()
     expect(client_page.get_by_test_id("client-decision")).to_contain_text("Approved by Zoe")
