@@ -16,6 +16,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
 from projects.kinovi import request as kinovi_request
+from projects.kinovi import uploads as kinovi_uploads
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("VAR_DIR", BASE_DIR / "var"))
@@ -275,6 +276,14 @@ KINOVI_UNKNOWN_RESOLVE_AFTER = env_int("KINOVI_UNKNOWN_RESOLVE_AFTER", 30)
 # The largest output video the worker copies into our storage, and how long it may take.
 KINOVI_DOWNLOAD_MAX_MB = env_int("KINOVI_DOWNLOAD_MAX_MB", 500)
 KINOVI_DOWNLOAD_TIMEOUT_SECONDS = env_int("KINOVI_DOWNLOAD_TIMEOUT_SECONDS", 300)
+# References go to Kinovi by their storage URL, or first through Kinovi's uploads:
+# `auto` uploads them when Kinovi can't reach that URL (see projects/kinovi/uploads.py).
+KINOVI_REFERENCE_UPLOADS = os.environ.get("KINOVI_REFERENCE_UPLOADS", kinovi_uploads.AUTO)
+if KINOVI_REFERENCE_UPLOADS not in kinovi_uploads.MODES:
+    raise ImproperlyConfigured(
+        f"KINOVI_REFERENCE_UPLOADS must be one of {', '.join(kinovi_uploads.MODES)}, "
+        f"not {KINOVI_REFERENCE_UPLOADS!r}"
+    )
 
 # The worker.
 WORKER_POLL_SECONDS = float(os.environ.get("WORKER_POLL_SECONDS", "1"))

@@ -9,6 +9,7 @@ class ProjectsConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
+        from projects import checks  # noqa: F401 (registers the start-up checks)
         from projects.converters import RowIdConverter
         from projects.models.accounts import remember_time_zone
 

@@ -44,6 +44,7 @@ from projects.kinovi.client import (
 )
 from projects.models import DispatchGate, DispatchRefusal, Generation, KinoviAlert
 from projects.models.generation import UNKNOWN_RECHECK, StoredOutput
+from projects.models.uploads import references_through_uploads, with_uploaded_references
 
 log = logging.getLogger(__name__)
 S = Generation.Status
@@ -95,8 +96,12 @@ def dispatch(generation: Generation) -> None:
     if not generation.start_dispatch():
         generation.release(retry_in=settings.KINOVI_POLL_SECONDS)
         return
+    body = _request_body(generation)
+    if body is None:
+        generation.release()
+        return
     try:
-        task_id = kinovi().create_task(generation.request_body())
+        task_id = kinovi().create_task(body)
     except ConcurrencyLimit as error:
         generation.retry_later(
             backoff_seconds(1),
@@ -119,6 +124,29 @@ def dispatch(generation: Generation) -> None:
     else:
         generation.accept(task_id)
     generation.release()
+
+
+def _request_body(generation: Generation) -> dict | None:
+    """The createTask body, its references uploaded first where Kinovi can't fetch them.
+
+    None when an upload failed: the generation is then retried later or given up.
+    """
+    body = generation.request_body()
+    if not references_through_uploads():
+        return body
+    try:
+        return with_uploaded_references(generation, body, kinovi())
+    except KinoviError as error:
+        if error.retryable:
+            _retry_or_give_up(generation, error)
+            return None
+        if isinstance(error, ACCOUNT_PROBLEMS):
+            KinoviAlert.objects.raise_for(error.status_code, error.message)
+        generation.give_up(
+            f"Kinovi refused a reference upload: {error.message}",
+            code=str(error.status_code or "upload"),
+        )
+        return None
 
 
 def interrupted_dispatch(generation: Generation) -> None:

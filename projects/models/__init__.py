@@ -18,6 +18,7 @@ from projects.models.review import (
     VerdictRecord,
 )
 from projects.models.teams import Invitation, Membership, Team
+from projects.models.uploads import KinoviUpload
 
 __all__ = [
     "AuditEntry",
@@ -29,6 +30,7 @@ __all__ = [
     "GenerationReference",
     "Invitation",
     "KinoviAlert",
+    "KinoviUpload",
     "LedgerEntry",
     "MailPreference",
     "Membership",

@@ -38,8 +38,10 @@ def _deploy_check(**env):
 def test_it_passes_the_deploy_check_with_real_values():
     result = _deploy_check()
     assert result.returncode == 0, result.stderr
-    assert "System check identified no issues (0 silenced)." in result.stdout
-    assert "WARNING" not in result.stderr
+    # The one message says how references reach Kinovi: by URL, from a public site.
+    assert "System check identified 1 issue (0 silenced)." in result.stderr
+    assert "(kinovi.I001) References reach Kinovi by their storage URLs" in result.stderr
+    assert "WARNING" not in result.stderr and "ERROR" not in result.stderr
 
 
 def test_it_migrates_a_fresh_checkout_with_a_secret_key_set(tmp_path):
@@ -53,6 +55,19 @@ def test_it_migrates_a_fresh_checkout_with_a_secret_key_set(tmp_path):
 def test_it_warns_when_deployed_with_the_embedded_defaults():
     result = _manage("check", "--deploy", DEBUG="1")
     assert "security.W018" in result.stderr  # DEBUG on
+
+
+def test_it_warns_when_kinovi_can_reach_no_reference():
+    result = _deploy_check(
+        SITE_URL="http://10.0.0.5", KINOVI_API_KEY="k", KINOVI_REFERENCE_UPLOADS="never"
+    )
+    assert "kinovi.W001" in result.stderr
+
+
+def test_it_refuses_an_unknown_way_of_sending_references():
+    result = _manage("check", KINOVI_REFERENCE_UPLOADS="sometimes")
+    assert result.returncode != 0
+    assert "KINOVI_REFERENCE_UPLOADS must be one of auto, always, never" in result.stderr
 
 
 def test_it_says_what_a_bad_boolean_should_look_like():
