@@ -56,5 +56,6 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
     if count := config.stash.get(_POSTGRESQL_ONLY, 0):
         terminalreporter.write_line(
             f"{count} test(s) marked postgresql deselected: they need DATABASE_URL on "
-            "PostgreSQL (they restart a cluster of their own); make test-postgres runs them."
+            "PostgreSQL (several processes share its database, or they restart a cluster of "
+            "their own); make test-postgres runs them."
         )

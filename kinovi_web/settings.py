@@ -368,8 +368,7 @@ SECURE_CSP = {
 }
 # Browser features no page of the app uses.
 PERMISSIONS_POLICY = (
-    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), "
-    "bluetooth=(), browsing-topics=()"
+    "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=(), browsing-topics=()"
 )
 
 LOGGING = {

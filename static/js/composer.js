@@ -311,8 +311,14 @@
 
     function upload(file) {
       var row = window.uploadRow(file);
+      uploads.prepend(row.item);
+      send(file, row);
+    }
+
+    // One line on failure, as the library says it (window.uploadFailure), with a Retry
+    // that sends the same file again in the same row when trying again can help.
+    function send(file, row) {
       var item = row.item, bar = row.bar, status = row.status;
-      uploads.prepend(item);
       var xhr = new XMLHttpRequest();
       xhr.open("POST", form.getAttribute("data-upload-url"));
       xhr.setRequestHeader("X-CSRFToken", form.querySelector("[name=csrfmiddlewaretoken]").value);
@@ -325,14 +331,18 @@
         if ((xhr.status === 200 || xhr.status === 201) && id) {
           fetchReference(id, item, status);
         } else {
-          fail(item, status, xhr.status === 403 ? "Your session expired: reload the page." :
-               xhr.responseText || "The upload failed (" + xhr.status + ").");
+          failed(xhr);
         }
       });
-      xhr.addEventListener("error", function () { fail(item, status, "The connection broke; try again."); });
+      xhr.addEventListener("error", function () { failed(null); });
       var data = new FormData();
       data.append("file", file);
       xhr.send(data);
+
+      function failed(answer) {
+        var why = window.uploadFailure(answer);
+        row.fail(why.message, why.retry && function () { send(file, row); });
+      }
     }
 
     function fetchReference(id, item, status) {

@@ -30,7 +30,7 @@ from tests.operations.servers import ROOT, free_port, logged_in, serving
 from tests.plugins.simulator import API_KEY, start_simulator
 from tests.plugins.storage import S3_BUCKET, S3_KEY_ID, S3_REGION, S3_SECRET
 
-pytestmark = [pytest.mark.postgres_only, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.postgresql, pytest.mark.django_db(transaction=True)]
 
 VIDEOS = 100
 MEMBERS = {"ana": "north", "ben": "north", "cy": "north", "dee": "south"}
