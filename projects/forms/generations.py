@@ -13,7 +13,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 
 from projects.kinovi import request as kinovi_request
-from projects.kinovi.pricing import MODEL_LABELS
+from projects.kinovi.pricing import MODEL_LABELS, format_credits
 from projects.kinovi.references import Kind, slots_for
 from projects.models import Character, GenerationReference, ReferenceAsset
 from projects.models.credits import BudgetExceeded
@@ -277,7 +277,8 @@ class ComposerForm(forms.Form):
             if made:
                 each = made[0].credits_estimated
                 together = (
-                    f" together they cost {count * each:,} credits ({count} {TIMES} {each:,})."
+                    f" together they cost {format_credits(count * each)} credits"
+                    f" ({count} {TIMES} {format_credits(each)})."
                 )
             raise BudgetExceeded(
                 f"None of the {count} videos was made:{together} {refusal}"

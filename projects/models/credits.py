@@ -394,7 +394,7 @@ class Budget(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.label} ({self.hard_limit} credits)"
+        return f"{self.label} ({_c(self.hard_limit)} credits)"
 
     @property
     def is_team_budget(self) -> bool:
@@ -724,7 +724,7 @@ def _blocking_message(statuses: list[BudgetStatus], credits: Decimal) -> str:
         if not status.left:
             # Nothing left: no shorter video would fit either.
             return (
-                f"{whose[0].upper()}{whose[1:]} of {status.hard_limit:,} credits is used up."
+                f"{whose[0].upper()}{whose[1:]} of {_c(status.hard_limit)} credits is used up."
                 f"{resets} Ask a team admin to raise it."
             )
         return (

@@ -77,10 +77,11 @@ def review_figures(scope) -> dict[str, list[ReviewFigure]]:
         entries.order_by()
         .values("project_id", "user_id")
         .annotate(
-            spent=Coalesce(Sum("credits"), 0),
+            spent=Coalesce(Sum("credits"), Value(Decimal(0))),
             spent_dollars=DollarsTotal(),
             rejected=Coalesce(
-                Sum("credits", filter=Q(generation__verdict__state=State.REJECTED)), 0
+                Sum("credits", filter=Q(generation__verdict__state=State.REJECTED)),
+                Value(Decimal(0)),
             ),
         )
     )

@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from projects.models import Budget, Generation, Membership, Project
+from projects.models import Budget, Generation, Membership, Project, ReviewLink
 from projects.models.administration import invite
 from tests.library.conftest import make_asset, make_character
 
@@ -69,7 +69,9 @@ def objects(alice, bob, team, local_storage):
     )
     budget = Budget.objects.create(team=team, hard_limit=1000)
     invitation = invite(team=team, email="new@example.com", role="member", actor=alice)
+    link, link_token = ReviewLink.create(project, by=alice, whole_project=True)
     return {
+        "link_id": link.pk,
         "project_id": project.pk,
         "generation_id": generation.pk,
         "asset_id": asset.pk,
@@ -77,7 +79,9 @@ def objects(alice, bob, team, local_storage):
         "budget_id": budget.pk,
         "membership_id": Membership.objects.get(user=bob).pk,
         "invitation_id": invitation.pk,
-        "token": "not-a-real-token",
+        # A live client review link's token: its page is rendered too (an invitation
+        # page shown it says only that it is not valid).
+        "token": link_token,
         "uidb64": "MQ",
     }
 
@@ -88,7 +92,9 @@ def page_urls(objects) -> list[str]:
         names = list(pattern.pattern.converters)
         if "path" in names:
             continue  # stored files
-        urls.append(reverse(pattern.name, kwargs={n: objects[n] for n in names}))
+        # Ids of rows this fixture doesn't make (comments, shares, takes) only name
+        # POST endpoints or pages that answer 404: any id will do for those.
+        urls.append(reverse(pattern.name, kwargs={n: objects.get(n, 1) for n in names}))
     return urls
 
 
