@@ -9,7 +9,20 @@ from projects.kinovi.uploads import NEVER
 
 
 @checks.register("kinovi")
-def reference_delivery(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+def reference_delivery_works(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """A warning, at every start, when references have no way to reach Kinovi."""
+    return [m for m in reference_delivery() if m.level >= checks.WARNING]
+
+
+# Which way references go is said by `check --deploy` (and read on the status page's
+# operator): an Info at every command's start would be printed by every command.
+@checks.register("kinovi", deploy=True)
+def reference_delivery_path(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """Which way references reach Kinovi."""
+    return [m for m in reference_delivery() if m.level < checks.WARNING]
+
+
+def reference_delivery() -> list[checks.CheckMessage]:
     """Which way references reach Kinovi, and a warning when no way does."""
     from projects.models.uploads import kinovi_can_fetch_references, references_through_uploads
 

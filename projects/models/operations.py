@@ -11,9 +11,10 @@ import socket
 import statistics
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.db import models
-from django.db.models import Count, Exists, Min, Q, Sum
+from django.db.models import Count, Exists, Min, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -152,9 +153,9 @@ def queue_figures() -> QueueFigures:
     ]
     kinds = LedgerEntry.Kind
     credits = LedgerEntry.objects.aggregate(
-        reserved=Coalesce(Sum("credits", filter=Q(kind=kinds.RESERVE)), 0),
-        settled=Coalesce(Sum("credits_used", filter=Q(kind=kinds.SETTLE)), 0),
-        refunded=Coalesce(Sum("credits", filter=Q(kind=kinds.REFUND)), 0),
+        reserved=Coalesce(Sum("credits", filter=Q(kind=kinds.RESERVE)), Value(Decimal(0))),
+        settled=Coalesce(Sum("credits_used", filter=Q(kind=kinds.SETTLE)), Value(Decimal(0))),
+        refunded=Coalesce(Sum("credits", filter=Q(kind=kinds.REFUND)), Value(Decimal(0))),
     )
     gate = DispatchGate.objects.filter(pk=DispatchGate.objects.GATE_PK).first() or DispatchGate()
     return QueueFigures(

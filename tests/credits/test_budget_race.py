@@ -8,7 +8,7 @@ import pytest
 from django.db import close_old_connections, connection, transaction
 from django.utils import timezone
 
-from projects.kinovi.pricing import SEED_RATES, ModelRate, Rates
+from projects.kinovi.pricing import SEED_RATES, ModelRate, Rates, format_credits
 from projects.models import Budget, Generation, LedgerEntry, PriceVersion, Project
 from projects.models.credits import BudgetExceeded, reserve, set_budget
 
@@ -85,7 +85,9 @@ def test_decimal_prices_accept_exactly_the_room_left(team, bob):
     )
     assert outcomes.count("accepted") == room_for
     refusals = [outcome for outcome in outcomes if outcome != "accepted"]
-    assert all(refusal.startswith("This video costs 428.4 credits, but ") for refusal in refusals)
+    # The room is used up exactly, so each refusal says so, in decimal credits.
+    used_up = f"of {format_credits(cost * room_for)} credits is used up"
+    assert refusals and all(used_up in refusal for refusal in refusals)
     assert LedgerEntry.objects.count() == room_for
     assert LedgerEntry.objects.total_credits() == cost * room_for == Budget.objects.get().hard_limit
     assert LedgerEntry.objects.totals()["dollars"] == Decimal("2.142") * room_for
