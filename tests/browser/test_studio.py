@@ -38,7 +38,7 @@ def fits_the_width(page, what: str):
     """No sideways scroll, measured once the page has laid out at its new size."""
     try:
         page.wait_for_function(
-            "document.documentElement.scrollWidth <= window.innerWidth", timeout=5_000
+            "() => document.documentElement.scrollWidth <= window.innerWidth", timeout=5_000
         )
     except PlaywrightTimeoutError:
         overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -380,7 +380,7 @@ def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
     button = card.get_by_role("button", name="Re-run")
     button.focus()
     card.hover()
-    page.wait_for_function("window.polls >= 3", timeout=15_000)
+    page.wait_for_function("() => window.polls >= 3", timeout=15_000)
     expect(button).to_be_focused()
     assert page.evaluate(f"document.querySelector('#generation-{busy.pk}').matches(':hover')")
 
