@@ -144,7 +144,14 @@ def queue_in_flight(count: int, files_url: str) -> int:
     from projects.models import Generation, Project, Team
 
     user = get_user_model().objects.create_user("bench")
-    team = Team.objects.create(name="Bench", slug="bench", default_member_budget=None)
+    team = Team.objects.create(
+        name="Bench",
+        slug="bench",
+        default_member_budget=None,
+        # The benchmark measures, it is no member clicking: no per-member video limits.
+        submits_per_window=32767,
+        queued_per_member=32767,
+    )
     team.add_member(user)
     project = Project.objects.create(team=team, owner=user, name="Bench")
     image = ReferenceMedia(Kind.IMAGE, f"{files_url}/tiny.png", format="image/png")
