@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve
 
 from projects.forms.accounts import LoginForm
-from projects.views import accounts
+from projects.views import accounts, sso
 
 
 def favicon(request):
@@ -58,6 +58,9 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/sso/start/", sso.sso_start, name="sso_start"),
+    path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
+    path("accounts/sso/not-invited/", sso.sso_not_invited, name="sso_not_invited"),
     path("", include("projects.urls")),
 ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from projects.models import Generation, KinoviAlert
@@ -68,3 +69,8 @@ def kinovi_alerts(request):
         "kinovi_alerts": KinoviAlert.objects.open(),
         "unknown_generations": Generation.objects.filter(status=Generation.Status.UNKNOWN).count,
     }
+
+
+def single_sign_on(request):
+    """`sso_provider`: the provider's name on the "Sign in with" button, when it is on."""
+    return {"sso_provider": settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""}

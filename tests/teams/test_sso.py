@@ -1,0 +1,129 @@
+"""Single sign-on, driven through the whole code flow against a real OpenID Connect
+provider on loopback: its signed ID tokens, its userinfo, our state and nonce."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser
+
+from projects.models import Membership
+from tests.teams.sso_provider import (
+    authorize,
+    callback,
+    provider_user,
+    sign_in_with_sso,
+    start,
+    with_param,
+)
+
+
+def _signed_in_user(client):
+    response = client.get("/accounts/profile/")
+    if response.status_code != 200:
+        return AnonymousUser()
+    return response.wsgi_request.user
+
+
+def test_it_shows_the_button_only_when_on(client, settings, sso_on):
+    assert "Sign in with Acme Workspace" in client.get("/accounts/login/").content.decode()
+    settings.OIDC_ENABLED = False
+    assert "Sign in with" not in client.get("/accounts/login/").content.decode()
+
+
+def test_an_invited_person_signs_in_and_joins_the_team(client, sso_on, team, invited):
+    invitation, link = invited
+    provider_user(sso_on, "dana-1", email="Dana@Example.com", email_verified=True, name="Dana")
+    page = client.get(link)
+    assert "Sign in with Acme Workspace" in page.content.decode()
+
+    response = sign_in_with_sso(client, sso_on, "dana-1", next_url=link)
+
+    assert response.status_code == 302 and response["Location"] == link
+    dana = get_user_model().objects.get(email="dana@example.com")
+    assert not dana.has_usable_password()
+    assert not Membership.objects.filter(user=dana).exists()
+    assert "Join the team" in client.get(link).content.decode()
+    client.post(link)
+    assert Membership.objects.get(user=dana).team == team
+    invitation.refresh_from_db()
+    assert invitation.accepted_at is not None
+
+
+def test_an_existing_account_is_matched_by_its_verified_email(client, sso_on, bob):
+    provider_user(sso_on, "bob-1", email="BOB@example.com", email_verified=True)
+
+    response = sign_in_with_sso(client, sso_on, "bob-1")
+
+    assert response.status_code == 302
+    assert _signed_in_user(client) == bob
+    assert get_user_model().objects.filter(email__iexact="bob@example.com").count() == 1
+
+
+def test_an_unverified_email_matches_nobody(client, sso_on, bob, invited):
+    provider_user(sso_on, "fake-bob", email="bob@example.com", email_verified=False)
+    provider_user(sso_on, "fake-dana", email="dana@example.com")
+
+    for sub in ("fake-bob", "fake-dana"):
+        response = sign_in_with_sso(client, sso_on, sub)
+        assert response["Location"] == "/accounts/sso/not-invited/"
+        assert not _signed_in_user(client).is_authenticated
+    assert not get_user_model().objects.filter(email="dana@example.com").exists()
+
+
+def test_an_uninvited_person_is_told_to_ask_for_an_invitation(client, sso_on, team, invited):
+    users_before = get_user_model().objects.count()
+    provider_user(sso_on, "zed-1", email="zed@example.com", email_verified=True)
+
+    response = sign_in_with_sso(client, sso_on, "zed-1")
+
+    assert response.status_code == 302
+    page = client.get(response["Location"])
+    assert page.status_code == 403
+    assert "Ask your admin for an invitation" in page.content.decode()
+    assert "Acme Films" not in page.content.decode()
+    assert get_user_model().objects.count() == users_before
+    assert not _signed_in_user(client).is_authenticated
+
+
+def test_a_tampered_state_is_refused(client, sso_on, bob):
+    provider_user(sso_on, "bob-2", email="bob@example.com", email_verified=True)
+    callback_url = authorize(start(client), "bob-2")
+
+    response = callback(client, with_param(callback_url, state="forged-state"))
+
+    assert response.status_code == 400
+    assert not _signed_in_user(client).is_authenticated
+
+
+def test_a_tampered_nonce_is_refused(client, sso_on, bob):
+    provider_user(sso_on, "bob-3", email="bob@example.com", email_verified=True)
+    forged = with_param(start(client), nonce="forged-nonce")
+
+    response = callback(client, authorize(forged, "bob-3"))
+
+    assert response.status_code == 400
+    assert not _signed_in_user(client).is_authenticated
+
+
+def test_a_code_is_good_once(client, sso_on, bob):
+    provider_user(sso_on, "bob-4", email="bob@example.com", email_verified=True)
+    callback_url = authorize(start(client), "bob-4")
+    assert callback(client, callback_url).status_code == 302
+    client.post("/accounts/logout/")
+
+    replayed = callback(client, callback_url)
+
+    assert replayed.status_code in (302, 400)
+    assert not _signed_in_user(client).is_authenticated
+
+
+def test_the_providers_origin_is_in_no_content_security_policy(client, sso_on, invited):
+    _, link = invited
+    for path in ("/accounts/login/", link, "/accounts/sso/not-invited/"):
+        policy = client.get(path)["Content-Security-Policy"]
+        assert "localhost" not in policy and "form-action 'self'" in policy
+
+
+def test_with_sso_off_its_urls_are_404(client, settings, sso_on):
+    settings.OIDC_ENABLED = False
+    for path in ("/accounts/sso/start/", "/accounts/sso/callback/", "/accounts/sso/not-invited/"):
+        assert client.get(path).status_code == 404
+        assert client.post(path).status_code in (403, 404)
