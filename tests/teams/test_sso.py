@@ -1,6 +1,10 @@
 """Single sign-on, driven through the whole code flow against a real OpenID Connect
 provider on loopback: its signed ID tokens, its userinfo, our state and nonce."""
 
+import os
+import subprocess
+import sys
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
@@ -127,3 +131,29 @@ def test_with_sso_off_its_urls_are_404(client, settings, sso_on):
     for path in ("/accounts/sso/start/", "/accounts/sso/callback/", "/accounts/sso/not-invited/"):
         assert client.get(path).status_code == 404
         assert client.post(path).status_code in (403, 404)
+
+
+def _backends_with(**env) -> subprocess.CompletedProcess:
+    """The authentication backends the settings load from this environment."""
+    environment = (
+        {k: v for k, v in os.environ.items() if not k.startswith("OIDC_")}
+        | {"DJANGO_SETTINGS_MODULE": "kinovi_web.settings"}
+        | env
+    )
+    code = "from django.conf import settings; print(settings.AUTHENTICATION_BACKENDS)"
+    return subprocess.run(
+        [sys.executable, "-c", code], env=environment, capture_output=True, text=True
+    )
+
+
+def test_the_backend_is_loaded_only_when_configured():
+    assert "SingleSignOnBackend" not in _backends_with().stdout
+    endpoints = {
+        f"OIDC_OP_{name}_ENDPOINT": f"https://id.example.com/{name.lower()}"
+        for name in ("AUTHORIZATION", "TOKEN", "USER", "JWKS")
+    }
+    on = _backends_with(OIDC_RP_CLIENT_ID="web", OIDC_RP_CLIENT_SECRET="s", **endpoints)
+    assert "projects.sso.SingleSignOnBackend" in on.stdout, on.stderr
+    incomplete = _backends_with(OIDC_RP_CLIENT_ID="web")
+    assert incomplete.returncode != 0
+    assert "Single sign-on needs OIDC_RP_CLIENT_SECRET" in incomplete.stderr
