@@ -165,6 +165,7 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_SENSITIVE_PARAMETERS = []
 AXES_LOCKOUT_CALLABLE = "projects.views.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "projects.views.accounts.client_ip"
+AXES_WHITELIST_CALLABLE = "projects.sso.is_single_sign_on_attempt"
 # How many proxies in front of the app append to X-Forwarded-For; 0 uses REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGIN_URL = "login"

@@ -51,3 +51,10 @@ class SingleSignOnBackend(OIDCAuthenticationBackend):
 
     def update_user(self, user, claims):
         return user
+
+
+def is_single_sign_on_attempt(request, credentials) -> bool:
+    """Sign-in throttling counts password sign-ins only: a single sign-on attempt
+    carries no username (the provider throttles its own sign-ins), and counting it
+    under the address alone would let anyone there lock everyone's SSO out."""
+    return credentials is not None and "username" not in credentials and "nonce" in credentials

@@ -5,10 +5,13 @@ import os
 import subprocess
 import sys
 
+from axes.models import AccessAttempt
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AnonymousUser
 
 from projects.models import Membership
+from tests.plugins.users import PASSWORD
 from tests.teams.sso_provider import (
     authorize,
     callback,
@@ -157,3 +160,22 @@ def test_the_backend_is_loaded_only_when_configured():
     incomplete = _backends_with(OIDC_RP_CLIENT_ID="web")
     assert incomplete.returncode != 0
     assert "Single sign-on needs OIDC_RP_CLIENT_SECRET" in incomplete.stderr
+
+
+def test_failed_sso_sign_ins_lock_nobody_out(client, sso_on, bob):
+    provider_user(sso_on, "stranger", email="stranger@example.com", email_verified=True)
+    for _ in range(settings.AXES_FAILURE_LIMIT + 2):
+        response = sign_in_with_sso(client, sso_on, "stranger")
+        assert response["Location"] == "/accounts/sso/not-invited/"
+    assert not AccessAttempt.objects.exists()
+    provider_user(sso_on, "bob-5", email="bob@example.com", email_verified=True)
+
+    assert sign_in_with_sso(client, sso_on, "bob-5")["Location"] != "/accounts/sso/not-invited/"
+    assert _signed_in_user(client) == bob
+
+
+def test_failed_password_sign_ins_are_still_throttled(client, sso_on, bob):
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        client.post("/accounts/login/", {"username": "bob", "password": "wrong"})
+    response = client.post("/accounts/login/", {"username": "bob", "password": PASSWORD})
+    assert response.status_code == 429
