@@ -184,6 +184,7 @@ OIDC_RP_SCOPES = "openid email profile"
 OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
 OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
 OIDC_TIMEOUT = 10
+OIDC_USE_PKCE = True
 if OIDC_ENABLED:
     _missing = [
         name

@@ -4,6 +4,7 @@ provider on loopback: its signed ID tokens, its userinfo, our state and nonce.""
 import os
 import subprocess
 import sys
+from urllib.parse import parse_qs, urlsplit
 
 from axes.models import AccessAttempt
 from django.conf import settings
@@ -88,6 +89,13 @@ def test_an_uninvited_person_is_told_to_ask_for_an_invitation(client, sso_on, te
     assert "Acme Films" not in page.content.decode()
     assert get_user_model().objects.count() == users_before
     assert not _signed_in_user(client).is_authenticated
+
+
+def test_the_authorize_request_carries_state_nonce_and_a_pkce_challenge(client, sso_on):
+    query = parse_qs(urlsplit(start(client)).query)
+    assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert query["redirect_uri"] == ["http://testserver/accounts/sso/callback/"]
 
 
 def test_a_tampered_state_is_refused(client, sso_on, bob):
