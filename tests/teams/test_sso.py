@@ -91,7 +91,7 @@ def test_an_uninvited_person_is_told_to_ask_for_an_invitation(client, sso_on, te
     assert not _signed_in_user(client).is_authenticated
 
 
-def test_the_authorize_request_carries_state_nonce_and_a_pkce_challenge(client, sso_on):
+def test_the_authorize_request_carries_state_nonce_and_a_pkce_challenge(client, db, sso_on):
     query = parse_qs(urlsplit(start(client)).query)
     assert len(query["state"][0]) >= 32 and len(query["nonce"][0]) >= 32
     assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
