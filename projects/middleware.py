@@ -105,7 +105,7 @@ class RequestSizeLimitMiddleware:
                     # The framing is not file: only what surely is counts.
                     check_upload(*uploader, max(0, length - self.MULTIPART_ALLOWANCE))
                 except QuotaExceeded as refusal:
-                    return self._refuse_upload(request, str(refusal), refusal.status)
+                    return self._refuse_upload(request, str(refusal), refusal.http_status)
         elif settings.DATA_UPLOAD_MAX_MEMORY_SIZE is not None:
             ceiling = settings.DATA_UPLOAD_MAX_MEMORY_SIZE + self.MULTIPART_ALLOWANCE
             if length > ceiling:

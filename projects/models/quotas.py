@@ -15,11 +15,11 @@ UPLOAD_WINDOW = dt.timedelta(hours=1)
 
 
 class QuotaExceeded(Exception):
-    """str(exc) says what is full or too frequent; `status` is the HTTP answer (413, 429)."""
+    """str(exc) says what is full or too frequent; `http_status` is the HTTP answer (413, 429)."""
 
     def __init__(self, message: str, status: int):
         super().__init__(message)
-        self.status = status
+        self.http_status = status
 
 
 def storage_used(team) -> int:

@@ -135,7 +135,9 @@ def asset_upload(request):
         except QuotaExceeded as refusal:
             if one_by_one:
                 return HttpResponse(
-                    str(refusal), status=refusal.status, content_type="text/plain; charset=utf-8"
+                    str(refusal),
+                    status=refusal.http_status,
+                    content_type="text/plain; charset=utf-8",
                 )
             messages.error(request, f"{upload.name}: {refusal}")
             break
