@@ -114,6 +114,7 @@ TEMPLATES = [
                 "projects.context_processors.current_team",
                 "projects.context_processors.navigation",
                 "projects.context_processors.kinovi_alerts",
+                "projects.context_processors.single_sign_on",
             ],
         },
     },
@@ -167,9 +168,41 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = True
 AXES_SENSITIVE_PARAMETERS = []
 AXES_LOCKOUT_CALLABLE = "projects.views.accounts.locked_out"
 AXES_CLIENT_IP_CALLABLE = "projects.views.accounts.client_ip"
+AXES_WHITELIST_CALLABLE = "projects.sso.is_single_sign_on_attempt"
 # How many proxies in front of the app append to X-Forwarded-For; 0 uses REMOTE_ADDR.
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 LOGIN_URL = "login"
+
+# Optional single sign-on (OpenID Connect, mozilla-django-oidc): on only when
+# OIDC_RP_CLIENT_ID is set. Off, its URLs answer 404 and its backend is not loaded.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = "openid email profile"
+OIDC_PROVIDER_NAME = os.environ.get("OIDC_PROVIDER_NAME", "single sign-on")
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_callback"
+OIDC_TIMEOUT = 10
+OIDC_USE_PKCE = True
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_USER_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"Single sign-on needs {', '.join(_missing)}.")
+    AUTHENTICATION_BACKENDS.append("projects.sso.SingleSignOnBackend")
 LOGIN_REDIRECT_URL = "project_list"
 LOGOUT_REDIRECT_URL = "login"
 

@@ -8,7 +8,7 @@ from django.views.static import serve
 
 from kinovi_web.storage import served_type
 from projects.forms.accounts import LoginForm
-from projects.views import accounts, health
+from projects.views import accounts, health, sso
 
 
 def favicon(request):
@@ -63,6 +63,9 @@ urlpatterns = [
         auth_views.PasswordResetCompleteView.as_view(),
         name="password_reset_complete",
     ),
+    path("accounts/sso/start/", sso.sso_start, name="sso_start"),
+    path("accounts/sso/callback/", sso.sso_callback, name="sso_callback"),
+    path("accounts/sso/not-invited/", sso.sso_not_invited, name="sso_not_invited"),
     path("", include("projects.urls")),
 ]
 

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.urls import reverse
 
 from projects.models import Generation, KinoviAlert, WorkerHeartbeat
@@ -72,3 +73,8 @@ def kinovi_alerts(request):
         # Called by the template only: one query, on staff pages alone.
         "workers_missing": WorkerHeartbeat.objects.missing_while_queued,
     }
+
+
+def single_sign_on(request):
+    """`sso_provider`: the provider's name on the "Sign in with" button, when it is on."""
+    return {"sso_provider": settings.OIDC_PROVIDER_NAME if settings.OIDC_ENABLED else ""}

@@ -194,11 +194,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     markScrollRegions();
-    var resizing;
-    window.addEventListener("resize", function () {
-      clearTimeout(resizing);
-      resizing = setTimeout(markScrollRegions, 150);
-    });
+    // At once, not debounced: a page checked right after it was resized must already
+    // offer its scrolling tables to the keyboard (a few tables cost nothing to measure).
+    window.addEventListener("resize", function () { markScrollRegions(); });
     document.body.addEventListener("htmx:afterSettle", function () { markScrollRegions(); });
     dismissMessages(document);
     document.body.addEventListener("closeModal", function () {

@@ -5,6 +5,7 @@ import pytest
 from django.urls import URLResolver, get_resolver, reverse
 
 from projects.models import Invitation, Membership
+from projects.views import sso as sso_views
 from projects.views import teams as views
 
 # name -> {who: status} for a GET.
@@ -161,3 +162,37 @@ def test_only_team_admins_see_the_members_link(alice_client, bob_client, vera_cl
     assert href in alice_client.get("/").content
     assert href not in bob_client.get("/").content
     assert href not in vera_client.get("/library/").content
+
+
+# Single sign-on: every URL is a 404 while it is off, for everyone; on, the same for
+# everyone (they concern whoever is signing in, never a team).
+SSO_EXPECTED_GET_WHEN_ON = {"sso_start": 302, "sso_callback": 302, "sso_not_invited": 403}
+
+
+def sso_url_names() -> set[str]:
+    return {
+        p.name for p in _patterns(get_resolver()) if p.callback.__module__ == sso_views.__name__
+    }
+
+
+def test_every_sso_url_is_covered():
+    assert sso_url_names() == set(SSO_EXPECTED_GET_WHEN_ON)
+
+
+@pytest.mark.parametrize("name", sorted(SSO_EXPECTED_GET_WHEN_ON))
+def test_sso_urls_are_404_for_everyone_while_off(clients, name):
+    for who, client in clients.items():
+        assert client.get(reverse(name)).status_code == 404, (name, who)
+
+
+@pytest.mark.parametrize("name", sorted(SSO_EXPECTED_GET_WHEN_ON))
+def test_sso_urls_when_on(clients, sso_on, name):
+    for who, client in clients.items():
+        response = client.get(reverse(name))
+        assert response.status_code == SSO_EXPECTED_GET_WHEN_ON[name], (name, who)
+        if who in ("charlie", "anon"):
+            assert "Acme Films" not in response.content.decode()
+        if name == "sso_start":
+            assert response["Location"].startswith(f"{sso_on}/oauth2/authorize?")
+        if name == "sso_callback":
+            assert response["Location"] == reverse("sso_not_invited")
