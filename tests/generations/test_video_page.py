@@ -7,11 +7,18 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from projects.models import Generation
+from projects.models import Generation, PriceVersion
 from tests.generations.composer_fixtures import *  # noqa: F403 (fixtures)
 from tests.generations.test_composer_pages import add_reference, make_generation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def seed_prices():
+    """These videos are made without a submit, which is what writes the first price version
+    again when a transactional test (a browser test) has emptied the table before."""
+    PriceVersion.objects.in_effect()
 
 
 def test_it_shows_the_player_facts_references_and_actions(alice_client, project, images, mira):
