@@ -56,7 +56,16 @@ def members(settings, db):
     # (its hashes say their own iteration count: a low one keeps the set-up short).
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.PBKDF2PasswordHasher"]
     hasher = PBKDF2PasswordHasher()
-    teams = {slug: Team.objects.create(name=slug.title(), slug=slug) for slug in {"north", "south"}}
+    # A load of 100 submits, not members clicking: no budget and no per-member video limits.
+    limits = {
+        "default_member_budget": None,
+        "submits_per_window": 32767,
+        "queued_per_member": 32767,
+    }
+    teams = {
+        slug: Team.objects.create(name=slug.title(), slug=slug, **limits)
+        for slug in {"north", "south"}
+    }
     people = {}
     for username, slug in MEMBERS.items():
         user = get_user_model().objects.create_user(username, f"{username}@example.com")
