@@ -10,7 +10,6 @@ reports over the ledger are in reports.py.
 """
 
 import datetime as dt
-import logging
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -39,9 +38,6 @@ def _signed(credits) -> str:
 def credits_field(**kwargs) -> models.DecimalField:
     """A column of credits: exact decimals at pricing.CREDIT_PLACES (see the README)."""
     return models.DecimalField(max_digits=14, decimal_places=pricing.CREDIT_PLACES, **kwargs)
-
-
-logger = logging.getLogger(__name__)
 
 
 class AppendOnlyError(Exception):
