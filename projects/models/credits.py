@@ -71,8 +71,9 @@ class PriceVersionQuerySet(AppendOnlyQuerySet):
     def in_effect(self, at: dt.datetime | None = None) -> "PriceVersion":
         """The version whose effective_from is the latest one not after `at` (now).
 
-        Migration 0003 writes the seed's version; should the table have been emptied
-        since (a test database flushed between tests), it is written again.
+        Migration 0003 writes the seed's version and 0013 the shipped one (every model
+        and resolution); should the table have been emptied since (a test database
+        flushed between tests), the shipped one is written again.
         """
         at = at or timezone.now()
         version = self.filter(effective_from__lte=at).order_by("-effective_from").first()
@@ -80,9 +81,9 @@ class PriceVersionQuerySet(AppendOnlyQuerySet):
             version, _ = self.get_or_create(
                 effective_from=EPOCH,
                 defaults={
-                    "dollars_per_credit": pricing.SEED_RATES.dollars_per_credit,
-                    "model_rates": pricing.SEED_RATES.to_json()["models"],
-                    "note": "The seed's prices.",
+                    "dollars_per_credit": pricing.SHIPPED_RATES.dollars_per_credit,
+                    "model_rates": pricing.SHIPPED_RATES.to_json()["models"],
+                    "note": "Kinovi's prices as shipped.",
                 },
             )
         return version

@@ -24,6 +24,7 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.kinovi.catalogue import DEFAULT_RESOLUTION
 from projects.kinovi.client import TaskInfo, TaskStatus, explain_failure
 from projects.kinovi.request import ReferenceMedia
 from projects.models import credits
@@ -422,6 +423,13 @@ class Generation(models.Model):
     duration = models.PositiveSmallIntegerField(default=5)
     aspect_ratio = models.CharField(max_length=5, default="16:9")
     upscale_4k = models.BooleanField(default=False)
+    # outputResolution (kinovi.catalogue.RESOLUTIONS; "4k" is a native 4K render).
+    resolution = models.CharField(max_length=8, default=DEFAULT_RESOLUTION)
+    # Per-shot options Kinovi offers; each is sent only when it means something.
+    generate_audio = models.BooleanField(default=True)
+    high_bitrate = models.BooleanField(default=False)
+    # The seed asked for (None: random); `seed` below is the one Kinovi used.
+    seed_requested = models.BigIntegerField(null=True, blank=True)
 
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.DRAFT)
     status_detail = models.CharField(

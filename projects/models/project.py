@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from projects.kinovi.catalogue import DEFAULT_RESOLUTION
 from projects.kinovi.pricing import STANDARD_MODEL
 from projects.kinovi.request import DEFAULT_ASPECT_RATIO, DEFAULT_DURATION
 from projects.models.teams import Team
@@ -22,6 +23,10 @@ class ProjectQuerySet(models.QuerySet):
         return self.filter(archived_at__isnull=False)
 
 
+def default_project_resolution() -> str:
+    return settings.KINOVI_OUTPUT_RESOLUTION or DEFAULT_RESOLUTION
+
+
 class Project(models.Model):
     """One user's body of work in a team: the shots (generations) made for one piece."""
 
@@ -37,6 +42,10 @@ class Project(models.Model):
         "aspect ratio", max_length=5, default=DEFAULT_ASPECT_RATIO
     )
     default_upscale_4k = models.BooleanField("4K upscale", default=False)
+    # KINOVI_OUTPUT_RESOLUTION is the default of new projects.
+    default_resolution = models.CharField(
+        "resolution", max_length=8, default=default_project_resolution
+    )
     archived_at = models.DateTimeField(null=True, blank=True)
     # Set when its owner left the team and it was handed to an admin or archived:
     # the owner gets it back if they join again.
