@@ -262,7 +262,7 @@ class PriceVersionForm(forms.Form):
         return pricing.Rates(
             dollars_per_credit=data["dollars_per_credit"],
             models={
-                model: pricing.ModelRate(
+                model: pricing.ModelRate.flat(
                     **{attribute: data[f"{model}__{attribute}"] for attribute in self.RATE_FIELDS}
                 )
                 for model in self.models

@@ -74,7 +74,7 @@ def test_decimal_prices_accept_exactly_the_room_left(team, bob):
         dollars_per_credit=SEED_RATES.dollars_per_credit,
         models={
             **SEED_RATES.models,
-            "seedance-20": ModelRate(Decimal("85.68"), Decimal(28), Decimal(0)),
+            "seedance-20": ModelRate.flat(Decimal("85.68"), Decimal(28), Decimal(0)),
         },
     )
     PriceVersion.from_rates(rates, effective_from=timezone.now() - dt.timedelta(seconds=1)).save()

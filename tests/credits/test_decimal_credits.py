@@ -60,7 +60,7 @@ def _play(team, alice, bob, steps):
                 version = PriceVersion.from_rates(
                     Rates(
                         dollars_per_credit=Decimal("0.005"),
-                        models={**SEED_RATES.models, "seedance-20": ModelRate(rate, 28, 0)},
+                        models={**SEED_RATES.models, "seedance-20": ModelRate.flat(rate, 28, 0)},
                     ),
                     effective_from=moment - dt.timedelta(days=1) + dt.timedelta(seconds=number),
                 )

@@ -243,7 +243,7 @@ def test_a_reservation_keeps_the_price_of_its_time(make_generation, alice, clock
     reserve(before, has_video_reference=True)
     surcharge = Rates(
         Decimal("0.006"),
-        {STANDARD_MODEL: ModelRate(40, 28, 8), FAST_MODEL: ModelRate(28, 28, 6)},
+        {STANDARD_MODEL: ModelRate.flat(40, 28, 8), FAST_MODEL: ModelRate(28, 28, 6)},
     )
     takes_effect = timezone.now() + dt.timedelta(hours=1)
     version = add_price_version(surcharge, effective_from=takes_effect, actor=alice, note="Invoice")

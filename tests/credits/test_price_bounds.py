@@ -71,7 +71,7 @@ def test_the_dearest_video_the_bounds_allow_fits_a_ledger_row(make_generation, c
     field = LedgerEntry._meta.get_field("dollars")
     assert dollars < Decimal(10) ** (field.max_digits - field.decimal_places)
     assert credits < 2**31
-    top = ModelRate(MAX_CREDITS_PER_SECOND, MAX_CREDITS_PER_SECOND, MAX_CREDITS_PER_SECOND)
+    top = ModelRate.flat(MAX_CREDITS_PER_SECOND, MAX_CREDITS_PER_SECOND, MAX_CREDITS_PER_SECOND)
     rates = Rates(
         dollars_per_credit=MAX_DOLLARS_PER_CREDIT,
         models=dict.fromkeys(SEED_RATES.models, top),

@@ -35,8 +35,8 @@ VECTORS = [(model, s, False, c, d) for model, s, c, d, _, _ in SEED_TABLE] + [
 VIDEO_SURCHARGE_RATES = Rates(
     dollars_per_credit=Decimal("0.005"),
     models={
-        STANDARD_MODEL: ModelRate(40, 28, 8),
-        FAST_MODEL: ModelRate(28, 28, 6),
+        STANDARD_MODEL: ModelRate.flat(40, 28, 8),
+        FAST_MODEL: ModelRate.flat(28, 28, 6),
     },
 )
 
