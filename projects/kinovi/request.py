@@ -106,6 +106,12 @@ class GenerationSpec:
     aspect_ratio: str = DEFAULT_ASPECT_RATIO
     upscale_4k: bool = False
     callback_url: str = ""
+    # outputResolution (catalogue.RESOLUTIONS; "4k" a native 4K render, not the upscale).
+    resolution: str = DEFAULT_OUTPUT_RESOLUTION
+    # Kinovi's per-shot options; each is sent only when it means something.
+    generate_audio: bool = True  # Kinovi's default; false is sent
+    seed: int | None = None  # None: random (nothing sent)
+    high_bitrate: bool = False  # bitrate_mode "high"
 
 
 @dataclass(frozen=True)

@@ -732,7 +732,18 @@ def _blocking_message(statuses: list[BudgetStatus], credits: Decimal) -> str:
     return ""
 
 
-def quote(*, team, user, model, duration, upscale_4k, has_video_reference, at=None) -> Quote:
+def quote(
+    *,
+    team,
+    user,
+    model,
+    duration,
+    upscale_4k,
+    has_video_reference,
+    resolution=pricing.catalogue.DEFAULT_RESOLUTION,
+    reference_video_seconds=None,
+    at=None,
+) -> Quote:
     """Price a submission with the version in effect `at` (now) and check its budgets.
 
     For showing before submitting: it takes no lock, so `reserve()` checks again.
@@ -744,7 +755,9 @@ def quote(*, team, user, model, duration, upscale_4k, has_video_reference, at=No
         model,
         duration,
         upscale_4k,
+        resolution=resolution,
         has_video_reference=has_video_reference,
+        reference_video_seconds=reference_video_seconds,
         rates=version.rates,
     )
     statuses = budget_statuses(team, user, credits=cost.credits, at=at)
@@ -759,7 +772,9 @@ def quote(*, team, user, model, duration, upscale_4k, has_video_reference, at=No
     )
 
 
-def reserve(generation, *, has_video_reference: bool) -> LedgerEntry:
+def reserve(
+    generation, *, has_video_reference: bool, reference_video_seconds: float | None = None
+) -> LedgerEntry:
     """Reserve a new generation's estimate against its member's and team's budgets.
 
     Prices with the version in effect now and writes the reserve row, whose `credits` is
@@ -789,7 +804,9 @@ def reserve(generation, *, has_video_reference: bool) -> LedgerEntry:
             generation.model,
             generation.duration,
             generation.upscale_4k,
+            resolution=generation.resolution,
             has_video_reference=has_video_reference,
+            reference_video_seconds=reference_video_seconds,
             rates=version.rates,
         )
         locked = list(
