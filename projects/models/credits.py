@@ -1187,11 +1187,9 @@ def price_version_problem(rates: pricing.Rates, effective_from: dt.datetime) -> 
     if not Decimal(0) < rates.dollars_per_credit <= MAX_DOLLARS_PER_CREDIT:
         return f"A credit costs more than $0 and at most ${MAX_DOLLARS_PER_CREDIT}."
     for model, rate in rates.models.items():
-        numbers = (
-            rate.credits_per_second,
-            rate.upscale_4k_credits_per_second,
-            rate.video_reference_credits_per_second,
-        )
+        numbers = [*rate.per_second.values(), *rate.with_reference_video.values()]
+        if rate.upscale_4k_credits_per_second is not None:
+            numbers.append(rate.upscale_4k_credits_per_second)
         if not all(0 <= number <= MAX_CREDITS_PER_SECOND for number in numbers):
             label = pricing.MODEL_LABELS.get(model, model)
             return f"{label}: each rate is 0 to {_c(MAX_CREDITS_PER_SECOND)} credits a second."
@@ -1214,25 +1212,50 @@ def add_price_version(
             rates, effective_from=effective_from, note=(note or "").strip(), created_by=actor
         )
         version.save()
+        old_value, new_value = _describe_change(previous.rates, rates)
         AuditEntry.objects.create(
             action=AuditEntry.Action.PRICE_VERSION_ADDED,
             actor=actor,
             subject=f"Prices from {effective_from:%Y-%m-%d %H:%M %Z}",
-            old_value=_describe_rates(previous.rates) if previous else "",
-            new_value=_describe_rates(rates),
+            old_value=old_value,
+            new_value=new_value,
             reason=version.note,
         )
     return version
 
 
-def _describe_rates(rates: pricing.Rates) -> str:
-    parts = [
-        f"{pricing.MODEL_LABELS.get(model, model)} {_c(rate.credits_per_second)}/s "
-        f"+{_c(rate.upscale_4k_credits_per_second)}/s 4K "
-        f"+{_c(rate.video_reference_credits_per_second)}/s video"
-        for model, rate in rates.models.items()
-    ]
+def _price_cells(rates: pricing.Rates) -> dict[str, str]:
+    """Every number of a version by name: "Seedance 2.0 1080p with a reference video": "108"."""
+    cells = {}
+    for model, rate in rates.models.items():
+        label = pricing.MODEL_LABELS.get(model, model)
+        for resolution, per_second in rate.per_second.items():
+            name = f"{label} {pricing.catalogue.RESOLUTION_LABELS.get(resolution, resolution)}"
+            cells[name] = f"{_c(per_second)}/s"
+            cells[f"{name} with a reference video"] = (
+                f"{_c(rate.with_reference_video[resolution])}/s"
+            )
+        if rate.upscale_4k_credits_per_second is not None:
+            cells[f"{label} upscale to 4K"] = f"+{_c(rate.upscale_4k_credits_per_second)}/s"
     # normalize(): the same price reads the same from a form (0.005) and the database
     # (0.005000); format "f" keeps 100 from becoming 1E+2.
-    dollars = format(rates.dollars_per_credit.normalize(), "f")
-    return "; ".join(parts) + f"; ${dollars} per credit"
+    cells["A credit"] = f"${format(rates.dollars_per_credit.normalize(), 'f')}"
+    return cells
+
+
+AUDIT_VALUE_MAX = 500
+
+
+def _describe_change(old: pricing.Rates, new: pricing.Rates) -> tuple[str, str]:
+    """(old_value, new_value) for the audit log: only the numbers that change, each named
+    ("Seedance 2.5 1080p 143.4/s" → "150/s"); "unchanged" when none does."""
+    before, after = _price_cells(old), _price_cells(new)
+    names = [name for name in {**before, **after} if before.get(name) != after.get(name)]
+    if not names:
+        return "unchanged", "unchanged"
+
+    def describe(cells: dict[str, str]) -> str:
+        text = "; ".join(f"{name} {cells.get(name, 'no price')}" for name in names)
+        return text if len(text) <= AUDIT_VALUE_MAX else text[: AUDIT_VALUE_MAX - 1] + "…"
+
+    return describe(before), describe(after)
