@@ -311,8 +311,7 @@ class PriceVersionForm(forms.Form):
                     None,
                 )
                 self.fields[self.upscale_name(spec.id)] = _rate_field(
-                    f"{spec.label}: upscale to 4K adds credits/s "
-                    f"(from {pricing.SEED_RESOLUTION})",
+                    f"{spec.label}: upscale to 4K adds credits/s (from {pricing.SEED_RESOLUTION})",
                     upscale,
                 )
 
