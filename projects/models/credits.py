@@ -509,6 +509,8 @@ class AuditEntry(AppendOnlyModel):
         ROLE_CHANGED = "role_changed", "Role changed"
         MEMBER_REMOVED = "member_removed", "Member removed"
         LIMITS_CHANGED = "limits_changed", "Limits changed"
+        # Kinovi's creditsUsed above what was reserved: recorded, counted, and said.
+        CHARGED_ABOVE_RESERVATION = "charged_above_reservation", "Charged above the reservation"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     # Empty for price versions, which apply to every team.
@@ -538,8 +540,19 @@ class AuditEntry(AppendOnlyModel):
 # The API the composer and the worker call. Nothing else writes ledger rows.
 
 
-class BudgetExceeded(Exception):
+class SubmissionRefused(Exception):
+    """A submission refused before anything was reserved; str(exc) is the message to show
+    (as a form error: the composer answers it with its checks, nothing stored)."""
+
+
+class BudgetExceeded(SubmissionRefused):
     """A submission would overrun a hard limit; str(exc) is the message to show."""
+
+
+class PriceRefused(SubmissionRefused, ValueError):
+    """A shot the prices in effect cannot price: no price for its (model, resolution)
+    (pricing.PriceMissing), a resolution or length its model does not offer, an unknown
+    model. str(exc) says which; nothing is reserved."""
 
 
 class LedgerError(Exception):
@@ -747,18 +760,18 @@ def quote(
     """Price a submission with the version in effect `at` (now) and check its budgets.
 
     For showing before submitting: it takes no lock, so `reserve()` checks again.
-    Raises ValueError for an unknown model or a bad duration.
+    Raises PriceRefused (a ValueError) when the shot cannot be priced.
     """
     at = at or timezone.now()
     version = PriceVersion.objects.in_effect(at)
-    cost = pricing.price(
+    cost = _price(
+        version,
         model,
         duration,
         upscale_4k,
         resolution=resolution,
         has_video_reference=has_video_reference,
         reference_video_seconds=reference_video_seconds,
-        rates=version.rates,
     )
     statuses = budget_statuses(team, user, credits=cost.credits, at=at)
     return Quote(
@@ -772,15 +785,25 @@ def quote(
     )
 
 
-def reserve(
-    generation, *, has_video_reference: bool, reference_video_seconds: float | None = None
-) -> LedgerEntry:
+def _price(version: PriceVersion, model, duration, upscale_4k, **shot) -> pricing.Price:
+    """pricing.price() with `version`'s rates; PriceRefused for what it cannot price."""
+    try:
+        return pricing.price(model, duration, upscale_4k, rates=version.rates, **shot)
+    except ValueError as problem:
+        raise PriceRefused(str(problem)) from problem
+
+
+def reserve(generation, *, has_video_reference: bool, reference_video_seconds=None) -> LedgerEntry:
     """Reserve a new generation's estimate against its member's and team's budgets.
 
-    Prices with the version in effect now and writes the reserve row, whose `credits` is
-    the estimate (Generation.submit() stores it on the generation); raises
-    BudgetExceeded (nothing written) when a hard limit would be overrun. Call it inside
-    the transaction that queues the generation.
+    Prices with the version in effect now, at the generation's resolution, and writes
+    the reserve row, whose `credits` is the estimate (Generation.submit() stores it on
+    the generation, with `entry.price.worst_case`: the Price is kept on the returned
+    entry, unsaved). `reference_video_seconds` is the reference videos' total length
+    (None: unknown, so a model that charges them reserves its worst case). Raises
+    PriceRefused when the shot cannot be priced and BudgetExceeded when a hard limit
+    would be overrun; either way nothing is written. Call it inside the transaction
+    that queues the generation.
 
     Why concurrent submissions cannot overrun a budget: the budget rows that apply are
     locked (`SELECT ... FOR UPDATE`) before the spend is summed, always in primary-key
@@ -800,14 +823,14 @@ def reserve(
     with transaction.atomic():
         now = timezone.now()
         version = PriceVersion.objects.in_effect(now)
-        cost = pricing.price(
+        cost = _price(
+            version,
             generation.model,
             generation.duration,
             generation.upscale_4k,
             resolution=generation.resolution,
             has_video_reference=has_video_reference,
             reference_video_seconds=reference_video_seconds,
-            rates=version.rates,
         )
         locked = list(
             Budget.objects.applying_to(team, user)
@@ -833,6 +856,7 @@ def reserve(
             accrued_at=now,
         )
         _warn_of_soft_limits(statuses, team, user)
+    entry.price = cost
     return entry
 
 
@@ -882,17 +906,36 @@ def settle(generation, credits_used) -> LedgerEntry:
     The row carries the difference from the estimate (the reservation is never edited)
     and Kinovi's figure in `credits_used`. Raises LedgerError when the generation has no
     reservation or was already settled or refunded.
+
+    Above the reservation (Seedance 2.5 with a reference video charges its reference
+    seconds too, after success) the positive difference is spend like any other: the
+    budgets count it, though it may take one past its hard limit, since Kinovi has
+    charged it already. It is never silent: an audit entry says so, and
+    reconciliation lists the video as charged more than reserved.
     """
     credits_used = pricing.to_credits(credits_used)
     if credits_used < 0:
         raise ValueError(f"creditsUsed is never negative, not {credits_used}.")
-    reservation = _reservation_of(generation)
-    return _close(
-        generation,
-        LedgerEntry.Kind.SETTLE,
-        credits_used - reservation.credits,
-        credits_used=credits_used,
-    )
+    with transaction.atomic():
+        reservation = _reservation_of(generation)
+        entry = _close(
+            generation,
+            LedgerEntry.Kind.SETTLE,
+            credits_used - reservation.credits,
+            credits_used=credits_used,
+        )
+        if entry.credits > 0:
+            label = pricing.MODEL_LABELS.get(entry.model, entry.model)
+            AuditEntry.objects.create(
+                action=AuditEntry.Action.CHARGED_ABOVE_RESERVATION,
+                team_id=entry.team_id,
+                subject=f"Video {generation.pk} ({label})",
+                old_value=f"{_c(reservation.credits)} credits reserved",
+                new_value=f"{_c(credits_used)} credits charged, {_signed(entry.credits)} over",
+                reason="Kinovi charged more than was reserved; the difference counts against "
+                "the budgets.",
+            )
+    return entry
 
 
 def refund(generation) -> LedgerEntry:
