@@ -284,6 +284,8 @@ def reconciliation_rows(start, end):
             "generation__status",
             "generation__credits_used",
             "generation__error_code",
+            "generation__estimate_worst_case",
+            "generation__settle_pending_since",
             "team__name",
             "user__username",
             "model",
@@ -299,6 +301,17 @@ def reconciliation_rows(start, end):
     )
 
 
+def charged_above_reservation(row) -> bool:
+    """Whether a reconciliation row's video was charged more than it reserved (Kinovi's
+    creditsUsed over the estimate, the difference settled and counted)."""
+    estimate = row["estimate"]
+    return (
+        row["generation__status"] == Generation.Status.SUCCESS
+        and estimate is not None
+        and row["settled"] > estimate
+    )
+
+
 def reconciliation_flag(row) -> str:
     """What does not add up for a finished generation, in words ("" when all agree)."""
     reported = row["generation__credits_used"]
@@ -308,11 +321,18 @@ def reconciliation_flag(row) -> str:
         if row.get("generation__error_code") == Generation.NEVER_CONFIRMED:
             return "Never confirmed by Kinovi: failed and refunded by the worker."
         return ""
+    if row.get("generation__settle_pending_since") is not None:
+        return "Final cost pending: Kinovi updates its charge after the video is done."
     if reported is None:
         return "Kinovi reported no creditsUsed."
     if row["settled"] != reported:
         return f"Settled {_c(row['settled'])}, Kinovi says {_c(reported)}."
+    if charged_above_reservation(row):
+        off = reported - row["estimate"]
+        return f"Charged {_c(off)} more than reserved ({_c(row['estimate'])})."
     if row["estimate"] != reported:
         off = reported - row["estimate"]
+        if row.get("generation__estimate_worst_case") and off < 0:
+            return f"Worst case reserved: Kinovi charged {_c(-off)} less."
         return f"Estimate off by {'+' if off > 0 else ''}{_c(off)}."
     return ""
