@@ -435,9 +435,22 @@ def budget_spend(condition: Q | None = None):
     condition = condition or Q()
     videos = CreditsTotal(filter=condition & Q(generation__isnull=False))
     other = CreditsTotal(filter=condition & Q(generation__isnull=True))
-    return ExpressionWrapper(
-        videos + Greatest(other, Value(CREDITS_ZERO)), output_field=credits_field()
-    )
+    return ExactCredits(videos + Greatest(other, Value(CREDITS_ZERO)))
+
+
+class ExactCredits(ExpressionWrapper):
+    """Credits computed from sums, exact to the column's 3 decimals.
+
+    As CreditsTotal, for an expression over several: SQLite hands back the float it
+    computed with 15 significant digits (0.00100000000000122 for 0.001), so the figure
+    is rounded back to the credits' scale; PostgreSQL's numeric already is exact.
+    """
+
+    def __init__(self, expression):
+        super().__init__(expression, output_field=credits_field())
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), CreditsTotal._exact]
 
 
 def period_bounds(period: str, at: dt.datetime, tz: dt.tzinfo | None = None):
