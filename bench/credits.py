@@ -4,7 +4,16 @@ Seeds (once; later runs reuse it) a team of 20 members with 50 projects and 12 m
 spend ending now: 495,000 generations, each reserved and (but the last 1,000, still in
 flight) settled or refunded, plus 11,000 adjustments = 1,000,000 ledger rows. Rows are
 made by INSERT ... SELECT over generate_series inside PostgreSQL, from one template
-generation made by the ORM, so the seed follows the models as they change.
+generation made by the ORM, so the seed follows the models as they change. Credits are
+decimals as Kinovi charges them: Seedance 2.5 at 1080p with a reference video (85.68
+credits/s on reference seconds + length, settled above and below its reservation), 2.0
+Mini at 480p (7.5/s), and the seed's 40 and 28 credits/s with the 4K upscale.
+
+The report is measured twice over the same rows: first with the ledger's credits as
+integers, as they were before the decimal migration (0007: `credits` and
+`credits_used` integer columns, the rows rounded), then as the exact decimals of today
+(numeric(14,3)); both figures are printed, the targets apply to the decimal one.
+`--skip-before` measures the decimal ledger alone.
 
 Then, through the whole Django stack (test client, logged in as the team admin), it prints
 the median and p95 time and the query count of (cases run round-robin, so that a burst
@@ -52,7 +61,12 @@ ADJUSTMENTS = 11_000
 LEDGER_ROWS = 2 * GENERATIONS - IN_FLIGHT + ADJUSTMENTS
 SUBMITTERS = 8
 RESERVATIONS_EACH = 25
-TEAM_SLUG = "bench-credits"
+TEAM_SLUG = "bench-credits-decimal"
+# The slug of the seed of integer credits (before decimals): such a bench database is
+# flushed and seeded again.
+OLD_TEAM_SLUG = "bench-credits"
+SEEDANCE_25 = "seedance2-5"
+MINI = "seedance2.0-mini"
 
 if not os.environ["DATABASE_URL"].startswith("postgres"):
     # The figures are PostgreSQL's; an SQLite DATABASE_URL (set for other benches)
@@ -87,6 +101,9 @@ from projects.models.credits import BudgetExceeded, reserve, set_budget  # noqa:
 @transaction.atomic
 def seed() -> Team:
     """The seeded team, made in one transaction: a failed seed leaves nothing behind."""
+    if Team.objects.filter(slug=OLD_TEAM_SLUG).exists():
+        print("the bench database holds the seed of integer credits: flushing it")
+        call_command("flush", interactive=False, verbosity=0)
     team = Team.objects.filter(slug=TEAM_SLUG).first()
     if team is not None and LedgerEntry.objects.for_team(team).count() >= LEDGER_ROWS:
         print(f"reusing the seeded team ({LEDGER_ROWS:,} ledger rows)")
@@ -116,9 +133,13 @@ def seed() -> Team:
     overrides = {
         "project_id": f"(ARRAY[{project_ids}])[g % {PROJECTS} + 1]",
         "created_by_id": f"(ARRAY[{owner_ids}])[g % {PROJECTS} + 1]",
-        "model": f"CASE WHEN g % 3 = 0 THEN '{FAST_MODEL}' ELSE '{STANDARD_MODEL}' END",
+        # A sixth each of 2.5 (1080p, with a reference video) and Mini (480p), a third
+        # each of the seed's standard and fast models.
+        "model": f"(ARRAY['{FAST_MODEL}', '{SEEDANCE_25}', '{MINI}', '{FAST_MODEL}', "
+        f"'{STANDARD_MODEL}', '{STANDARD_MODEL}'])[g % 6 + 1]",
+        "resolution": "(ARRAY['720p', '1080p', '480p', '720p', '720p', '720p'])[g % 6 + 1]",
         "duration": "(ARRAY[4, 5, 8, 10, 15])[g % 5 + 1]",
-        "upscale_4k": "g % 7 = 0",
+        "upscale_4k": "g % 7 = 0 AND g % 6 NOT IN (1, 2)",
         "status": f"CASE WHEN g > {GENERATIONS - IN_FLIGHT} THEN 'generating' "
         "WHEN g % 10 = 0 THEN 'fail' ELSE 'success' END",
         "created_at": f"now() - interval '365 days' * (1 - g::float / {GENERATIONS})",
@@ -135,9 +156,13 @@ def seed() -> Team:
         # The bench's own integers and constants are inlined: without parameters,
         # PostgreSQL's % (modulo) needs no escaping.
         team_id, version_id = team.pk, version.pk
+        # 2.5 with a 10 s reference video: (10 + length) x 85.68; Mini 7.5/s; the seed's
+        # 40 and 28/s, +28/s for the 4K upscale.
         estimate = (
-            f"g.duration * (CASE WHEN g.model = '{FAST_MODEL}' THEN 28 ELSE 40 END "
-            "+ CASE WHEN g.upscale_4k THEN 28 ELSE 0 END)"
+            f"(CASE g.model WHEN '{SEEDANCE_25}' THEN 85.68 * (g.duration + 10) "
+            f"WHEN '{MINI}' THEN 7.5 * g.duration "
+            f"WHEN '{FAST_MODEL}' THEN 28 * g.duration ELSE 40 * g.duration END "
+            "+ CASE WHEN g.upscale_4k THEN 28 * g.duration ELSE 0 END)"
         )
         insert = (
             "INSERT INTO projects_ledgerentry (kind, team_id, user_id, project_id, "
@@ -153,7 +178,12 @@ def seed() -> Team:
             f"{version_id}, g.model, {estimate}, {estimate} * 0.005, NULL, '', g.created_at, "
             f"g.created_at {of_team}"
         )
-        delta = "(- (g.id % 3) * 4)"
+        # Kinovi's creditsUsed: 2.5 settles up to two reference seconds above or below
+        # its reservation, the others a few thousandths to a few credits below it.
+        delta = (
+            f"(CASE WHEN g.model = '{SEEDANCE_25}' THEN ((g.id % 5) - 2) * 85.68 "
+            "ELSE - (g.id % 3) * 1.125 END)"
+        )
         final = f"CASE WHEN g.status = 'fail' THEN -{estimate} ELSE {delta} END"
         cursor.execute(
             insert + "SELECT CASE WHEN g.status = 'fail' THEN 'refund' ELSE 'settle' END, "
@@ -209,6 +239,39 @@ def measure(cases: dict, runs: int) -> dict:
             "status": status[name],
         }
     return figures
+
+
+def credits_as(kind: str) -> None:
+    """The ledger's credit columns as "integer" (before the decimal migration, the rows
+    rounded) or "decimal" (numeric(14,3), today's); then vacuumed, as autovacuum would
+    leave them, so that both are read from the covering index alike."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT data_type FROM information_schema.columns "
+            "WHERE table_name = 'projects_ledgerentry' AND column_name = 'credits'"
+        )
+        if (cursor.fetchone()[0] == "integer") == (kind == "integer"):
+            return
+        started = time.perf_counter()
+        for column in ("credits", "credits_used"):
+            if kind == "integer":
+                change = f"TYPE integer USING round({column})::integer"
+            else:
+                change = f"TYPE numeric(14, 3) USING {column}::numeric(14, 3)"
+            cursor.execute(f"ALTER TABLE projects_ledgerentry ALTER COLUMN {column} {change}")
+        cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
+    print(f"ledger credits as {kind} ({time.perf_counter() - started:.1f} s)")
+
+
+def report_cases(admin_client, member_client) -> dict:
+    report = reverse("spend_report")
+    cases = {
+        f"report by {group}": (admin_client, report, {"preset": "last_month", "group": group})
+        for group in ("member", "project", "model")
+    }
+    cases["report by week"] = (admin_client, report, {"preset": "last_month", "interval": "week"})
+    cases["my spend"] = (member_client, reverse("spend"), {})
+    return cases
 
 
 def verdict(ok: bool) -> str:
@@ -280,35 +343,52 @@ def reservations_per_second(team) -> float:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument(
+        "--skip-before", action="store_true", help="measure the decimal ledger only"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
+    credits_as("decimal")  # a run stopped while measuring the integers left them so
     team = seed()
     admin = get_user_model().objects.get(username="bench-00")
     member = get_user_model().objects.get(username="bench-05")
     admin_client, member_client = Client(), Client()
     admin_client.force_login(admin)
     member_client.force_login(member)
-    admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
+    cases = report_cases(admin_client, member_client)
+
+    before = None
+    if not args.skip_before:
+        credits_as("integer")
+        try:
+            admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
+            before = measure(cases, args.runs)
+        finally:
+            credits_as("decimal")
     with connection.cursor() as cursor:
         # What autovacuum does by itself to an insert-mostly table (PostgreSQL >= 13):
         # it marks the pages all-visible, which lets the reports read the ledger from
         # its covering index alone. Rows added since its last run are read from the
         # table as well, as they would be in production.
         cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
-
-    report = reverse("spend_report")
-    cases = {
-        f"report by {group}": (admin_client, report, {"preset": "last_month", "group": group})
-        for group in ("member", "project", "model")
-    }
-    cases["report by week"] = (admin_client, report, {"preset": "last_month", "interval": "week"})
-    cases["my spend"] = (member_client, reverse("spend"), {})
+    admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
     measured = measure(cases, args.runs)
     results = []
+    if before is not None:
+        print("before the decimal migration (integer credits):")
+        for name, figures in before.items():
+            print(
+                f"  {name:17}: median {figures['median']:6.1f} ms, "
+                f"p95 {figures['p95']:6.1f} ms, queries {figures['queries']}"
+            )
+        print("after it (decimal credits, 3 places):")
     for name, figures in measured.items():
+        change = ""
+        if before is not None:
+            change = f", {figures['median'] / before[name]['median']:.2f}x the integers'"
         print(
-            f"{name:17}: median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
-            f"queries {figures['queries']} (HTTP {figures['status']})"
+            f"  {name:17}: median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
+            f"queries {figures['queries']} (HTTP {figures['status']}){change}"
         )
         if name == "report by week":  # a chart interval, not a target of its own
             continue
