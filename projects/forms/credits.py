@@ -236,6 +236,8 @@ class PriceCell:
 
 
 def _rate_field(label: str, initial) -> forms.DecimalField:
+    # The initial value as people write it (85.68, not 85.680).
+    initial = None if initial is None else pricing.plain_credits(initial)
     return forms.DecimalField(
         min_value=0,
         max_value=MAX_CREDITS_PER_SECOND,
@@ -284,7 +286,9 @@ class PriceVersionForm(forms.Form):
 
     def __init__(self, data=None, *, current: pricing.Rates, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["dollars_per_credit"].initial = current.dollars_per_credit
+        self.fields["dollars_per_credit"].initial = format(
+            current.dollars_per_credit.normalize(), "f"
+        )
         self._cells: list[tuple[catalogue.ModelSpec, str]] = []
         for spec in catalogue.CATALOGUE.values():
             rate = current.models.get(spec.id)

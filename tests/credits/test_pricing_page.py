@@ -80,8 +80,9 @@ def test_the_form_has_a_field_per_priced_cell_starting_at_the_prices_in_effect(s
             continue
         assert Decimal(inputs[name]) == Decimal(value), name
     # 2.5 at 1080p with a reference video and the 4K upscale of 2.0 Fast are cells too.
-    assert inputs["seedance2-5__1080p__with_reference_video"] == "85.680"
-    assert inputs["seedance2-fast__upscale_4k"] == "28.000"
+    assert inputs["seedance2-5__1080p__with_reference_video"] == "85.68"
+    assert inputs["seedance2-fast__upscale_4k"] == "28"
+    assert inputs["dollars_per_credit"] == "0.005"
     assert "seedance2-5__upscale_4k" not in inputs
 
 
