@@ -798,6 +798,18 @@ def quote(
     )
 
 
+def reference_video_seconds(lengths) -> Decimal | None:
+    """The total of reference videos' lengths (seconds, as stored: floats or None), exact:
+    summed as the decimals they print as, so 2.1 + 3.2 is 5.3, never 5.300000000000001
+    (which a model charging whole reference seconds would round up to 6). None when any
+    length is unknown: the price then counts the worst case. What quote() and reserve()
+    take as `reference_video_seconds`."""
+    lengths = list(lengths)
+    if any(length is None for length in lengths):
+        return None
+    return sum((Decimal(str(length)) for length in lengths), CREDITS_ZERO)
+
+
 def _price(version: PriceVersion, model, duration, upscale_4k, **shot) -> pricing.Price:
     """pricing.price() with `version`'s rates; PriceRefused for what it cannot price."""
     try:

@@ -580,10 +580,9 @@ class Generation(models.Model):
     def reference_video_seconds(self) -> Decimal | None:
         """The video references' total length, exact (summed as the decimals stored, so
         2.1 + 3.2 is 5.3, never 5.300000000000001); None when any length is unknown."""
-        lengths = [ref.duration_seconds for ref in self.references.all() if ref.kind == Kind.VIDEO]
-        if any(length is None for length in lengths):
-            return None
-        return sum((Decimal(str(length)) for length in lengths), Decimal(0))
+        return credits.reference_video_seconds(
+            ref.duration_seconds for ref in self.references.all() if ref.kind == Kind.VIDEO
+        )
 
     @property
     def settle_pending(self) -> bool:
