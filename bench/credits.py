@@ -9,10 +9,11 @@ decimals as Kinovi charges them: Seedance 2.5 at 1080p with a reference video (8
 credits/s on reference seconds + length, settled above and below its reservation), 2.0
 Mini at 480p (7.5/s), and the seed's 40 and 28 credits/s with the 4K upscale.
 
-The report is measured twice over the same rows: first with the ledger's credits as
-integers, as they were before the decimal migration (0007: `credits` and
-`credits_used` integer columns, the rows rounded), then as the exact decimals of today
-(numeric(14,3)); both figures are printed, the targets apply to the decimal one.
+The report is measured over the same rows as they were before the decimal migration
+(0007: `credits` and `credits_used` integer columns, the rows rounded), in a copy of the
+bench database made for the run and dropped after it, and as the exact decimals of
+today (numeric(14,3)), the two in turn, case by case, so that the machine's load weighs
+on both alike; both figures are printed, the targets apply to the decimal one.
 `--skip-before` measures the decimal ledger alone.
 
 Then, through the whole Django stack (test client, logged in as the team admin), it prints
@@ -210,57 +211,79 @@ def seed() -> Team:
     return team
 
 
-def measure(cases: dict, runs: int) -> dict:
-    """{name: figures} of each case (client, url, params), run round-robin `runs` times.
+def use_database(name: str) -> None:
+    """Point Django's connection at database `name` (the bench's, or its integer twin)."""
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def measure(cases: dict, runs: int, databases: dict[str, str]) -> dict:
+    """{(database label, name): figures} of each case (client, url, params) in each
+    database, run round-robin `runs` times.
 
     Round-robin, so that a burst of load from other work on this shared machine
-    slows every case a little rather than one case a lot.
+    slows every case, in either database, a little rather than one case a lot. The
+    connection is switched (and opened) before the clock starts.
     """
-    times = {name: [] for name in cases}
-    queries = {name: set() for name in cases}
+    keys = [(label, name) for name in cases for label in databases]
+    times = {key: [] for key in keys}
+    queries = {key: set() for key in keys}
     status = {}
     for _ in range(runs):
-        for name, (client, url, params) in cases.items():
+        for label, name in keys:
+            client, url, params = cases[name]
+            use_database(databases[label])
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get(url, params)
                 if response.streaming:
                     b"".join(response.streaming_content)
-                times[name].append((time.perf_counter() - started) * 1000)
-            status[name] = response.status_code
-            queries[name].add(len(captured))
+                times[label, name].append((time.perf_counter() - started) * 1000)
+            status[label, name] = response.status_code
+            queries[label, name].add(len(captured))
     figures = {}
-    for name, values in times.items():
+    for key, values in times.items():
         values.sort()
-        figures[name] = {
+        figures[key] = {
             "median": statistics.median(values),
             "p95": values[min(len(values) - 1, int(len(values) * 0.95))],
-            "queries": sorted(queries[name]),
-            "status": status[name],
+            "queries": sorted(queries[key]),
+            "status": status[key],
         }
     return figures
 
 
-def credits_as(kind: str) -> None:
-    """The ledger's credit columns as "integer" (before the decimal migration, the rows
-    rounded) or "decimal" (numeric(14,3), today's); then vacuumed, as autovacuum would
-    leave them, so that both are read from the covering index alike."""
+def integer_twin(database: str) -> str:
+    """A copy of the bench database whose ledger credits are integers, as they were
+    before the decimal migration (0007: `credits` and `credits_used` integer columns;
+    the rows rounded), vacuumed like the original. Made afresh each run (after the
+    clients logged in, so their sessions are in it) and dropped at the end."""
+    twin = f"{database}_integer"
+    started = time.perf_counter()
+    use_database("postgres")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT data_type FROM information_schema.columns "
-            "WHERE table_name = 'projects_ledgerentry' AND column_name = 'credits'"
-        )
-        if (cursor.fetchone()[0] == "integer") == (kind == "integer"):
-            return
-        started = time.perf_counter()
+        cursor.execute(f'DROP DATABASE IF EXISTS "{twin}"')
+        cursor.execute(f'CREATE DATABASE "{twin}" TEMPLATE "{database}"')
+    use_database(twin)
+    with connection.cursor() as cursor:
         for column in ("credits", "credits_used"):
-            if kind == "integer":
-                change = f"TYPE integer USING round({column})::integer"
-            else:
-                change = f"TYPE numeric(14, 3) USING {column}::numeric(14, 3)"
-            cursor.execute(f"ALTER TABLE projects_ledgerentry ALTER COLUMN {column} {change}")
+            cursor.execute(
+                f"ALTER TABLE projects_ledgerentry ALTER COLUMN {column} "
+                f"TYPE integer USING round({column})::integer"
+            )
         cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
-    print(f"ledger credits as {kind} ({time.perf_counter() - started:.1f} s)")
+    use_database(database)
+    print(f"integer twin {twin} made in {time.perf_counter() - started:.1f} s")
+    return twin
+
+
+def drop_database(name: str, back_to: str) -> None:
+    use_database("postgres")
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    use_database(back_to)
 
 
 def report_cases(admin_client, member_client) -> dict:
@@ -348,7 +371,6 @@ def main():
     )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
-    credits_as("decimal")  # a run stopped while measuring the integers left them so
     team = seed()
     admin = get_user_model().objects.get(username="bench-00")
     member = get_user_model().objects.get(username="bench-05")
@@ -356,36 +378,41 @@ def main():
     admin_client.force_login(admin)
     member_client.force_login(member)
     cases = report_cases(admin_client, member_client)
-
-    before = None
-    if not args.skip_before:
-        credits_as("integer")
-        try:
-            admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
-            before = measure(cases, args.runs)
-        finally:
-            credits_as("decimal")
     with connection.cursor() as cursor:
         # What autovacuum does by itself to an insert-mostly table (PostgreSQL >= 13):
         # it marks the pages all-visible, which lets the reports read the ledger from
         # its covering index alone. Rows added since its last run are read from the
         # table as well, as they would be in production.
         cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
-    admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
-    measured = measure(cases, args.runs)
+    database = connection.settings_dict["NAME"]
+    databases = {"decimal": database}
+    if not args.skip_before:
+        databases = {"integer": integer_twin(database), **databases}
+    try:
+        for name in databases.values():  # warm up
+            use_database(name)
+            admin_client.get(reverse("spend_report"), {"preset": "last_month"})
+        measured = measure(cases, args.runs, databases)
+    finally:
+        if "integer" in databases:
+            drop_database(databases["integer"], back_to=database)
+    use_database(database)
     results = []
-    if before is not None:
-        print("before the decimal migration (integer credits):")
-        for name, figures in before.items():
+    if "integer" in databases:
+        print("before the decimal migration (integer credits, the same rows rounded):")
+        for name in cases:
+            figures = measured["integer", name]
             print(
                 f"  {name:17}: median {figures['median']:6.1f} ms, "
                 f"p95 {figures['p95']:6.1f} ms, queries {figures['queries']}"
             )
-        print("after it (decimal credits, 3 places):")
-    for name, figures in measured.items():
+        print("after it (decimal credits, 3 places), measured in turn with the above:")
+    for name in cases:
+        figures = measured["decimal", name]
         change = ""
-        if before is not None:
-            change = f", {figures['median'] / before[name]['median']:.2f}x the integers'"
+        if "integer" in databases:
+            before = measured["integer", name]["median"]
+            change = f", {figures['median'] / before:.2f}x the integers'"
         print(
             f"  {name:17}: median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
             f"queries {figures['queries']} (HTTP {figures['status']}){change}"

@@ -672,6 +672,13 @@ class Quote:
     price_version: PriceVersion
     budgets: list[BudgetStatus] = field(default_factory=list)
     blocking_message: str = ""
+    # The price in full (resolution, rate, charged seconds): `worst_case` says a
+    # reference video's length was unknown, so its cap of charged seconds is counted.
+    price: pricing.Price | None = None
+
+    @property
+    def worst_case(self) -> bool:
+        return bool(self.price and self.price.worst_case)
 
     @property
     def allowed(self) -> bool:
@@ -795,6 +802,7 @@ def quote(
         price_version=version,
         budgets=statuses,
         blocking_message=_blocking_message(statuses, cost.credits),
+        price=cost,
     )
 
 

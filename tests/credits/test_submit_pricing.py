@@ -15,6 +15,8 @@ from projects.models.credits import (
     PriceRefused,
     SubmissionRefused,
     add_price_version,
+    quote,
+    reference_video_seconds,
     set_budget,
     settle,
 )
@@ -198,3 +200,49 @@ def test_a_settle_at_or_below_the_reservation_is_not_audited(make_generation):
     assert not AuditEntry.objects.filter(
         action=AuditEntry.Action.CHARGED_ABOVE_RESERVATION
     ).exists()
+
+
+def test_the_quote_prices_as_submit_reserves(team, bob, make_generation):
+    offer = quote(
+        team=team,
+        user=bob,
+        model=SEEDANCE_25.id,
+        duration=5,
+        upscale_4k=False,
+        has_video_reference=True,
+        resolution="1080p",
+        reference_video_seconds=reference_video_seconds([2.1, 3.2]),
+    )
+    # 6 charged reference seconds + 5: the same figure submit reserves.
+    assert (offer.credits, offer.worst_case, offer.price.charged_seconds) == (
+        Decimal("942.48"),
+        False,
+        11,
+    )
+    generation = _with_videos(
+        _draft(make_generation, model=SEEDANCE_25.id, resolution="1080p"), 2.1, 3.2
+    )
+    generation.submit()
+    generation.refresh_from_db()
+    assert generation.credits_estimated == offer.credits
+    unknown = quote(
+        team=team,
+        user=bob,
+        model=SEEDANCE_25.id,
+        duration=5,
+        upscale_4k=False,
+        has_video_reference=True,
+        resolution="1080p",
+        reference_video_seconds=reference_video_seconds([2.1, None]),
+    )
+    assert (unknown.credits, unknown.worst_case) == (Decimal("2998.8"), True)
+    with pytest.raises(PriceRefused):
+        quote(
+            team=team,
+            user=bob,
+            model=SEEDANCE_20_FAST.id,
+            duration=5,
+            upscale_4k=False,
+            has_video_reference=False,
+            resolution="4k",
+        )
