@@ -12,8 +12,8 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q, Sum
-from django.db.models.functions import Trunc
+from django.db.models import F, Q, Sum, Value
+from django.db.models.functions import Cast, Round, Trunc
 
 from projects.kinovi import pricing
 from projects.models.credits import LedgerEntry
@@ -217,6 +217,16 @@ def generation_costs(scope: ReportScope):
     )
 
 
+def _thousandths(column: str) -> Cast:
+    """Credits as whole thousandths (exact: three places), a bigint to sum.
+
+    For ranking a month's ~40,000 videos: PostgreSQL's hash of bigint sums stays in
+    memory where numeric sums spilled to disk (work_mem), a third slower under load.
+    Rounded before the cast, as SQLite holds 85.68 as 85.67999...
+    """
+    return Cast(Round(F(column) * Value(1000)), models.BigIntegerField())
+
+
 def most_expensive(scope: ReportScope, limit: int = 10):
     """The `limit` generations of the scope that cost most, with their facts.
 
@@ -228,7 +238,7 @@ def most_expensive(scope: ReportScope, limit: int = 10):
         .filter(generation__isnull=False)
         .order_by()
         .values("generation")
-        .annotate(net=Sum("credits"))
+        .annotate(net=Sum(_thousandths("credits")))
         .order_by("-net", "-generation")
         .values("generation")[:limit]
     )

@@ -250,3 +250,26 @@ def test_a_budget_counts_thousandths_exactly(make_generation, team, bob, alice):
     assert str(budget.spent()) == "0.001"
     (status,) = budget_statuses(team, bob)
     assert status.spent == Decimal("0.001") and status.left == Decimal("999.999")
+
+
+def test_the_most_expensive_are_ranked_by_exact_thousandths(make_generation, team):
+    """Ranked on whole thousandths: 85.68 (which SQLite holds as 85.679999...) still
+    ranks above 85.679, and ties go to the newer video."""
+    from projects.models.reports import ReportScope, most_expensive
+
+    costs = ["85.679", "85.68", "0.001", "85.68"]
+    made = []
+    for cost in costs:
+        generation = make_generation(model="seedance2.0-mini", duration=4)
+        reserve(generation, has_video_reference=False)
+        settle(generation, Decimal(cost))
+        made.append(generation)
+    now = timezone.now()
+    scope = ReportScope(team=team, start=now - dt.timedelta(days=1), end=now + dt.timedelta(1))
+    ranked = [(row["generation"], row["credits"]) for row in most_expensive(scope)]
+    assert ranked == [
+        (made[3].pk, Decimal("85.68")),
+        (made[1].pk, Decimal("85.68")),
+        (made[0].pk, Decimal("85.679")),
+        (made[2].pk, Decimal("0.001")),
+    ]
