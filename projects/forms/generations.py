@@ -204,11 +204,7 @@ class ComposerForm(forms.Form):
         self.chosen = data.get("references") or []
         if self.errors:
             return data
-        self.built = kinovi_request.build_request(
-            self.spec(),
-            shape=settings.KINOVI_REQUEST_SHAPE,
-            output_resolution=settings.KINOVI_OUTPUT_RESOLUTION,
-        )
+        self.built = kinovi_request.build_request(self.spec(), shape=settings.KINOVI_REQUEST_SHAPE)
         for problem in self.built.errors:
             field = "references" if problem.field in _REFERENCE_FIELDS else problem.field
             self.add_error(field if field in self.fields else None, problem.message)

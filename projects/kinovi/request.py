@@ -436,11 +436,11 @@ def _check_references(
 
 def _no_visual_reference(has_audio: bool, model: ModelSpec | None) -> Problem:
     if has_audio:
-        takes = f"{model.label} can't" if model else "Kinovi can't"
+        of_model = f" of {model.label}" if model else ""
         return Problem(
             "references",
             "audio_only",
-            f"Add at least one image or video: {takes} take audio as the only reference.",
+            f"Add at least one image or video: audio can't be the only reference{of_model}.",
         )
     return Problem("references", "no_reference", "Add at least one image or video as a reference.")
 
@@ -563,11 +563,7 @@ def _check_audio_total(audio: list[ReferenceMedia], model: ModelSpec) -> list[Pr
 
 
 def _check_duration(duration: int, model: ModelSpec) -> list[Problem]:
-    if (
-        isinstance(duration, int)
-        and not isinstance(duration, bool)
-        and duration in model.durations
-    ):
+    if isinstance(duration, int) and not isinstance(duration, bool) and duration in model.durations:
         return []
     return [
         Problem(
