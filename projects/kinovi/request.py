@@ -450,7 +450,7 @@ def _too_many(kind: Kind, count: int, limit: int, model: ModelSpec) -> Problem:
     return Problem(
         _FIELD[kind],
         f"too_many_{_FIELD[kind]}",
-        f"{model.label} takes at most {limit} {noun}; you chose {count}.",
+        f"You chose {count} {noun}; {model.label} takes at most {limit}.",
     )
 
 

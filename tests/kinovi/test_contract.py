@@ -119,7 +119,7 @@ def test_it_answers_400_for_requests_breaking_the_rules(client, media_server):
     with pytest.raises(InvalidRequest) as caught:
         client.create_task(body)
     assert caught.value.message.startswith("Invalid inputs for model: ")
-    assert "Seedance 2.0 takes at most 9 images; you chose 10." in caught.value.message
+    assert "You chose 10 images; Seedance 2.0 takes at most 9." in caught.value.message
     assert "@video1" in caught.value.message
     assert [path for path, _ in caught.value.errors] == ["inputs.prompt", "inputs.imageUrls"]
 
@@ -136,7 +136,7 @@ def test_it_counts_images_in_urls_once_it_has_fetched_them(client, sim, media_se
     assert (info.status, info.error_code) == (TaskStatus.FAIL, "InvalidParameter")
     assert info.error_message == (
         "The prompt mentions @video1, but there are no videos. "
-        "Seedance 2.0 takes at most 9 images; you chose 10."
+        "You chose 10 images; Seedance 2.0 takes at most 9."
     )
 
 

@@ -244,7 +244,7 @@ def test_it_reports_every_problem_at_once():
     ]
     messages = [p.message for p in built.errors]
     assert "The prompt mentions @video1, but there are no videos." in messages
-    assert "Seedance 2.0 takes at most 9 images; you chose 10." in messages
+    assert "You chose 10 images; Seedance 2.0 takes at most 9." in messages
     assert (
         "The audio files are 16 s long together; "
         "Seedance 2.0 takes at most 15 s of audio in total." in messages

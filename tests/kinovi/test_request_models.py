@@ -48,7 +48,7 @@ def test_seedance_25_takes_thirty_images_and_names_itself_past_them():
     assert rules(shot(V25, [image(n) for n in range(20)])) == []
     assert rules(shot(V25, [image(n) for n in range(30)])) == []
     assert problems(shot(V25, [image(n) for n in range(31)])) == [
-        ("images", "too_many_images", "Seedance 2.5 takes at most 30 images; you chose 31.")
+        ("images", "too_many_images", "You chose 31 images; Seedance 2.5 takes at most 30.")
     ]
     # The 2.0 family keeps the seed's nine.
     for model in (V20, FAST, MINI):

@@ -91,10 +91,10 @@ def test_it_counts_images_by_the_models_limit(client, sim, media_server):
     with pytest.raises(InvalidRequest) as caught:
         client.create_task(payload)
     assert caught.value.errors == [
-        ("inputs.imageUrls", "Seedance 2.5 takes at most 30 images; you chose 40.")
+        ("inputs.imageUrls", "You chose 40 images; Seedance 2.5 takes at most 30.")
     ]
     assert caught.value.message == (
-        "Invalid inputs for model: Seedance 2.5 takes at most 30 images; you chose 40."
+        "Invalid inputs for model: You chose 40 images; Seedance 2.5 takes at most 30."
     )
 
 
