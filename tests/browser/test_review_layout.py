@@ -94,6 +94,22 @@ def test_every_review_page_passes_axe_without_sideways_scroll(
     ):
         page.goto(live_server.url + path)
         _check(page, size, what, problems)
+    page.goto(live_server.url + _compare_url(project, takes[:1]))
+    _check(page, size, "compare of too few", problems)
+    # The Share page refusing a link for nothing, then showing a new link.
+    page.goto(f"{live_server.url}/projects/{project.pk}/sharing/")
+    page.get_by_role("button", name="Make a link").click()
+    expect(page.locator(".form-error")).to_be_visible()
+    _check(page, size, "the Share page with an error", problems)
+    page.get_by_label("The whole project").check()
+    page.get_by_role("button", name="Make a link").click()
+    expect(page.get_by_test_id("new-link-url")).to_be_visible()
+    _check(page, size, "the Share page with a new link", problems)
+    # A comment refused (empty), on the video with comments.
+    page.goto(f"{live_server.url}/videos/{takes[1].pk}/review/")
+    page.get_by_role("button", name="Comment", exact=True).click()
+    expect(page.locator("#review-comments .field-error")).to_have_text("Write a comment first.")
+    _check(page, size, "a comment refused", problems)
     # The board with videos ticked for compare, and a verdict given by key.
     page.goto(f"{live_server.url}/projects/{project.pk}/review/")
     for take in takes[:2]:
