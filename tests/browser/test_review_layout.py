@@ -125,6 +125,15 @@ def test_every_review_page_passes_axe_without_sideways_scroll(
     visitor = browser.new_context(viewport=SIZES[size])
     client = visitor.new_page()
     tokens = review["tokens"]
+    client.goto(f"{live_server.url}/r/{tokens['live']}/")
+    first = client.get_by_test_id("client-take").first
+    first.get_by_role("button", name="Approve").click()
+    expect(client.get_by_text("Say who you are.")).to_be_visible()
+    _check(client, size, "a client's answer refused", problems)
+    first = client.get_by_test_id("client-take").first
+    first.locator(".decision-form").get_by_label("Your name").fill("Zoe")
+    first.get_by_role("button", name="Ask for changes").click()
+    expect(client.locator("#messages")).to_contain_text("the team has your answer")
     for what, token in (("an open client link", "live"), ("a password prompt", "locked")):
         client.goto(f"{live_server.url}/r/{tokens[token]}/")
         _check(client, size, what, problems)
