@@ -51,8 +51,8 @@ UNKNOWN_RECHECK = timedelta(minutes=10)
 CLAIM_ROUNDS = 5
 # Kinovi's answers about our account (401, 402, 403), kept as a failed video's error code.
 ACCOUNT_PROBLEM_CODES = ("401", "402", "403")
-# A failed video's reason in the user's words, by its error code; a code not here shows
-# its message when that reads as a sentence (Kinovi's task failures do), otherwise
+# A failed video's reason in the user's words: its message when that reads as a sentence
+# (Kinovi's task failures and the worker's refusals do), otherwise by its error code, or
 # FAILURE_FALLBACK.
 FAILURE_SENTENCES = {
     "unreachable": "Kinovi could not be reached, so the video was not made.",
@@ -75,14 +75,14 @@ _NOT_FOR_USERS = re.compile(
 def failure_sentence(code: str | None, message: str | None) -> str:
     """Why a video failed, in a sentence its author can read: never an exception's name
     or a request path (those stay in `error_message`, for admins)."""
+    message = " ".join((message or "").split())
+    if message and not _NOT_FOR_USERS.search(message):
+        return message
     code = code or ""
     if code in FAILURE_SENTENCES:
         return FAILURE_SENTENCES[code]
     if code.isdigit() and code.startswith("5"):
         return SERVER_PROBLEM
-    message = " ".join((message or "").split())
-    if message and not _NOT_FOR_USERS.search(message):
-        return message
     return FAILURE_FALLBACK
 
 
