@@ -145,3 +145,22 @@ def test_the_machine_formats_of_a_date():
     assert formats.iso(moment) == "2026-12-02T14:05:00+00:00"
     assert formats.input_date(date(2026, 12, 2)) == "2026-12-02"
     assert formats.input_date(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        # Look-alikes keep a whole-word end in view: where they differ.
+        (
+            "mira_reference_portrait_studio_lighting_take_01",
+            ("mira_reference_portrait_studio_lighting", "_take_01"),
+        ),
+        ("storm_theme_strings_final_v12", ("storm_theme_strings", "_final_v12")),
+        # No separator near the end: its last ten characters.
+        ("abcdefghijklmnopqrstuvwxyz0123", ("abcdefghijklmnopqrst", "uvwxyz0123")),
+        # Short names are never cut.
+        ("harbour at dawn", ("harbour at dawn", "")),
+    ],
+)
+def test_a_long_name_is_cut_before_its_last_words(name, parts):
+    assert ui.name_parts(name) == parts
