@@ -16,7 +16,7 @@ def thumbnail_urls_from_storage(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("projects", "0012_merge_decimals_and_uploads"),
+        ("projects", "0013_per_shot_resolution_and_options"),
     ]
 
     operations = [
