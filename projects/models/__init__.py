@@ -1,4 +1,5 @@
 from projects.models.accounts import UserSession
+from projects.models.availability import ModelAvailability
 from projects.models.credits import AuditEntry, Budget, LedgerEntry, PriceVersion, SoftLimitWarning
 from projects.models.generation import (
     DispatchGate,
@@ -33,6 +34,7 @@ __all__ = [
     "KinoviUpload",
     "LedgerEntry",
     "MailPreference",
+    "ModelAvailability",
     "Membership",
     "OutboxMail",
     "PriceVersion",
