@@ -21,8 +21,9 @@ class ProjectSettingsForm(forms.ModelForm):
     default_model = forms.ChoiceField(
         label="Model", choices=[(spec.id, spec.label) for spec in catalogue.CATALOGUE.values()]
     )
+    # Blank (a form that predates it): the project's own where the model offers it.
     default_resolution = forms.ChoiceField(
-        label="Resolution", choices=list(RESOLUTION_CHOICES.items())
+        label="Resolution", required=False, choices=list(RESOLUTION_CHOICES.items())
     )
     default_duration = forms.TypedChoiceField(
         label="Duration",
@@ -66,6 +67,11 @@ class ProjectSettingsForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         spec = catalogue.CATALOGUE.get(data.get("default_model", ""))
+        if spec is not None and not data.get("default_resolution"):
+            current = self.instance.default_resolution
+            data["default_resolution"] = (
+                current if current in spec.resolutions else spec.default_resolution
+            )
         if (
             spec is not None
             and data.get("default_upscale_4k")
