@@ -75,27 +75,12 @@ def test_resolutions_models_and_the_quote_lock(login, live_server, alice, shots,
     composer.get_by_label("Resolution").select_option("1080p")
     expect(price).to_contain_text("450 credits")
 
-    # Seedance 2.5 takes 20 images; 2.0 refuses the tenth.
-    composer.get_by_label("Resolution").select_option("720p")
-    notice = add_from_picker(page, [f"still {n:02}" for n in range(9)])
-    assert "can't be added" in notice and "Seedance 2.0 takes at most 9 images" in notice
-    composer.get_by_text("Seedance 2.5", exact=True).click()
-    expect(page.get_by_test_id("model-limits")).to_contain_text("up to 30 images")
-    expect(composer.get_by_label("Resolution").locator("option")).to_have_count(3)
-    add_from_picker(page, [f"still {n:02}" for n in range(8, 19)])
-    expect(page.get_by_test_id("composer-reference")).to_have_count(20)
-    expect(page.locator("[data-reference-counts]")).to_contain_text("20/30 images")
-    expect(price).to_contain_text("295 credits")
-    expect(page.get_by_test_id("composer-errors")).to_have_count(0)
-    for width in (390, 1280, 1920):
-        fits(page, width)
-
     # The quote lock: the price changes between the check and Generate.
     version = PriceVersion.objects.in_effect()
     rates = dict(version.model_rates)
-    rates["seedance2-5"] = {
-        **rates["seedance2-5"],
-        "per_second": {**rates["seedance2-5"]["per_second"], "720p": "60"},
+    rates["seedance-20"] = {
+        **rates["seedance-20"],
+        "per_second": {**rates["seedance-20"]["per_second"], "1080p": "100"},
     }
     PriceVersion.objects.create(
         effective_from=timezone.now() - dt.timedelta(seconds=1),
@@ -104,9 +89,25 @@ def test_resolutions_models_and_the_quote_lock(login, live_server, alice, shots,
     )
     page.get_by_test_id("composer-submit").click()
     changed = page.get_by_test_id("quote-changed")
-    expect(changed).to_contain_text("295 credits then, 300 credits now")
+    expect(changed).to_contain_text("450 credits then, 500 credits now")
     assert Generation.objects.count() == 1
     assert serious_axe_violations(page) == []
-    changed.get_by_role("button", name="Generate for 300 credits").click()
-    expect(page.get_by_test_id("composer-submitted")).to_contain_text("300 credits reserved")
-    assert Generation.objects.filter(model="seedance2-5").count() == 1
+    changed.get_by_role("button", name="Generate for 500 credits").click()
+    expect(page.get_by_test_id("composer-submitted")).to_contain_text("500 credits reserved")
+    assert Generation.objects.filter(resolution="1080p").get().credits_estimated == 500
+
+    # Seedance 2.5 takes 20 images; 2.0 refuses the tenth.
+    composer.get_by_label("Resolution").select_option("720p")
+    expect(price).to_contain_text("200 credits")
+    notice = add_from_picker(page, [f"still {n:02}" for n in range(9)])
+    assert "can't be added" in notice and "Seedance 2.0 takes at most 9 images" in notice
+    composer.get_by_label("Seedance 2.5", exact=True).check()
+    expect(page.get_by_test_id("model-limits")).to_contain_text("up to 30 images")
+    expect(composer.get_by_label("Resolution").locator("option")).to_have_count(3)
+    add_from_picker(page, [f"still {n:02}" for n in range(8, 19)])
+    expect(page.get_by_test_id("composer-reference")).to_have_count(20)
+    expect(page.locator("[data-reference-counts]")).to_contain_text("20/30 images")
+    expect(price).to_contain_text("295 credits")  # 5 s at 59 credits/s
+    expect(page.get_by_test_id("composer-errors")).to_have_count(0)
+    for width in (390, 1280, 1920):
+        fits(page, width)
