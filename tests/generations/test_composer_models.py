@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from projects.kinovi import pricing
 from projects.models import AuditEntry, Generation, LedgerEntry, ModelAvailability, PriceVersion
 from tests.generations.composer_fixtures import *  # noqa: F403 (fixtures)
 from tests.generations.composer_fixtures import composer_post
@@ -220,3 +221,25 @@ def test_project_settings_offer_the_models_resolutions(alice_client, project):
         url, {**fields, "default_model": "seedance2-fast", "default_resolution": "1080p"}
     )
     assert refused.status_code == 200 and b"Select a valid choice" in refused.content
+
+
+def test_the_checks_token_is_what_the_submit_takes(alice_client, project, images, video):
+    data = composer_post([images[0], video], prompt="@image1 moves like @video1", quote=None)
+    html = check(alice_client, project, data).content.decode()
+    assert "<strong>240 credits</strong>" in html  # 5 s at the reference-video tier, 48/s
+    response = submit(alice_client, project, {**data, "quote": token_in(html)})
+    assert response.status_code == 200
+    assert Generation.objects.get().credits_estimated == Decimal(240)
+
+
+def test_a_shot_without_a_price_is_refused_not_priced_at_another_rate(
+    alice_client, project, images
+):
+    PriceVersion.from_rates(
+        pricing.SEED_RATES, effective_from=timezone.now() - dt.timedelta(seconds=1)
+    ).save()
+    html = check(alice_client, project, composer_post(images[:1], resolution="1080p")).content
+    assert b"has no price" in html and b'data-testid="composer-price"' not in html
+    response = submit(alice_client, project, composer_post(images[:1], resolution="1080p"))
+    assert response.status_code == 400 and b"has no price" in response.content
+    assert not Generation.objects.exists() and not LedgerEntry.objects.exists()
