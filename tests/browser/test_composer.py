@@ -295,9 +295,10 @@ def test_references_are_reordered_by_drag_limited_and_uploaded_inline(
     expect(picks).to_have_count(10)
     for n in range(10):
         picks.nth(n).click()
-    expect(page.locator("[data-composer-notice]")).to_have_text("Seedance 2.0 takes at most 9 images.")
+    limit = "Seedance 2.0 takes at most 9 images."
+    expect(page.locator("[data-composer-notice]")).to_have_text(limit)
     # The picker stays open and says why (it used to close itself).
-    expect(page.get_by_test_id("picker-notice")).to_contain_text("Seedance 2.0 takes at most 9 images.")
+    expect(page.get_by_test_id("picker-notice")).to_contain_text(limit)
     references = page.get_by_test_id("composer-reference")
     expect(references).to_have_count(9)
     expect(page.locator("[data-reference-counts]")).to_contain_text("9/9 images")
