@@ -45,7 +45,7 @@ def add_from_picker(page, names):
 
 def fits(page, width):
     page.set_viewport_size({"width": width, "height": 900})
-    page.wait_for_function("document.documentElement.scrollWidth <= window.innerWidth")
+    page.wait_for_function("() => document.documentElement.scrollWidth <= window.innerWidth")
     assert serious_axe_violations(page) == []
 
 
