@@ -451,11 +451,7 @@ class ComposerForm(forms.Form):
             self.add_error(field, message)
         if self.errors:
             return data
-        self.built = kinovi_request.build_request(
-            self.spec(),
-            shape=settings.KINOVI_REQUEST_SHAPE,
-            output_resolution=settings.KINOVI_OUTPUT_RESOLUTION,
-        )
+        self.built = kinovi_request.build_request(self.spec(), shape=settings.KINOVI_REQUEST_SHAPE)
         self.set_aside = []
         for problem in self.built.errors:
             if problem.rule in _MODEL_LIMIT_RULES:

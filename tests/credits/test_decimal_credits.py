@@ -4,10 +4,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from projects.kinovi import pricing
 from projects.kinovi.client import _credits
@@ -15,37 +13,33 @@ from projects.kinovi.pricing import SEED_RATES, ModelRate, Rates, format_credits
 from projects.models import Generation, LedgerEntry, PriceVersion, Project
 from projects.models.credits import adjust, refund, reserve, settle
 from projects.templatetags.credits import credits as credits_filter
-
-THOUSANDTHS = st.integers(0, 3_000_000).map(lambda n: Decimal(n).scaleb(-3))
-RATES = st.sampled_from(["7.5", "85.68", "143.4", "40", "0.001", "26.125"]).map(Decimal)
-
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("reserve"), RATES, st.integers(4, 15)),
-        st.tuples(st.just("settle"), st.integers(0, 30), THOUSANDTHS),
-        st.tuples(st.just("refund"), st.integers(0, 30)),
-        st.tuples(
-            st.just("adjust"),
-            st.integers(-500_000, 500_000).filter(bool).map(lambda n: Decimal(n).scaleb(-3)),
-        ),
-    ),
-    max_size=15,
+from tests.credits.strategies import (
+    LENGTHS,
+    RATES,
+    REFUND,
+    THOUSANDTHS,
+    adjust_step,
+    ledger_steps,
+    nonzero,
+    reserve_step,
+    rolled_back,
+    settle_step,
 )
 
-
-class _Rollback(Exception):
-    pass
+operations = ledger_steps(
+    reserve_step(RATES, LENGTHS),
+    settle_step(THOUSANDTHS),
+    REFUND,
+    adjust_step(nonzero(-500_000, 500_000).map(lambda n: Decimal(n).scaleb(-3))),
+    max_size=15,
+)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=operations)
 def test_every_sum_stays_exact(team, alice, bob, steps):
-    try:
-        with transaction.atomic():
-            _play(team, alice, bob, steps)
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        _play(team, alice, bob, steps)
 
 
 def _play(team, alice, bob, steps):
