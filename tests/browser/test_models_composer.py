@@ -69,6 +69,8 @@ def test_resolutions_models_and_the_quote_lock(login, live_server, alice, shots,
     expect(page.get_by_test_id("composer-submitted")).to_contain_text("75 credits reserved")
     expect(page.get_by_test_id("card-resolution").first).to_have_text("480p")
     wait_for_status(page, "success")
+    card = page.get_by_test_id("generation-card").first
+    expect(card.get_by_test_id("generation-result")).to_contain_text("75 credits")
     assert Generation.objects.get().resolution == "480p"
 
     # 1080p: the higher price.
@@ -111,3 +113,7 @@ def test_resolutions_models_and_the_quote_lock(login, live_server, alice, shots,
     expect(page.get_by_test_id("composer-errors")).to_have_count(0)
     for width in (390, 1280, 1920):
         fits(page, width)
+    page.get_by_test_id("composer-submit").click()
+    expect(page.get_by_test_id("composer-submitted")).to_contain_text("295 credits reserved")
+    made = Generation.objects.get(model="seedance2-5")
+    assert made.references.count() == 20 and made.credits_estimated == 295
