@@ -110,18 +110,23 @@ def run(runs: int):
     with measured(PROJECT_PAGE):
         submit_url = reverse("generation_submit", args=[project.pk])
         keys = iter(range(10**6))
+        shot = {
+            "model": "seedance-20",
+            "duration": "5",
+            "aspect_ratio": "16:9",
+            "prompt": "@image1 and @image2 walk in the rain",
+            "references": [str(asset.pk) for asset in assets],
+        }
+        # The quote lock: the price the composer's check shows, signed, as a browser has it.
+        checked = client.post(
+            reverse("composer_check", args=[project.pk]), shot, headers={"HX-Request": "true"}
+        )
+        quote = checked.content.decode().split('name="quote" value="')[1].split('"')[0]
 
         def submit():
             response = client.post(
                 submit_url,
-                {
-                    "model": "seedance-20",
-                    "duration": "5",
-                    "aspect_ratio": "16:9",
-                    "prompt": "@image1 and @image2 walk in the rain",
-                    "references": [str(asset.pk) for asset in assets],
-                    "idempotency_key": f"bench-{next(keys)}",
-                },
+                {**shot, "quote": quote, "idempotency_key": f"bench-{next(keys)}"},
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, response.content[:500]

@@ -110,6 +110,11 @@ CARD_FIELDS = (
     "duration",
     "aspect_ratio",
     "upscale_4k",
+    "resolution",
+    "generate_audio",
+    "high_bitrate",
+    "seed_requested",
+    "seed",
     "status",
     "credits_estimated",
     "credits_used",
@@ -133,6 +138,7 @@ CARD_FIELDS = (
     "project__default_duration",
     "project__default_aspect_ratio",
     "project__default_upscale_4k",
+    "project__default_resolution",
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
