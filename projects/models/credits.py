@@ -151,8 +151,8 @@ class DollarsTotal(Coalesce):
 
     output_field = models.DecimalField(max_digits=20, decimal_places=6)
 
-    def __init__(self):
-        super().__init__(Sum("dollars"), Value(Decimal(0)))
+    def __init__(self, **extra):
+        super().__init__(Sum("dollars", **extra), Value(Decimal(0)))
 
     def get_db_converters(self, connection):
         return [*super().get_db_converters(connection), self._exact]
@@ -582,6 +582,14 @@ class BudgetStatus:
     credits: Decimal
     period_start: dt.datetime | None
     period_end: dt.datetime | None
+    # Of `spent`, what videos not finished yet hold: reserved, neither charged nor
+    # refunded until they end (an Unknown one until an admin settles it).
+    held: Decimal = CREDITS_ZERO
+
+    @property
+    def used(self) -> Decimal:
+        """What finished videos (and adjustments) used of the budget: spent less held."""
+        return self.spent - self.held
 
     @property
     def in_a_sentence(self) -> str:
@@ -657,6 +665,14 @@ class BudgetStatus:
         return self.percent(self.spent)
 
     @property
+    def used_percent(self) -> float:
+        return self.percent(self.used)
+
+    @property
+    def held_percent(self) -> float:
+        return self.spent_percent - self.used_percent
+
+    @property
     def soft_percent(self) -> float:
         return self.percent(self.soft_limit)
 
@@ -694,8 +710,20 @@ def _budget_label(budget: Budget, viewer) -> str:
     return f"{budget.user.get_username()}'s {period} budget"
 
 
+# A video not finished yet (Generation.FINISHED_STATES are success and fail; the
+# generation module builds on this one): its reservation is held, not spent for good.
+FINISHED_STATES = ("success", "fail")
+HELD = Q(generation__isnull=False) & ~Q(generation__status__in=FINISHED_STATES)
+
+
 def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
     """{budget pk: credits spent in its period containing `at`}, in one query."""
+    return {pk: spent for pk, (spent, _) in _budget_sums(team, budgets, at).items()}
+
+
+def _budget_sums(team, budgets, at, *, held=False) -> dict[int, tuple[Decimal, Decimal]]:
+    """{budget pk: (credits spent, of which held by unfinished videos)} in its period
+    containing `at`, in one query; held is 0 unless asked for (it joins the videos)."""
     budgets = list(budgets)
     if not budgets:
         return {}
@@ -709,6 +737,8 @@ def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
         if budget.user_id is not None:
             condition &= Q(user_id=budget.user_id)
         sums[f"budget_{budget.pk}"] = budget_spend(condition)
+        if held:
+            sums[f"held_{budget.pk}"] = CreditsTotal(filter=condition & HELD)
     entries = LedgerEntry.objects.for_team(team)
     if None not in starts:
         # Only the rows of the longest period can count: let the index skip the rest.
@@ -716,18 +746,22 @@ def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
     if all(budget.user_id is not None for budget in budgets):
         entries = entries.filter(user_id__in=[budget.user_id for budget in budgets])
     totals = entries.aggregate(**sums)
-    return {budget.pk: totals[f"budget_{budget.pk}"] for budget in budgets}
+    return {
+        budget.pk: (totals[f"budget_{budget.pk}"], totals.get(f"held_{budget.pk}", CREDITS_ZERO))
+        for budget in budgets
+    }
 
 
 def budget_statuses(
-    team, user, *, credits=CREDITS_ZERO, at=None, budgets=None
+    team, user, *, credits=CREDITS_ZERO, at=None, budgets=None, held=False
 ) -> list[BudgetStatus]:
-    """Every budget applying to `user` in `team` (member's first), as of `at`: 2 queries."""
+    """Every budget applying to `user` in `team` (member's first), as of `at`: 2 queries.
+    With `held`, each also says how much of its spend unfinished videos hold."""
     at = at or timezone.now()
     if budgets is None:
         budgets = Budget.objects.applying_to(team, user).select_related("user")
     budgets = list(budgets)
-    spent = spent_by_budget(team, budgets, at)
+    sums = _budget_sums(team, budgets, at, held=held)
     statuses = []
     for budget in budgets:
         start, end = budget.period_bounds(at)
@@ -735,10 +769,11 @@ def budget_statuses(
             BudgetStatus(
                 budget=budget,
                 label=_budget_label(budget, user),
-                spent=spent[budget.pk],
+                spent=sums[budget.pk][0],
                 credits=credits,
                 period_start=start,
                 period_end=end,
+                held=sums[budget.pk][1],
             )
         )
     statuses.sort(key=lambda status: status.budget.is_team_budget)

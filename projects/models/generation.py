@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import secrets
 from bisect import bisect_right
 from collections import Counter
@@ -61,6 +62,41 @@ LATE_CHARGE_STABLE = timedelta(seconds=30)
 LATE_CHARGE_MAX_WAIT = timedelta(minutes=10)
 
 
+# A failed video's reason in the user's words: its message when that reads as a sentence
+# (Kinovi's task failures and the worker's refusals do), otherwise by its error code, or
+# FAILURE_FALLBACK.
+FAILURE_SENTENCES = {
+    "unreachable": "Kinovi could not be reached, so the video was not made.",
+    "upload": "A reference could not be sent to Kinovi, so the video was not made.",
+    "429": "Kinovi was too busy to take the video, so it was not made.",
+    "401": "Kinovi refused our account, so the video was not made. An admin has been told.",
+    "402": "Our Kinovi account is out of credits, so the video was not made. "
+    "An admin has been told.",
+    "403": "Kinovi refused our account, so the video was not made. An admin has been told.",
+    "never_confirmed": "Kinovi never confirmed it was making this video.",
+}
+SERVER_PROBLEM = "Kinovi had a problem and could not make the video."
+FAILURE_FALLBACK = "Kinovi refused the video."
+# What a message meant for developers looks like: an exception's name, a URL, a path.
+_NOT_FOR_USERS = re.compile(
+    r"\b[A-Z]\w*(?:Error|Exception|Timeout|Failed)\b|Traceback|https?://|/\w+/\w+|[{}<>]"
+)
+
+
+def failure_sentence(code: str | None, message: str | None) -> str:
+    """Why a video failed, in a sentence its author can read: never an exception's name
+    or a request path (those stay in `error_message`, for admins)."""
+    message = " ".join((message or "").split())
+    if message and not _NOT_FOR_USERS.search(message):
+        return message
+    code = code or ""
+    if code in FAILURE_SENTENCES:
+        return FAILURE_SENTENCES[code]
+    if code.isdigit() and code.startswith("5"):
+        return SERVER_PROBLEM
+    return FAILURE_FALLBACK
+
+
 class InvalidTransition(Exception):
     pass
 
@@ -84,6 +120,11 @@ CARD_FIELDS = (
     "duration",
     "aspect_ratio",
     "upscale_4k",
+    "resolution",
+    "generate_audio",
+    "high_bitrate",
+    "seed_requested",
+    "seed",
     "status",
     "credits_estimated",
     "estimate_worst_case",
@@ -109,6 +150,7 @@ CARD_FIELDS = (
     "project__default_duration",
     "project__default_aspect_ratio",
     "project__default_upscale_4k",
+    "project__default_resolution",
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
@@ -552,11 +594,16 @@ class Generation(models.Model):
         return f"{why} — {when}{attempt}"
 
     @property
+    def failure_sentence(self) -> str:
+        """Why it failed, in a sentence its author can read (see failure_sentence())."""
+        return failure_sentence(self.error_code, self.error_message)
+
+    @property
     def error_for_members(self) -> str:
         """Why it failed, for its author: an account problem of ours is not theirs to read."""
         if self.error_code in ACCOUNT_PROBLEM_CODES:
             return "Video generation is paused for your team; an admin has been told."
-        return self.error_message or "Kinovi could not make this video."
+        return self.failure_sentence
 
     def neighbours(self) -> tuple[int | None, int | None]:
         """The ids of the project's next newer and next older video, on the same list

@@ -268,6 +268,7 @@ def failed_generations(scope: ReportScope, limit: int = 10):
             "generation",
             "generation__created_at",
             "generation__error_message",
+            "generation__error_code",
             "user__username",
             "project__name",
             "model",

@@ -156,7 +156,7 @@ def my_spend(request):
         .order_by("-created_at")[:50]
     )
     totals = scope.entries().totals()
-    statuses = budget_statuses(request.team, request.user)
+    statuses = budget_statuses(request.team, request.user, held=True)
     return render(
         request,
         TEMPLATES + "my_spend.html",

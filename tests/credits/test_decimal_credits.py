@@ -5,7 +5,6 @@ import math
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -33,53 +32,51 @@ from projects.models import (
 from projects.models.credits import adjust, budget_statuses, refund, reserve, set_budget, settle
 from projects.models.library import Kind
 from projects.templatetags.credits import credits as credits_filter
+from tests.credits.strategies import (
+    LENGTHS,
+    RATES,
+    REFUND,
+    THOUSANDTHS,
+    VIDEO_INDEX,
+    adjust_step,
+    ledger_steps,
+    nonzero,
+    reserve_step,
+    rolled_back,
+    settle_step,
+)
 
-THOUSANDTHS = st.integers(0, 3_000_000).map(lambda n: Decimal(n).scaleb(-3))
 # Above a reservation by at least 0.001 credits.
 EXTRA = st.integers(1, 500_000).map(lambda n: Decimal(n).scaleb(-3))
-RATES = st.sampled_from(["7.5", "85.68", "143.4", "40", "0.001", "26.125"]).map(Decimal)
 # Reference videos' total length in seconds (None: unknown, the worst case reserved).
 REFERENCE_SECONDS = st.one_of(
     st.none(), st.integers(2_000, 45_000).map(lambda n: Decimal(n).scaleb(-3))
 )
 
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("reserve"), RATES, st.integers(4, 15)),
-        # Seedance 2.5 with a reference video, through Generation.submit(): reserved on
-        # (reference seconds + length) at the shipped reference-video rate.
-        st.tuples(
-            st.just("reserve_25"),
-            st.sampled_from(["480p", "720p", "1080p"]),
-            st.integers(4, 30),
-            REFERENCE_SECONDS,
-        ),
-        st.tuples(st.just("settle"), st.integers(0, 30), THOUSANDTHS),
-        # Kinovi charging more than was reserved.
-        st.tuples(st.just("settle_above"), st.integers(0, 30), EXTRA),
-        st.tuples(st.just("refund"), st.integers(0, 30)),
-        st.tuples(
-            st.just("adjust"),
-            st.integers(-500_000, 500_000).filter(bool).map(lambda n: Decimal(n).scaleb(-3)),
-        ),
+operations = ledger_steps(
+    reserve_step(RATES, LENGTHS),
+    # Seedance 2.5 with a reference video, through Generation.submit(): reserved on
+    # (reference seconds + length) at the shipped reference-video rate.
+    st.tuples(
+        st.just("reserve_25"),
+        st.sampled_from(["480p", "720p", "1080p"]),
+        st.integers(4, 30),
+        REFERENCE_SECONDS,
     ),
+    settle_step(THOUSANDTHS),
+    # Kinovi charging more than was reserved.
+    st.tuples(st.just("settle_above"), VIDEO_INDEX, EXTRA),
+    REFUND,
+    adjust_step(nonzero(-500_000, 500_000).map(lambda n: Decimal(n).scaleb(-3))),
     max_size=15,
 )
-
-
-class _Rollback(Exception):
-    pass
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=operations)
 def test_every_sum_stays_exact(team, alice, bob, steps):
-    try:
-        with transaction.atomic():
-            _play(team, alice, bob, steps)
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        _play(team, alice, bob, steps)
 
 
 def _play(team, alice, bob, steps):
