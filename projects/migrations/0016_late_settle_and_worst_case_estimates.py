@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('projects', '0013_per_shot_resolution_and_options'),
+        ('projects', '0015_model_availability'),
     ]
 
     operations = [

@@ -228,3 +228,61 @@ def test_two_workers_settle_it_once(kinovi_api, reference_shot, clock):
     assert first.observe_charge(Decimal(525))
     assert not second.observe_charge(Decimal(525))
     assert [kind for kind, _, _ in _rows(generation)] == [K.RESERVE, K.SETTLE]
+
+
+def test_the_simulators_late_charge_is_settled_once_final(
+    kinovi, project, local_storage, live_server, monkeypatch
+):
+    """End to end: 5 s of 2.5 at 1080p with an 8 s reference video reserves (8 + 5) x
+    85.68; the simulator first reports 5 x 85.68, then its final figure, which the
+    worker settles once it holds (the wait shortened for the test)."""
+    from projects.kinovi.request import GenerationSpec, ReferenceMedia, build_request
+    from projects.models import generation as generation_module
+    from tests.generations.lifecycle_fixtures import run_worker
+    from tests.kinovi.conftest import make_mp4
+
+    monkeypatch.setattr(generation_module, "LATE_CHARGE_STABLE", timedelta(seconds=0.3))
+    kinovi.control(settle_delay_seconds=0.5)
+    make_mp4(local_storage / "refs" / "eight.mp4", 8)
+    image_url = f"{live_server.url}/media/refs/tiny.png"
+    video_url = f"{live_server.url}/media/refs/eight.mp4"
+    references = [
+        ReferenceMedia(Kind.IMAGE, image_url, format="image/png", label="tiny"),
+        ReferenceMedia(
+            Kind.VIDEO, video_url, format="video/mp4", duration_seconds=8.0, label="eight"
+        ),
+    ]
+    built = build_request(
+        GenerationSpec(
+            SEEDANCE_25.id, "@image1 moves like @video1", references, duration=5, resolution="1080p"
+        )
+    )
+    assert built.ok, built.errors
+    generation = Generation.objects.create(
+        project=project,
+        created_by=project.owner,
+        model=SEEDANCE_25.id,
+        prompt="@image1 moves like @video1",
+        prompt_sent=built.prompt,
+        duration=5,
+        resolution="1080p",
+        request_payload=built.payload,
+    )
+    for kind, url, seconds in [(Kind.IMAGE, image_url, None), (Kind.VIDEO, video_url, 8.0)]:
+        GenerationReference.objects.create(
+            generation=generation, kind=kind, position=1, url=url, duration_seconds=seconds
+        )
+    generation.submit()
+    generation.refresh_from_db()
+    assert generation.credits_estimated == Decimal("1113.84")
+
+    def settled():
+        return LedgerEntry.objects.filter(generation=generation, kind=K.SETTLE).exists()
+
+    run_worker(settled, timeout=60)
+    generation.refresh_from_db()
+    assert generation.status == S.SUCCESS and not generation.settle_pending
+    assert _rows(generation) == [
+        (K.RESERVE, Decimal("1113.84"), None),
+        (K.SETTLE, 0, Decimal("1113.84")),
+    ]
