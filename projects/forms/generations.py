@@ -18,7 +18,13 @@ from projects.kinovi import catalogue
 from projects.kinovi import request as kinovi_request
 from projects.kinovi.pricing import format_credits
 from projects.kinovi.references import Kind, slots_for
-from projects.models import Character, GenerationReference, ModelAvailability, ReferenceAsset
+from projects.models import (
+    Character,
+    GenerationReference,
+    ModelAvailability,
+    ReferenceAsset,
+    credits,
+)
 from projects.models.credits import BudgetExceeded
 from projects.models.generation import Generation
 
@@ -105,13 +111,12 @@ class QuoteTerms:
             raise signing.BadSignature("Not a composer quote.") from None
 
 
-def reference_video_seconds(references) -> float | None:
-    """The reference videos' seconds together, as the reservation counts them; None when
-    any video's length is unknown (the worst case is reserved then)."""
+def reference_video_seconds(references) -> Decimal | None:
+    """The reference videos' seconds together, exactly as the reservation counts them
+    (credits.reference_video_seconds); None when any video's length is unknown (the worst
+    case is reserved then) or there is no video."""
     lengths = [ref.duration for ref in references if ref.kind == Kind.VIDEO]
-    if any(length is None for length in lengths):
-        return None
-    return float(sum(lengths)) if lengths else None
+    return credits.reference_video_seconds(lengths) if lengths else None
 
 
 def model_limits(spec: catalogue.ModelSpec) -> str:

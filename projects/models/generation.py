@@ -151,6 +151,9 @@ CARD_FIELDS = (
     "project__default_aspect_ratio",
     "project__default_upscale_4k",
     "project__default_resolution",
+    "project__archived_at",
+    "project__team_id",
+    "project__owner_id",
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)

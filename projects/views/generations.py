@@ -30,7 +30,7 @@ from projects.models import (
     ReferenceAsset,
 )
 from projects.models.credits import (
-    BudgetExceeded,
+    SubmissionRefused,
     quote,
     soft_limit_warnings,
 )
@@ -342,7 +342,8 @@ def generation_submit(request, project_id: int):
             except LimitReached as refusal:
                 form.add_error(None, str(refusal))
                 status, retry_at = 429, refusal.retry_at
-            except BudgetExceeded as refusal:
+            except SubmissionRefused as refusal:
+                # Over a budget, or a shot the prices in effect cannot price.
                 form.add_error(None, str(refusal))
                 status = 422
             except QuoteChanged:
@@ -481,7 +482,7 @@ def generation_rerun(request, generation_id: int):
             new, created = form.save()
         except LimitReached as refusal:
             problem, limited, retry_at = str(refusal), True, refusal.retry_at
-        except BudgetExceeded as refusal:
+        except SubmissionRefused as refusal:
             problem = str(refusal)
     else:
         problem = "This video can't be made again as it was: " + " ".join(form.problems())
