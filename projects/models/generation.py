@@ -162,11 +162,17 @@ class GenerationQuerySet(models.QuerySet):
         (the line and the tasks in flight are held short by Kinovi's limit).
         """
         S = Generation.Status
-        queued = self.filter(status=S.QUEUED).values("pk")
+        # Two index scans on status glued by UNION ALL (a row is in flight or queued,
+        # never both): `status IN (...) OR pk IN (queued)` made PostgreSQL walk the
+        # whole table by its primary key (0.4 s at 500,000 rows).
+        columns = ("pk", "status", "project__team_id", "project__owner_id")
+        in_flight = Generation.objects.filter(status__in=Generation.IN_FLIGHT_STATES)
+        queued = self.filter(status=S.QUEUED)
         rows = (
-            Generation.objects.filter(Q(status__in=Generation.IN_FLIGHT_STATES) | Q(pk__in=queued))
+            in_flight.order_by()
+            .values_list(*columns)
+            .union(queued.order_by().values_list(*columns), all=True)
             .order_by("pk")
-            .values_list("pk", "status", "project__team_id", "project__owner_id")
         )
         member_turns: Counter = Counter()
         team_turns: Counter = Counter()
