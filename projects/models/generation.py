@@ -161,30 +161,39 @@ class GenerationQuerySet(models.QuerySet):
         share one Kinovi key: one line for the site. One query of a few integers a row
         (the line and the tasks in flight are held short by Kinovi's limit).
         """
-        S = Generation.Status
-        # Two index scans on status glued by UNION ALL (a row is in flight or queued,
-        # never both): `status IN (...) OR pk IN (queued)` made PostgreSQL walk the
-        # whole table by its primary key (0.4 s at 500,000 rows).
+        queued_status = Generation.Status.QUEUED
         columns = ("pk", "status", "project__team_id", "project__owner_id")
-        in_flight = Generation.objects.filter(status__in=Generation.IN_FLIGHT_STATES)
-        queued = self.filter(status=S.QUEUED)
-        rows = (
-            in_flight.order_by()
-            .values_list(*columns)
-            .union(queued.order_by().values_list(*columns), all=True)
-            .order_by("pk")
-        )
+        if not self.query.has_filters():  # the site's whole line (the project page)
+            rows = (
+                Generation.objects.filter(status__in=(*Generation.IN_FLIGHT_STATES, queued_status))
+                .order_by()
+                .values_list(*columns)
+            )
+        else:
+            # Two index scans on status glued by UNION ALL (a row is in flight or
+            # queued, never both): `status IN (...) OR pk IN (queued)` made PostgreSQL
+            # walk the whole table by its primary key (0.4 s at 500,000 rows).
+            in_flight = Generation.objects.filter(status__in=Generation.IN_FLIGHT_STATES)
+            rows = (
+                in_flight.order_by()
+                .values_list(*columns)
+                .union(self.filter(status=queued_status).order_by().values_list(*columns), all=True)
+                .order_by("pk")  # any order, but the union must not take the model's
+            )
         member_turns: Counter = Counter()
         team_turns: Counter = Counter()
+        queued = []
+        for row in rows:
+            if row[1] == queued_status:
+                queued.append(row)
+            else:  # in flight: a turn taken already
+                member_turns[row[2], row[3]] += 1
+                team_turns[row[2]] += 1
+        queued.sort()  # by pk: the order of submission
         lines: dict[int, list[tuple[int, int]]] = {}  # team: [(member's turn, pk)]
-        for _, status, team, member in rows:
-            if status != S.QUEUED:  # in flight: a turn taken already
-                member_turns[team, member] += 1
-                team_turns[team] += 1
-        for pk, status, team, member in rows:
-            if status == S.QUEUED:
-                member_turns[team, member] += 1
-                lines.setdefault(team, []).append((member_turns[team, member], pk))
+        for pk, _, team, member in queued:
+            member_turns[team, member] += 1
+            lines.setdefault(team, []).append((member_turns[team, member], pk))
         site_line = sorted(
             (team_turns[team] + turn, pk)
             for team, line in lines.items()
