@@ -129,10 +129,23 @@ class ServerCPU:
         # A backend's title: "postgres: 15/main: <user> <database> 127.0.0.1(port) idle".
         self.backend = f" {address.username} {address.path.lstrip('/')} "
 
-    def sample(self) -> tuple[float, float]:
-        web = sum(map(_cpu_seconds, _processes(f"VAR_DIR={self.var_dir}\0", "environ")))
+    def sample(self) -> dict[str, dict[str, float]]:
+        """{"web": {pid: CPU seconds}, "database": {...}} of the processes alive now."""
+        web = _processes(f"VAR_DIR={self.var_dir}\\0", "environ")
         backends = _processes(self.backend, "cmdline", prefix="postgres:")
-        return web, sum(map(_cpu_seconds, backends))
+        return {
+            "web": {pid: _cpu_seconds(pid) for pid in web},
+            "database": {pid: _cpu_seconds(pid) for pid in backends},
+        }
+
+    @staticmethod
+    def used(before: dict, after: dict) -> dict[str, float]:
+        """CPU seconds used between two samples by the processes alive at the second
+        (one started meanwhile counts from 0; one that ended meanwhile is not counted)."""
+        return {
+            part: sum(cpu - before[part].get(pid, 0.0) for pid, cpu in after[part].items())
+            for part in after
+        }
 
 
 class Request:
@@ -188,22 +201,17 @@ def load(base_url: str, request: Request, seconds: float, server: ServerCPU) -> 
     threads = [threading.Thread(target=client_loop) for _ in range(CLIENTS)]
     for thread in threads:
         thread.start()
-    web, database = server.sample()
+    before = server.sample()
     cpu = time.process_time()
     deadline = time.monotonic() + seconds
     start.wait()
     for thread in threads:
         thread.join()
     cpu = time.process_time() - cpu
-    web_after, database_after = server.sample()
+    used = server.used(before, server.sample())
     if failures:
         raise SystemExit(failures[0])
-    return {
-        "latencies": latencies,
-        "clients": cpu,
-        "web": web_after - web,
-        "database": database_after - database,
-    }
+    return {"latencies": latencies, "clients": cpu, **used}
 
 
 def report(name: str, measured: dict, seconds: float, target_ms: float):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Max, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -164,11 +164,7 @@ class GenerationQuerySet(models.QuerySet):
         queued_status = Generation.Status.QUEUED
         columns = ("pk", "status", "project__team_id", "project__owner_id")
         if not self.query.has_filters():  # the site's whole line (the project page)
-            rows = (
-                Generation.objects.filter(status__in=(*Generation.IN_FLIGHT_STATES, queued_status))
-                .order_by()
-                .values_list(*columns)
-            )
+            rows = _site_line_rows(columns)
         else:
             # Two index scans on status glued by UNION ALL (a row is in flight or
             # queued, never both): `status IN (...) OR pk IN (queued)` made PostgreSQL
@@ -333,6 +329,26 @@ class GenerationQuerySet(models.QuerySet):
         if not hmac.compare_digest(_token_hash(token), generation.callback_token_hash):
             return None
         return generation
+
+
+_SITE_LINE_SQL: dict[tuple, tuple[str, tuple]] = {}  # (database, columns): (sql, params)
+
+
+def _site_line_rows(columns: tuple[str, ...]) -> list[tuple]:
+    """`columns` of every video queued or in flight on the site, in one scan of the status
+    index. The project page asks for them on every load: the SQL the ORM writes for
+    them is the same each time, so it is compiled once per database, not per request."""
+    alias = Generation.objects.db
+    compiled = _SITE_LINE_SQL.get((alias, columns))
+    if compiled is None:
+        line = Generation.objects.filter(
+            status__in=(*Generation.IN_FLIGHT_STATES, Generation.Status.QUEUED)
+        )
+        query = line.order_by().values_list(*columns).query
+        compiled = _SITE_LINE_SQL[alias, columns] = query.get_compiler(alias).as_sql()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(*compiled)
+        return cursor.fetchall()
 
 
 def _add_rerun_keys(generations: list["Generation"]) -> None:
