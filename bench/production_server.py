@@ -131,7 +131,7 @@ class ServerCPU:
 
     def sample(self) -> dict[str, dict[str, float]]:
         """{"web": {pid: CPU seconds}, "database": {...}} of the processes alive now."""
-        web = _processes(f"VAR_DIR={self.var_dir}\\0", "environ")
+        web = _processes(f"VAR_DIR={self.var_dir}\0", "environ")
         backends = _processes(self.backend, "cmdline", prefix="postgres:")
         return {
             "web": {pid: _cpu_seconds(pid) for pid in web},
