@@ -4,7 +4,17 @@ Seeds (once; later runs reuse it) a team of 20 members with 50 projects and 12 m
 spend ending now: 495,000 generations, each reserved and (but the last 1,000, still in
 flight) settled or refunded, plus 11,000 adjustments = 1,000,000 ledger rows. Rows are
 made by INSERT ... SELECT over generate_series inside PostgreSQL, from one template
-generation made by the ORM, so the seed follows the models as they change.
+generation made by the ORM, so the seed follows the models as they change. Credits are
+decimals as Kinovi charges them: Seedance 2.5 at 1080p with a reference video (85.68
+credits/s on reference seconds + length, settled above and below its reservation), 2.0
+Mini at 480p (7.5/s), and the seed's 40 and 28 credits/s with the 4K upscale.
+
+The report is measured over the same rows as they were before the decimal migration
+(0007: `credits` and `credits_used` integer columns, the rows rounded), in a copy of the
+bench database made for the run and dropped after it, and as the exact decimals of
+today (numeric(14,3)), the two in turn, case by case, so that the machine's load weighs
+on both alike; both figures are printed, the targets apply to the decimal one.
+`--skip-before` measures the decimal ledger alone.
 
 Then, through the whole Django stack (test client, logged in as the team admin), it prints
 the median and p95 time and the query count of (cases run round-robin, so that a burst
@@ -52,7 +62,12 @@ ADJUSTMENTS = 11_000
 LEDGER_ROWS = 2 * GENERATIONS - IN_FLIGHT + ADJUSTMENTS
 SUBMITTERS = 8
 RESERVATIONS_EACH = 25
-TEAM_SLUG = "bench-credits"
+TEAM_SLUG = "bench-credits-decimal"
+# The slug of the seed of integer credits (before decimals): such a bench database is
+# flushed and seeded again.
+OLD_TEAM_SLUG = "bench-credits"
+SEEDANCE_25 = "seedance2-5"
+MINI = "seedance2.0-mini"
 
 if not os.environ["DATABASE_URL"].startswith("postgres"):
     # The figures are PostgreSQL's; an SQLite DATABASE_URL (set for other benches)
@@ -87,6 +102,9 @@ from projects.models.credits import BudgetExceeded, reserve, set_budget  # noqa:
 @transaction.atomic
 def seed() -> Team:
     """The seeded team, made in one transaction: a failed seed leaves nothing behind."""
+    if Team.objects.filter(slug=OLD_TEAM_SLUG).exists():
+        print("the bench database holds the seed of integer credits: flushing it")
+        call_command("flush", interactive=False, verbosity=0)
     team = Team.objects.filter(slug=TEAM_SLUG).first()
     if team is not None and LedgerEntry.objects.for_team(team).count() >= LEDGER_ROWS:
         print(f"reusing the seeded team ({LEDGER_ROWS:,} ledger rows)")
@@ -116,9 +134,13 @@ def seed() -> Team:
     overrides = {
         "project_id": f"(ARRAY[{project_ids}])[g % {PROJECTS} + 1]",
         "created_by_id": f"(ARRAY[{owner_ids}])[g % {PROJECTS} + 1]",
-        "model": f"CASE WHEN g % 3 = 0 THEN '{FAST_MODEL}' ELSE '{STANDARD_MODEL}' END",
+        # A sixth each of 2.5 (1080p, with a reference video) and Mini (480p), a third
+        # each of the seed's standard and fast models.
+        "model": f"(ARRAY['{FAST_MODEL}', '{SEEDANCE_25}', '{MINI}', '{FAST_MODEL}', "
+        f"'{STANDARD_MODEL}', '{STANDARD_MODEL}'])[g % 6 + 1]",
+        "resolution": "(ARRAY['720p', '1080p', '480p', '720p', '720p', '720p'])[g % 6 + 1]",
         "duration": "(ARRAY[4, 5, 8, 10, 15])[g % 5 + 1]",
-        "upscale_4k": "g % 7 = 0",
+        "upscale_4k": "g % 7 = 0 AND g % 6 NOT IN (1, 2)",
         "status": f"CASE WHEN g > {GENERATIONS - IN_FLIGHT} THEN 'generating' "
         "WHEN g % 10 = 0 THEN 'fail' ELSE 'success' END",
         "created_at": f"now() - interval '365 days' * (1 - g::float / {GENERATIONS})",
@@ -135,9 +157,13 @@ def seed() -> Team:
         # The bench's own integers and constants are inlined: without parameters,
         # PostgreSQL's % (modulo) needs no escaping.
         team_id, version_id = team.pk, version.pk
+        # 2.5 with a 10 s reference video: (10 + length) x 85.68; Mini 7.5/s; the seed's
+        # 40 and 28/s, +28/s for the 4K upscale.
         estimate = (
-            f"g.duration * (CASE WHEN g.model = '{FAST_MODEL}' THEN 28 ELSE 40 END "
-            "+ CASE WHEN g.upscale_4k THEN 28 ELSE 0 END)"
+            f"(CASE g.model WHEN '{SEEDANCE_25}' THEN 85.68 * (g.duration + 10) "
+            f"WHEN '{MINI}' THEN 7.5 * g.duration "
+            f"WHEN '{FAST_MODEL}' THEN 28 * g.duration ELSE 40 * g.duration END "
+            "+ CASE WHEN g.upscale_4k THEN 28 * g.duration ELSE 0 END)"
         )
         insert = (
             "INSERT INTO projects_ledgerentry (kind, team_id, user_id, project_id, "
@@ -153,7 +179,12 @@ def seed() -> Team:
             f"{version_id}, g.model, {estimate}, {estimate} * 0.005, NULL, '', g.created_at, "
             f"g.created_at {of_team}"
         )
-        delta = "(- (g.id % 3) * 4)"
+        # Kinovi's creditsUsed: 2.5 settles up to two reference seconds above or below
+        # its reservation, the others a few thousandths to a few credits below it.
+        delta = (
+            f"(CASE WHEN g.model = '{SEEDANCE_25}' THEN ((g.id % 5) - 2) * 85.68 "
+            "ELSE - (g.id % 3) * 1.125 END)"
+        )
         final = f"CASE WHEN g.status = 'fail' THEN -{estimate} ELSE {delta} END"
         cursor.execute(
             insert + "SELECT CASE WHEN g.status = 'fail' THEN 'refund' ELSE 'settle' END, "
@@ -180,35 +211,90 @@ def seed() -> Team:
     return team
 
 
-def measure(cases: dict, runs: int) -> dict:
-    """{name: figures} of each case (client, url, params), run round-robin `runs` times.
+def use_database(name: str) -> None:
+    """Point Django's connection at database `name` (the bench's, or its integer twin)."""
+    if connection.settings_dict["NAME"] != name:
+        connection.close()
+        connection.settings_dict["NAME"] = name
+    connection.ensure_connection()
+
+
+def measure(cases: dict, runs: int, databases: dict[str, str]) -> dict:
+    """{(database label, name): figures} of each case (client, url, params) in each
+    database, run round-robin `runs` times.
 
     Round-robin, so that a burst of load from other work on this shared machine
-    slows every case a little rather than one case a lot.
+    slows every case, in either database, a little rather than one case a lot. The
+    connection is switched (and opened) before the clock starts.
     """
-    times = {name: [] for name in cases}
-    queries = {name: set() for name in cases}
+    keys = [(label, name) for name in cases for label in databases]
+    times = {key: [] for key in keys}
+    queries = {key: set() for key in keys}
     status = {}
     for _ in range(runs):
-        for name, (client, url, params) in cases.items():
+        for label, name in keys:
+            client, url, params = cases[name]
+            use_database(databases[label])
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
                 response = client.get(url, params)
                 if response.streaming:
                     b"".join(response.streaming_content)
-                times[name].append((time.perf_counter() - started) * 1000)
-            status[name] = response.status_code
-            queries[name].add(len(captured))
+                times[label, name].append((time.perf_counter() - started) * 1000)
+            status[label, name] = response.status_code
+            queries[label, name].add(len(captured))
     figures = {}
-    for name, values in times.items():
+    for key, values in times.items():
         values.sort()
-        figures[name] = {
+        figures[key] = {
             "median": statistics.median(values),
             "p95": values[min(len(values) - 1, int(len(values) * 0.95))],
-            "queries": sorted(queries[name]),
-            "status": status[name],
+            "queries": sorted(queries[key]),
+            "status": status[key],
         }
     return figures
+
+
+def integer_twin(database: str) -> str:
+    """A copy of the bench database whose ledger credits are integers, as they were
+    before the decimal migration (0007: `credits` and `credits_used` integer columns;
+    the rows rounded), vacuumed like the original. Made afresh each run (after the
+    clients logged in, so their sessions are in it) and dropped at the end."""
+    twin = f"{database}_integer"
+    started = time.perf_counter()
+    use_database("postgres")
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{twin}"')
+        cursor.execute(f'CREATE DATABASE "{twin}" TEMPLATE "{database}"')
+    use_database(twin)
+    with connection.cursor() as cursor:
+        for column in ("credits", "credits_used"):
+            cursor.execute(
+                f"ALTER TABLE projects_ledgerentry ALTER COLUMN {column} "
+                f"TYPE integer USING round({column})::integer"
+            )
+        cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
+    use_database(database)
+    print(f"integer twin {twin} made in {time.perf_counter() - started:.1f} s")
+    return twin
+
+
+def drop_database(name: str, back_to: str) -> None:
+    use_database("postgres")
+    with connection.cursor() as cursor:
+        cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+    use_database(back_to)
+
+
+def report_cases(admin_client, member_client) -> dict:
+    report = reverse("spend_report")
+    cases = {
+        f"report by {group}": (admin_client, report, {"preset": "last_month", "group": group})
+        for group in ("member", "project", "model")
+    }
+    cases["report by week"] = (admin_client, report, {"preset": "last_month", "interval": "week"})
+    cases["my spend"] = (member_client, reverse("spend"), {})
+    return cases
 
 
 def verdict(ok: bool) -> str:
@@ -280,6 +366,9 @@ def reservations_per_second(team) -> float:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=21)
+    parser.add_argument(
+        "--skip-before", action="store_true", help="measure the decimal ledger only"
+    )
     args = parser.parse_args()
     call_command("migrate", verbosity=0)
     team = seed()
@@ -288,27 +377,45 @@ def main():
     admin_client, member_client = Client(), Client()
     admin_client.force_login(admin)
     member_client.force_login(member)
-    admin_client.get(reverse("spend_report"), {"preset": "last_month"})  # warm up
+    cases = report_cases(admin_client, member_client)
     with connection.cursor() as cursor:
         # What autovacuum does by itself to an insert-mostly table (PostgreSQL >= 13):
         # it marks the pages all-visible, which lets the reports read the ledger from
         # its covering index alone. Rows added since its last run are read from the
         # table as well, as they would be in production.
         cursor.execute("VACUUM (ANALYZE) projects_ledgerentry")
-
-    report = reverse("spend_report")
-    cases = {
-        f"report by {group}": (admin_client, report, {"preset": "last_month", "group": group})
-        for group in ("member", "project", "model")
-    }
-    cases["report by week"] = (admin_client, report, {"preset": "last_month", "interval": "week"})
-    cases["my spend"] = (member_client, reverse("spend"), {})
-    measured = measure(cases, args.runs)
+    database = connection.settings_dict["NAME"]
+    databases = {"decimal": database}
+    if not args.skip_before:
+        databases = {"integer": integer_twin(database), **databases}
+    try:
+        for name in databases.values():  # warm up
+            use_database(name)
+            admin_client.get(reverse("spend_report"), {"preset": "last_month"})
+        measured = measure(cases, args.runs, databases)
+    finally:
+        if "integer" in databases:
+            drop_database(databases["integer"], back_to=database)
+    use_database(database)
     results = []
-    for name, figures in measured.items():
+    if "integer" in databases:
+        print("before the decimal migration (integer credits, the same rows rounded):")
+        for name in cases:
+            figures = measured["integer", name]
+            print(
+                f"  {name:17}: median {figures['median']:6.1f} ms, "
+                f"p95 {figures['p95']:6.1f} ms, queries {figures['queries']}"
+            )
+        print("after it (decimal credits, 3 places), measured in turn with the above:")
+    for name in cases:
+        figures = measured["decimal", name]
+        change = ""
+        if "integer" in databases:
+            before = measured["integer", name]["median"]
+            change = f", {figures['median'] / before:.2f}x the integers'"
         print(
-            f"{name:17}: median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
-            f"queries {figures['queries']} (HTTP {figures['status']})"
+            f"  {name:17}: median {figures['median']:6.1f} ms, p95 {figures['p95']:6.1f} ms, "
+            f"queries {figures['queries']} (HTTP {figures['status']}){change}"
         )
         if name == "report by week":  # a chart interval, not a target of its own
             continue

@@ -15,101 +15,33 @@ Run from the repository root:  .venv/bin/python bench/generations.py [--runs 60]
 """
 
 import argparse
-import gc
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-generations-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "kinovi_web.settings"
+from _setup import (  # first: it sets Django up
+    BARE_CONTEXT,
+    analyze,
+    bench_member,
+    line,
+    measured,
+    median_ms,
+    own_database,
+    page_against_bare,
+    queries,
+)
+from django.conf import settings
+from django.urls import reverse
+
+from projects.forms.generations import ComposerForm
+from projects.models import Generation, GenerationReference, Project, ReferenceAsset
+from projects.views.generations import PROJECT_PAGE, project_context
 
 SUBMIT_TARGET_MS = 50
 PAGE_RATIO_TARGET = 1.5
 QUERY_TARGET = 10
 GENERATIONS = 500
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.shortcuts import render  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
-from django.urls import include, path, reverse  # noqa: E402
-
-from projects.decorators import team_required  # noqa: E402
-from projects.forms.generations import ComposerForm  # noqa: E402
-from projects.models import (  # noqa: E402
-    Generation,
-    GenerationReference,
-    Membership,
-    Project,
-    ReferenceAsset,
-    Team,
-)
-from projects.views.generations import PROJECT_PAGE, project_context  # noqa: E402
-
-BARE_CONTEXT: dict = {}
-
-
-@team_required
-def bare_page(request):
-    """The baseline: the project page's template with a context built beforehand."""
-    return render(request, PROJECT_PAGE, BARE_CONTEXT)
-
-
-urlpatterns = [
-    path("bench/bare/", bare_page, name="bench_bare"),
-    path("", include("kinovi_web.urls")),
-]
-
-
-def median_ms(run, times: int) -> float:
-    samples = []
-    for _ in range(times):
-        start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
-def cpu_ms(run) -> float:
-    """The CPU time of one `run()` in this thread, in ms."""
-    start = time.thread_time()
-    run()
-    return (time.thread_time() - start) * 1000
-
-
-def queries(run) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    return len(captured)
-
-
-def line(ok: bool, text: str) -> str:
-    return f"{'PASS' if ok else 'FAIL'}  {text}"
-
 
 def make_world():
-    team = Team.objects.create(
-        name="Bench Films",
-        slug="bench",
-        default_member_budget=None,
-        # The benchmark measures, it is no member clicking: no per-member video limits.
-        submits_per_window=32767,
-        queued_per_member=32767,
-    )
-    user = get_user_model().objects.create_user("bench", "bench@example.com", "x")
-    team.add_member(user, Membership.Role.MEMBER)
-    project = Project.objects.create(team=team, owner=user, name="Bench")
+    team, user, project, client = bench_member()
     assets = [
         ReferenceAsset.objects.create(
             team=team,
@@ -125,7 +57,7 @@ def make_world():
         )
         for n in range(3)
     ]
-    return user, project, assets
+    return user, project, assets, client
 
 
 def fill(project, user, assets, count: int):
@@ -168,36 +100,33 @@ def bare_context(client, project, page_url) -> dict:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=200)
-    runs = parser.parse_args().runs
-    # A database of its own (test_<name>, as the test runner makes), dropped at the end.
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run(runs)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    own_database(run, parser.parse_args().runs)
 
 
 def run(runs: int):
-    user, project, assets = make_world()
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    user, project, assets, client = make_world()
     results = []
 
-    with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
+    with measured(PROJECT_PAGE):
         submit_url = reverse("generation_submit", args=[project.pk])
         keys = iter(range(10**6))
+        shot = {
+            "model": "seedance-20",
+            "duration": "5",
+            "aspect_ratio": "16:9",
+            "prompt": "@image1 and @image2 walk in the rain",
+            "references": [str(asset.pk) for asset in assets],
+        }
+        # The quote lock: the price the composer's check shows, signed, as a browser has it.
+        checked = client.post(
+            reverse("composer_check", args=[project.pk]), shot, headers={"HX-Request": "true"}
+        )
+        quote = checked.content.decode().split('name="quote" value="')[1].split('"')[0]
 
         def submit():
             response = client.post(
                 submit_url,
-                {
-                    "model": "seedance-20",
-                    "duration": "5",
-                    "aspect_ratio": "16:9",
-                    "prompt": "@image1 and @image2 walk in the rain",
-                    "references": [str(asset.pk) for asset in assets],
-                    "idempotency_key": f"bench-{next(keys)}",
-                },
+                {**shot, "quote": quote, "idempotency_key": f"bench-{next(keys)}"},
                 headers={"HX-Request": "true"},
             )
             assert response.status_code == 200, response.content[:500]
@@ -224,10 +153,7 @@ def run(runs: int):
 
         page_queries_1, status_queries_1 = queries(page), queries(status)
         fill(project, user, assets, GENERATIONS - 1)
-        # Statistics, as autovacuum (PostgreSQL) or `optimize` (SQLite) keeps them on a
-        # database in use: without them the planner guesses one row per table.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze()
         page_queries_n, status_queries_n = queries(page), queries(status)
 
         bare_url = reverse("bench_bare")
@@ -236,21 +162,7 @@ def run(runs: int):
         def bare():
             assert client.get(bare_url).status_code == 200
 
-        page(), bare()  # warm up
-        # The setup's objects are old news: keep the collector from walking them
-        # in the middle of either measurement.
-        gc.collect()
-        gc.freeze()
-        page_ms, bare_ms = [], []
-        # One of each in turn, so the noise of a shared machine hits both alike, in the
-        # order page, bare, bare, page, ... so neither always runs on the other's warm
-        # caches. Timed in this thread's CPU time: the whole request (SQLite included)
-        # runs in it, and time the machine gave other processes is neither's work.
-        for round_ in range(runs):
-            pair = ((page, page_ms), (bare, bare_ms))
-            for run_once, samples in pair if round_ % 2 == 0 else reversed(pair):
-                samples.append(cpu_ms(run_once))
-        page_median, bare_median = statistics.median(page_ms), statistics.median(bare_ms)
+        page_median, bare_median = page_against_bare(page, bare, runs)
         ratio = page_median / bare_median
         results.append(
             line(

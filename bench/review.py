@@ -12,80 +12,28 @@ Run from the repository root:  .venv/bin/python bench/review.py [--runs 100]
 """
 
 import argparse
-import gc
-import os
-import statistics
-import sys
-import tempfile
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="bench-review-"))
-os.environ["DJANGO_SETTINGS_MODULE"] = "kinovi_web.settings"
+from _setup import (  # first: it sets Django up
+    BARE_CONTEXT,
+    analyze,
+    bench_member,
+    line,
+    measured,
+    own_database,
+    page_against_bare,
+    queries,
+)
+from django.db import connection
+from django.urls import reverse
+
+from projects.models import Comment, Generation, GenerationReference, Verdict
+from projects.models.review import State, access_for
+from projects.views.review import BOARD_PAGE, board_context
 
 PAGE_RATIO_TARGET = 1.5
 COMPARE_QUERY_TARGET = 10
 VIDEOS = 500
 COMMENTS = 2000
-
-import django  # noqa: E402
-
-django.setup()
-
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.shortcuts import render  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
-from django.urls import include, path, reverse  # noqa: E402
-
-from projects.decorators import team_required  # noqa: E402
-from projects.models import (  # noqa: E402
-    Comment,
-    Generation,
-    GenerationReference,
-    Membership,
-    Project,
-    Team,
-    Verdict,
-)
-from projects.models.review import State, access_for  # noqa: E402
-from projects.views.review import BOARD_PAGE, board_context  # noqa: E402
-
-BARE_CONTEXT: dict = {}
-
-
-@team_required
-def bare_page(request):
-    """The baseline: the board's template with a context built beforehand."""
-    return render(request, BOARD_PAGE, BARE_CONTEXT)
-
-
-urlpatterns = [
-    path("bench/bare/", bare_page, name="bench_bare"),
-    path("", include("kinovi_web.urls")),
-]
-
-
-def median_ms(run, times: int) -> float:
-    samples = []
-    for _ in range(times):
-        start = time.perf_counter()
-        run()
-        samples.append((time.perf_counter() - start) * 1000)
-    return statistics.median(samples)
-
-
-def queries(run) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        run()
-    return len(captured)
-
-
-def line(ok: bool, text: str) -> str:
-    return f"{'PASS' if ok else 'FAIL'}  {text}"
 
 
 def fill(project, user, count: int, comments: int) -> list[Generation]:
@@ -125,23 +73,13 @@ def fill(project, user, count: int, comments: int) -> list[Generation]:
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=100)
-    runs = parser.parse_args().runs
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        run(runs)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    own_database(run, parser.parse_args().runs)
 
 
 def run(runs: int):
-    team = Team.objects.create(name="Bench Films", slug="bench")
-    user = get_user_model().objects.create_user("bench", "bench@example.com", "x")
-    team.add_member(user, Membership.Role.MEMBER)
-    project = Project.objects.create(team=team, owner=user, name="Bench")
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(user)
+    team, user, project, client = bench_member()
     results = []
-    with override_settings(ROOT_URLCONF=__name__, DEBUG=False):
+    with measured(BOARD_PAGE):
         board_url = reverse("review_board", args=[project.pk])
 
         def board():
@@ -150,8 +88,7 @@ def run(runs: int):
         first = fill(project, user, 1, 4)
         board_queries_1 = queries(board)
         videos = first + fill(project, user, VIDEOS - 1, COMMENTS - 4)
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+        analyze()
         board_queries_n = queries(board)
 
         request = client.get(board_url).wsgi_request
@@ -175,20 +112,13 @@ def run(runs: int):
         compare()
         compare_queries = queries(compare)
 
-        board(), bare()
-        gc.collect()
-        gc.freeze()
-        board_ms, bare_ms = [], []
-        for _ in range(runs):
-            board_ms.append(median_ms(board, 1))
-            bare_ms.append(median_ms(bare, 1))
-        board_median, bare_median = statistics.median(board_ms), statistics.median(bare_ms)
+        board_median, bare_median = page_against_bare(board, bare, runs)
         ratio = board_median / bare_median
         results.append(
             line(
                 ratio <= PAGE_RATIO_TARGET,
                 f"review board with {VIDEOS} videos and {COMMENTS} comments "
-                f"{board_median:.1f} ms vs bare page {bare_median:.1f} ms: {ratio:.2f}x "
+                f"{board_median:.1f} ms vs bare page {bare_median:.1f} ms (CPU): {ratio:.2f}x "
                 f"(target <= {PAGE_RATIO_TARGET}x)",
             )
         )

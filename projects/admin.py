@@ -265,3 +265,121 @@ class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "action", "team", "actor", "subject", "old_value", "new_value"]
     list_filter = ["action", "team"]
     list_select_related = ["team", "actor"]
+
+
+# Review: sharing, verdicts, comments, client links, and the mail they queue.
+from projects.models import (  # noqa: E402
+    Comment,
+    MailPreference,
+    OutboxMail,
+    ProjectShare,
+    ReviewLink,
+    Verdict,
+    VerdictRecord,
+    VideoDoneNotice,
+)
+
+
+@admin.register(ProjectShare)
+class ProjectShareAdmin(ReadOnlyAdmin):
+    """Only the owner shares (their Share page); staff may stop a share, nothing else."""
+
+    list_display = ["project", "user", "role", "created_at"]
+    list_filter = ["role", "project__team"]
+    list_select_related = ["project", "user"]
+    search_fields = ["project__name", "user__username"]
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(Verdict)
+class VerdictAdmin(ReadOnlyAdmin):
+    """A video's verdict now; set_state writes it with its VerdictRecord, so never here."""
+
+    list_display = ["generation", "state", "changed_by", "changed_at"]
+    list_filter = ["state"]
+    list_select_related = ["generation", "changed_by"]
+    search_fields = ["=generation__id", "changed_by__username"]
+
+
+@admin.register(VerdictRecord)
+class VerdictRecordAdmin(ReadOnlyAdmin):
+    """Who gave which verdict when, a member's or a client's: append-only."""
+
+    list_display = ["created_at", "generation", "state", "decision", "user", "name", "link"]
+    list_filter = ["state", "decision"]
+    list_select_related = ["generation", "user", "link"]
+    search_fields = ["=generation__id", "user__username", "name"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Comment)
+class CommentAdmin(ReadOnlyAdmin):
+    """What a member or a client said, as they said it; staff may remove one."""
+
+    list_display = ["created_at", "generation", "by", "at_seconds", "body", "resolved_at"]
+    list_filter = [("resolved_at", admin.EmptyFieldListFilter)]
+    list_select_related = ["generation", "author"]
+    search_fields = ["body", "author__username", "client_name"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="By")
+    def by(self, comment):
+        return comment.by
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+@admin.register(ReviewLink)
+class ReviewLinkAdmin(ReadOnlyAdmin):
+    """Links are made on the owner's Share page (the token is shown once, there only);
+    staff see them and may revoke them."""
+
+    list_display = ["__str__", "project", "whole_project", "created_by", "expires_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "whole_project"]
+    list_select_related = ["project", "created_by"]
+    search_fields = ["title", "project__name"]
+    exclude = ["token_hash", "media_key", "password_hash"]
+    actions = ["revoke"]
+
+    def has_revoke_permission(self, request):
+        return request.user.has_perm("projects.change_reviewlink")
+
+    @admin.action(description="Revoke (the link answers 410 from now on)", permissions=["revoke"])
+    def revoke(self, request, queryset):
+        revoked = 0
+        for link in queryset.filter(revoked_at__isnull=True):
+            link.revoke()
+            revoked += 1
+        self.message_user(request, f"{revoked} link(s) revoked.")
+
+
+@admin.register(OutboxMail)
+class OutboxMailAdmin(ReadOnlyAdmin):
+    """Mail the requests queued and the worker sends."""
+
+    list_display = ["subject", "created_at", "send_after", "attempts", "sent_at", "failed_at"]
+    list_filter = [
+        ("sent_at", admin.EmptyFieldListFilter),
+        ("failed_at", admin.EmptyFieldListFilter),
+    ]
+    search_fields = ["subject", "recipients"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(MailPreference)
+class MailPreferenceAdmin(ReadOnlyAdmin):
+    """Each member chooses their own mail (the account menu's Mail)."""
+
+    list_display = ["user", "video_done", "review_activity"]
+    list_filter = ["video_done", "review_activity"]
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+
+
+@admin.register(VideoDoneNotice)
+class VideoDoneNoticeAdmin(ReadOnlyAdmin):
+    list_display = ["generation", "queued_at"]
+    list_select_related = ["generation"]

@@ -7,6 +7,7 @@ from projects.views import teams as views
 urlpatterns = [
     path("team/members/", views.members, name="members"),
     path("team/limits/", views.team_limits, name="team_limits"),
+    path("team/models/", views.team_models, name="team_models"),
     path("team/members/<id:membership_id>/role/", views.member_role, name="member_role"),
     path("team/members/<id:membership_id>/remove/", views.member_remove, name="member_remove"),
     path(

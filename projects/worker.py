@@ -2,7 +2,8 @@
 
 The queue is the Generation table (GenerationQuerySet.claim_next). `HANDLERS` maps
 every state the worker looks at to a function of a few lines that calls Generation's
-life-cycle methods; a test fails if a state in Generation.WORKER_STATES has none.
+life-cycle methods; a test fails if a state in Generation.WORKER_STATES has none. A
+successful generation whose final cost is pending is the worker's too (settle_late).
 """
 
 import contextlib
@@ -204,12 +205,27 @@ def recheck(generation: Generation) -> None:
         generation.release(retry_in=UNKNOWN_RECHECK.total_seconds())
 
 
+def settle_late(generation: Generation) -> None:
+    """success, its final cost pending (Seedance 2.5 with a reference video): ask Kinovi's
+    creditsUsed at every poll until it is final, then settle once (observe_charge)."""
+    credits_used = None
+    try:
+        credits_used = kinovi().record_info(generation.task_id).credits_used
+    except KinoviError as error:
+        # Not known just now (or no longer): the wait's cap settles it in the end.
+        log.warning("recordInfo for %s's final cost failed: %s", generation, error.message)
+    generation.observe_charge(credits_used)
+    generation.release(retry_in=settings.KINOVI_POLL_SECONDS if generation.settle_pending else None)
+
+
 HANDLERS: dict[str, Callable[[Generation], None]] = {
     S.QUEUED: dispatch,
     S.SUBMITTING: interrupted_dispatch,
     S.WAITING: follow,
     S.GENERATING: follow,
     S.UNKNOWN: recheck,
+    # Only while its final cost is pending (Generation.SETTLE_PENDING).
+    S.SUCCESS: settle_late,
 }
 
 

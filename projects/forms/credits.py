@@ -1,6 +1,7 @@
 """Forms of the credits pages: report filters, budgets, price versions, adjustments."""
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -9,7 +10,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from projects.kinovi import pricing
+from projects.kinovi import catalogue, pricing
 from projects.models import Budget, Generation, PriceVersion, Project, Team
 from projects.models.credits import (
     ADJUSTMENT_LIMIT,
@@ -208,8 +209,53 @@ class DefaultBudgetForm(forms.Form):
         return data
 
 
+@dataclass(frozen=True)
+class PriceCell:
+    """One line of the price form: a model at one resolution, its fields (bound)."""
+
+    label: str
+    model: str
+    resolution: str
+    per_second: forms.BoundField
+    with_reference_video: forms.BoundField
+    upscale_4k: forms.BoundField | None
+    charges_reference_seconds: bool
+
+    @property
+    def resolution_label(self) -> str:
+        return catalogue.RESOLUTION_LABELS[self.resolution]
+
+    @property
+    def columns(self) -> list[tuple[str, forms.BoundField | None]]:
+        """(column heading, field or None) in the table's order."""
+        return [
+            ("Plain", self.per_second),
+            ("With a reference video", self.with_reference_video),
+            ("Upscale to 4K adds", self.upscale_4k),
+        ]
+
+
+def _rate_field(label: str, initial) -> forms.DecimalField:
+    # The initial value as people write it (85.68, not 85.680).
+    initial = None if initial is None else pricing.plain_credits(initial)
+    return forms.DecimalField(
+        min_value=0,
+        max_value=MAX_CREDITS_PER_SECOND,
+        max_digits=9,
+        decimal_places=pricing.CREDIT_PLACES,
+        initial=initial,
+        label=label,
+    )
+
+
 class PriceVersionForm(forms.Form):
-    """New rates and the moment they take effect (in the future)."""
+    """New rates and the moment they take effect (in the future).
+
+    One field per priced cell of the catalogue: every model at every resolution it
+    offers, without and with a reference video, the 4K upscale where the model has one,
+    and the dollars of a credit. They start at the version in effect (the shipped
+    rates where it prices a cell no longer or not yet).
+    """
 
     effective_from = forms.DateTimeField(
         label="Takes effect at",
@@ -222,30 +268,74 @@ class PriceVersionForm(forms.Form):
         max_digits=12,
         decimal_places=6,
         initial=Decimal("0.005"),
+        label="Dollars per credit",
     )
     note = forms.CharField(max_length=300, required=False, label="Why (for the audit log)")
 
-    RATE_FIELDS = {
-        "credits_per_second": "credits/s",
-        "upscale_4k_credits_per_second": "4K credits/s added",
-        "video_reference_credits_per_second": "reference video credits/s added",
-    }
+    @staticmethod
+    def rate_name(model: str, resolution: str) -> str:
+        return f"{model}__{resolution}"
+
+    @staticmethod
+    def video_rate_name(model: str, resolution: str) -> str:
+        return f"{model}__{resolution}__with_reference_video"
+
+    @staticmethod
+    def upscale_name(model: str) -> str:
+        return f"{model}__upscale_4k"
 
     def __init__(self, data=None, *, current: pricing.Rates, **kwargs):
         super().__init__(data, **kwargs)
-        self.fields["dollars_per_credit"].initial = current.dollars_per_credit
-        for model, rate in current.models.items():
-            label = pricing.MODEL_LABELS.get(model, model)
-            for attribute, words in self.RATE_FIELDS.items():
-                self.fields[f"{model}__{attribute}"] = forms.DecimalField(
-                    min_value=0,
-                    max_digits=9,
-                    decimal_places=3,
-                    max_value=MAX_CREDITS_PER_SECOND,
-                    initial=getattr(rate, attribute),
-                    label=f"{label}: {words}",
+        self.fields["dollars_per_credit"].initial = format(
+            current.dollars_per_credit.normalize(), "f"
+        )
+        self._cells: list[tuple[catalogue.ModelSpec, str]] = []
+        for spec in catalogue.CATALOGUE.values():
+            rate = current.models.get(spec.id)
+            shipped = pricing.SHIPPED_RATES.models.get(spec.id)
+            for resolution in spec.resolutions:
+                where = f"{spec.label} at {catalogue.RESOLUTION_LABELS[resolution]}"
+                plain = _initial(rate, shipped, resolution, has_video_reference=False)
+                video = _initial(rate, shipped, resolution, has_video_reference=True)
+                self.fields[self.rate_name(spec.id, resolution)] = _rate_field(
+                    f"{where}: credits/s", plain
                 )
-        self.models = list(current.models)
+                self.fields[self.video_rate_name(spec.id, resolution)] = _rate_field(
+                    f"{where}: credits/s with a reference video", video
+                )
+                self._cells.append((spec, resolution))
+            if spec.upscale_4k:
+                upscale = next(
+                    (
+                        candidate.upscale_4k_credits_per_second
+                        for candidate in (rate, shipped)
+                        if candidate is not None
+                        and candidate.upscale_4k_credits_per_second is not None
+                    ),
+                    None,
+                )
+                self.fields[self.upscale_name(spec.id)] = _rate_field(
+                    f"{spec.label}: upscale to 4K adds credits/s (from {pricing.SEED_RESOLUTION})",
+                    upscale,
+                )
+
+    @property
+    def cells(self) -> list[PriceCell]:
+        """The form's rate fields as a table: a line per model and resolution."""
+        return [
+            PriceCell(
+                label=spec.label,
+                model=spec.id,
+                resolution=resolution,
+                per_second=self[self.rate_name(spec.id, resolution)],
+                with_reference_video=self[self.video_rate_name(spec.id, resolution)],
+                upscale_4k=self[self.upscale_name(spec.id)]
+                if spec.upscale_4k and resolution == pricing.SEED_RESOLUTION
+                else None,
+                charges_reference_seconds=spec.settles_after_success,
+            )
+            for spec, resolution in self._cells
+        ]
 
     def clean_effective_from(self):
         moment = self.cleaned_data["effective_from"]
@@ -257,17 +347,42 @@ class PriceVersionForm(forms.Form):
             raise forms.ValidationError("A version already takes effect at that moment.")
         return moment
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors:
+            # The moment was checked above; this checks the numbers as the ledger will.
+            problem = price_version_problem(self.rates(), data["effective_from"])
+            if problem:
+                raise forms.ValidationError(problem)
+        return data
+
     def rates(self) -> pricing.Rates:
         data = self.cleaned_data
-        return pricing.Rates(
-            dollars_per_credit=data["dollars_per_credit"],
-            models={
-                model: pricing.ModelRate.flat(
-                    **{attribute: data[f"{model}__{attribute}"] for attribute in self.RATE_FIELDS}
-                )
-                for model in self.models
-            },
-        )
+        models: dict[str, pricing.ModelRate] = {}
+        for spec in catalogue.CATALOGUE.values():
+            models[spec.id] = pricing.ModelRate(
+                per_second={
+                    resolution: data[self.rate_name(spec.id, resolution)]
+                    for resolution in spec.resolutions
+                },
+                with_reference_video={
+                    resolution: data[self.video_rate_name(spec.id, resolution)]
+                    for resolution in spec.resolutions
+                },
+                upscale_4k_credits_per_second=data[self.upscale_name(spec.id)]
+                if spec.upscale_4k
+                else None,
+            )
+        return pricing.Rates(dollars_per_credit=data["dollars_per_credit"], models=models)
+
+
+def _initial(rate, shipped, resolution: str, *, has_video_reference: bool):
+    for candidate in (rate, shipped):
+        if candidate is not None:
+            value = candidate.rate(resolution, has_video_reference=has_video_reference)
+            if value is not None:
+                return value
+    return None
 
 
 class AdjustmentForm(forms.Form):

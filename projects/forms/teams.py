@@ -2,6 +2,7 @@ from django import forms
 from django.contrib.auth import get_user_model, password_validation
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from projects.kinovi import catalogue
 from projects.models import Invitation, Membership, Team
 
 
@@ -162,3 +163,18 @@ class TeamLimitsForm(forms.ModelForm):
             f"{team.queued_per_member} in line, {team.uploads_per_hour} uploads an hour, "
             f"{team.storage_quota_mb:,} MB of storage"
         )
+
+
+class ModelsForm(forms.Form):
+    """The models switched off: hidden from a team's members, or (staff) for the site."""
+
+    off = forms.MultipleChoiceField(
+        label="Models not offered",
+        required=False,
+        choices=[(spec.id, spec.label) for spec in catalogue.CATALOGUE.values()],
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def describe(self, models_off) -> str:
+        labels = [catalogue.CATALOGUE[m].label for m in catalogue.CATALOGUE if m in set(models_off)]
+        return "Not offered: " + ", ".join(labels) if labels else "Every model offered"

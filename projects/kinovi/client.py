@@ -97,7 +97,15 @@ class AnswerLost(KinoviError):
 
 
 class InvalidRequest(KinoviError):
+    """Kinovi refused the request (nothing charged). `errors` are Kinovi's `errors`
+    as (path, message) pairs, e.g. ("inputs.duration", ...); the message ends with
+    theirs."""
+
     status_code = 400
+
+    def __init__(self, message: str, *, errors: list[tuple[str, str]] | None = None) -> None:
+        super().__init__(message)
+        self.errors = errors or []
 
 
 class AuthenticationFailed(KinoviError):
@@ -107,7 +115,9 @@ class AuthenticationFailed(KinoviError):
 class InsufficientCredits(KinoviError):
     status_code = 402
 
-    def __init__(self, message: str, *, required: int | None, available: int | None) -> None:
+    def __init__(
+        self, message: str, *, required: Decimal | None, available: Decimal | None
+    ) -> None:
         super().__init__(message)
         self.required = required
         self.available = available
@@ -371,8 +381,8 @@ class KinoviClient:
         if status == 402:
             return InsufficientCredits(
                 message,
-                required=_int_field(body, "required"),
-                available=_int_field(body, "available"),
+                required=_credits(body.get("required")) if isinstance(body, dict) else None,
+                available=_credits(body.get("available")) if isinstance(body, dict) else None,
             )
         if status == 429:
             return ConcurrencyLimit(
@@ -386,6 +396,8 @@ class KinoviClient:
             return error
         if status >= 500:
             return ServerError(message, status_code=status)
+        if status == 400:
+            return InvalidRequest(message, errors=_errors_of(body, self._scrub))
         error_class = _ERRORS_BY_STATUS.get(status)
         if error_class is None:
             error = UnexpectedAnswer(f"HTTP {status}: {message}")
@@ -539,11 +551,33 @@ def _json_or_none(response: httpx.Response) -> Any:
 
 
 def _message_of(response: httpx.Response, body: Any, scrub: Callable[[str], str]) -> str:
-    """The answer's message, scrubbed of the API key first, then shortened."""
+    """The answer's message, with its `errors`' messages ("Invalid inputs for model:
+    ..."), scrubbed of the API key first, then shortened."""
     if isinstance(body, dict) and isinstance(body.get("message"), str):
-        return scrub(body["message"])[:_MESSAGE_MAX_CHARACTERS]
+        message = body["message"]
+        details = " ".join(text for _, text in _errors_of(body, scrub))
+        if details:
+            message = f"{message.rstrip('.')}: {details}"
+        return scrub(message)[:_MESSAGE_MAX_CHARACTERS]
     text = scrub(response.text.strip())[:_MESSAGE_MAX_CHARACTERS]
     return text or response.reason_phrase or f"HTTP {response.status_code}"
+
+
+def _errors_of(body: Any, scrub: Callable[[str], str]) -> list[tuple[str, str]]:
+    """Kinovi's `errors` of a 400: each problem's path (a dotted string, or a list of
+    names as validators write it) and message."""
+    errors = body.get("errors") if isinstance(body, dict) else None
+    if not isinstance(errors, list):
+        return []
+    found = []
+    for item in errors:
+        if not isinstance(item, dict) or not isinstance(item.get("message"), str):
+            continue
+        path = item.get("path", "")
+        if isinstance(path, list):
+            path = ".".join(str(part) for part in path)
+        found.append((scrub(str(path)), scrub(item["message"])))
+    return found
 
 
 def _remaining_bytes(file: BinaryIO) -> int:

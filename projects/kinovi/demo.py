@@ -19,7 +19,7 @@ from pathlib import Path
 from PIL import Image, ImageDraw
 
 from projects.kinovi.client import KinoviClient, parse_webhook
-from projects.kinovi.pricing import price
+from projects.kinovi.pricing import format_credits, price
 from projects.kinovi.references import Kind
 from projects.kinovi.request import GenerationSpec, ReferenceMedia, build_request
 
@@ -87,11 +87,15 @@ def follow_one_video(base_url: str, api_key: str, web_url: str) -> None:
         duration=5,
         aspect_ratio="16:9",
         callback_url=f"{web_url}/webhook",
+        resolution="720p",
     )
     built = build_request(spec)
-    estimate = price(spec.model, spec.duration, spec.upscale_4k)
+    estimate = price(spec.model, spec.duration, spec.upscale_4k, resolution=spec.resolution)
     print(f"Prompt as sent: {built.prompt!r}")
-    print(f"Estimated cost: {estimate.credits} credits (${estimate.dollars:.2f})")
+    print(
+        f"Estimated cost: {format_credits(estimate.credits)} credits at {spec.resolution} "
+        f"(${estimate.dollars:.2f})"
+    )
     with KinoviClient(base_url, api_key) as client:
         task_id = client.create_task(built.payload)
         print(f"Created {task_id}")
@@ -108,10 +112,10 @@ def follow_one_video(base_url: str, api_key: str, web_url: str) -> None:
     time.sleep(0.3)  # let the webhook arrive before the servers stop
     if info.outputs:
         output = info.outputs[0]
-        print(f"Video: {output.url} ({output.width}x{output.height})")
+        print(f"Video: {output.url} ({output.width}x{output.height}, seed {info.seed})")
     else:
         print(f"Failed: {info.error_code} {info.error_message}")
-    print(f"Credits used: {info.credits_used}")
+    print(f"Credits used: {format_credits(info.credits_used)}")
 
 
 if __name__ == "__main__":

@@ -6,14 +6,23 @@ reads such a JSON body back into a spec (the simulator uses it to answer like Ki
 
 Kinovi documents two shapes of `inputs`, and ignores fields it does not know, so a
 request in the wrong shape would be charged and lose its references:
-- "urls" (the seed's, the default): `urls` holds images and videos together, `audioUrls`
-  the audio; `duration` is a string; 4K is `upscaleResolution: "4k"`.
-- "typed" (Kinovi's GitHub examples): `imageUrls`, `videoUrls`, `audioUrls`; `duration`
-  is an integer; 4K is `outputResolution: "4k"`.
-Both send `outputResolution` (720p unless configured otherwise; an empty one is left out).
+- "urls" (the seed's): `urls` holds images and videos together, `audioUrls` the audio;
+  `duration` is a string.
+- "typed" (Kinovi's per-model pages): `imageUrls`, `videoUrls`, `audioUrls`; `duration`
+  is an integer.
+The seed's models are sent in the shape settings choose (`shape`, default "urls"); the
+catalogue's newer models (Seedance 2.5, 2.0 Mini) always in the typed shape their pages
+document. Both shapes send `outputResolution` (the spec's `resolution`; "4k" there is a
+native 4K render at its own price) and the seed's 4K upscale as `upscaleResolution: "4k"`
+on top of 720p. Kinovi's options appear only when they mean something: `generate_audio:
+false` when off, `seed` when chosen (0-4294967295; -1 or None is random), `bitrate_mode:
+"high"` when on.
+
+Every limit is the chosen model's (`catalogue.spec_for(spec.model)`), and every message
+names the model; the module's constants are Seedance 2.0's, for callers that use them.
 
 Decisions beyond the API document:
-- The prompt is sent stripped; a blank prompt is rejected; the 4000-character limit
+- The prompt is sent stripped; a blank prompt is rejected; the model's length limit
   applies to the prompt as sent (after `@handle` mentions became `@imageN`).
 - Formats may be given as MIME types (`image/png`) or file extensions (`png`, `.jpg`).
 - Formats and lengths are checked when known (`format` not empty, `duration_seconds` not
@@ -22,8 +31,10 @@ Decisions beyond the API document:
 - Several references may share a handle (a character's images all carry its handle);
   `@handle` then names the first of them in request order, so callers put a character's
   primary image first.
-- Videos are checked one by one (at most 15 s each, the seed's rule) and together (at
-  most 15 s in total, as Kinovi's error documentation says); both when lengths are known.
+- Videos are checked one by one (at most 15 s each for the 2.0 family, the seed's rule;
+  2-30 s for 2.5) and together (the model's combined limit); both when lengths are known.
+- An unknown model is reported, and only the rules that hold for every model are
+  checked: its limits are unknown.
 """
 
 import math
@@ -32,7 +43,8 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlsplit
 
-from projects.kinovi.pricing import MODELS
+from projects.kinovi import catalogue
+from projects.kinovi.catalogue import ModelSpec
 from projects.kinovi.references import (
     Kind,
     Slot,
@@ -44,25 +56,34 @@ from projects.kinovi.references import (
 )
 from projects.kinovi.sniff import FORMATS
 
-PROMPT_MAX_CHARACTERS = 4000
-MAX_IMAGES = 9
-MAX_VIDEOS = 3
-MAX_AUDIO = 3
-VIDEO_MAX_SECONDS = 15
-VIDEO_TOTAL_MAX_SECONDS = 15
-AUDIO_TOTAL_MAX_SECONDS = 15
-DURATIONS = range(4, 16)
+# Seedance 2.0's limits (the seed's), for callers that speak of them; the checks read
+# the chosen model's from the catalogue.
+_SEED_MODEL = catalogue.SEEDANCE_20
+PROMPT_MAX_CHARACTERS = _SEED_MODEL.prompt_max_characters
+MAX_IMAGES = _SEED_MODEL.max_images
+MAX_VIDEOS = _SEED_MODEL.max_videos
+MAX_AUDIO = _SEED_MODEL.max_audio
+VIDEO_MAX_SECONDS = int(_SEED_MODEL.video_max_seconds)
+VIDEO_TOTAL_MAX_SECONDS = int(_SEED_MODEL.video_total_max_seconds)
+AUDIO_TOTAL_MAX_SECONDS = int(_SEED_MODEL.audio_total_max_seconds)
+DURATIONS = _SEED_MODEL.durations
 DURATION_MAX_DIGITS = 2  # of the duration string; "05" is read as 5, "100" isn't a length
 DEFAULT_DURATION = 5
 ASPECT_RATIOS = ("16:9", "9:16", "1:1", "3:4", "4:3", "21:9")
 DEFAULT_ASPECT_RATIO = "16:9"
-URLS_SHAPE = "urls"
-TYPED_SHAPE = "typed"
+URLS_SHAPE = catalogue.URLS_SHAPE
+TYPED_SHAPE = catalogue.TYPED_SHAPE
 REQUEST_SHAPES = (URLS_SHAPE, TYPED_SHAPE)
+# The resolutions KINOVI_OUTPUT_RESOLUTION may name as the default of new projects.
 OUTPUT_RESOLUTIONS = ("480p", "720p", "1080p")
-# The resolution the seed's prices pay for; 4K is the upscale on top of it.
-DEFAULT_OUTPUT_RESOLUTION = "720p"
+DEFAULT_OUTPUT_RESOLUTION = catalogue.DEFAULT_RESOLUTION
+# The seed's 4K upscale (`upscaleResolution`), from 720p; also native 4K's outputResolution.
 UPSCALE_4K = "4k"
+UPSCALE_FROM = "720p"
+# `inputs.seed`: Kinovi's range; -1 (or no seed) asks for a random one.
+SEED_MAX = 4_294_967_295
+RANDOM_SEED = -1
+HIGH_BITRATE = "high"
 
 # The formats of each kind, keyed by MIME subtype as `normalize_format` names them: those
 # the sniffer knows, so the library stores nothing Kinovi would refuse. Kinovi's audio list
@@ -119,7 +140,8 @@ class Problem:
     """Something wrong (or, as a warning, worth a look) with a request.
 
     `field` names the form field (`model`, `prompt`, `images`, `videos`, `audio`,
-    `references`, `duration`, `aspect_ratio`, `upscale`, `callback_url`); `rule` is a short
+    `references`, `duration`, `aspect_ratio`, `resolution`, `upscale`, `seed`,
+    `generate_audio`, `high_bitrate`, `callback_url`); `rule` is a short
     stable identifier for code and tests; `message` is for the user.
     """
 
@@ -154,23 +176,15 @@ class ParsedPayload:
         return sum(ref.kind is None for ref in self.spec.references) if self.spec else 0
 
 
-def build_request(
-    spec: GenerationSpec,
-    *,
-    shape: str = URLS_SHAPE,
-    output_resolution: str = DEFAULT_OUTPUT_RESOLUTION,
-) -> BuiltRequest:
-    """The createTask body in `shape` (see REQUEST_SHAPES), or why it can't be sent.
+def build_request(spec: GenerationSpec, *, shape: str = URLS_SHAPE) -> BuiltRequest:
+    """The createTask body, or why it can't be sent.
 
-    `shape` and `output_resolution` come from settings: a wrong one is a ValueError.
+    `shape` (see REQUEST_SHAPES) comes from settings and applies to the seed's models;
+    a model whose pages document the typed shape is always sent in it (`shape_for`).
+    A wrong `shape` is a ValueError.
     """
     if shape not in REQUEST_SHAPES:
         raise ValueError(f"Unknown request shape {shape!r}; expected one of {REQUEST_SHAPES}.")
-    if output_resolution not in ("", *OUTPUT_RESOLUTIONS):
-        raise ValueError(
-            f"Unknown output resolution {output_resolution!r}; expected one of "
-            f"{OUTPUT_RESOLUTIONS} or empty."
-        )
     kindless = [_kind_unknown(n) for n, ref in enumerate(spec.references, 1) if ref.kind is None]
     if kindless:
         return BuiltRequest(None, kindless, [], spec.prompt.strip(), None)
@@ -182,8 +196,17 @@ def build_request(
         _unmentioned(slot)
         for slot in _unmentioned_apart_from_handles(spec.prompt, spec_as_sent, report)
     ]
-    payload = None if errors else _payload(spec_as_sent, shape, output_resolution)
+    payload = None if errors else _payload(spec_as_sent, shape_for(spec.model, shape))
     return BuiltRequest(payload, errors, warnings, prompt, report.primary)
+
+
+def shape_for(model: str, shape: str = URLS_SHAPE) -> str:
+    """The shape a model's request is sent in: its documented one for the catalogue's
+    typed models, `shape` (the settings') for the seed's."""
+    spec = catalogue.CATALOGUE.get(model)
+    if spec is not None and spec.shape == TYPED_SHAPE:
+        return TYPED_SHAPE
+    return shape
 
 
 def resolve_kinds(spec: GenerationSpec, kinds: Sequence[Kind]) -> GenerationSpec:
@@ -199,13 +222,20 @@ def resolve_kinds(spec: GenerationSpec, kinds: Sequence[Kind]) -> GenerationSpec
 
 
 def validate(spec: GenerationSpec) -> list[Problem]:
-    """Every rule Kinovi applies to a request, for a spec whose prompt is as sent."""
+    """Every rule Kinovi applies to a request, for a spec whose prompt is as sent.
+
+    The limits are those of `spec.model` in the catalogue; for an unknown model only the
+    model and the rules every model shares are reported.
+    """
+    model = catalogue.CATALOGUE.get(spec.model)
     return [
         *_check_model(spec.model),
-        *_check_prompt(spec.prompt, spec.references),
-        *_check_references(spec.references),
-        *_check_duration(spec.duration),
+        *_check_prompt(spec.prompt, spec.references, model),
+        *_check_references(spec.references, model),
+        *(_check_duration(spec.duration, model) if model else []),
         *_check_aspect_ratio(spec.aspect_ratio),
+        *(_check_resolution(spec, model) if model else []),
+        *_check_options(spec),
         *_check_callback_url(spec.callback_url),
     ]
 
@@ -273,7 +303,7 @@ def _rewrite_prompt(spec: GenerationSpec) -> tuple[str, list[Problem]]:
     return rewrite.prompt, errors
 
 
-def _payload(spec: GenerationSpec, shape: str, output_resolution: str) -> dict[str, Any]:
+def _payload(spec: GenerationSpec, shape: str) -> dict[str, Any]:
     urls = {kind: [ref.url for ref in spec.references if ref.kind == kind] for kind in Kind}
     inputs: dict[str, Any] = {}
     if shape == URLS_SHAPE:
@@ -289,13 +319,16 @@ def _payload(spec: GenerationSpec, shape: str, output_resolution: str) -> dict[s
         "duration": str(spec.duration) if shape == URLS_SHAPE else spec.duration,
         "aspectRatio": spec.aspect_ratio,
         "mode": "reference",
+        "outputResolution": spec.resolution,
     }
-    if shape == TYPED_SHAPE and spec.upscale_4k:
-        inputs["outputResolution"] = UPSCALE_4K
-    elif output_resolution:
-        inputs["outputResolution"] = output_resolution
-    if shape == URLS_SHAPE and spec.upscale_4k:
+    if spec.upscale_4k:
         inputs["upscaleResolution"] = UPSCALE_4K
+    if not spec.generate_audio:
+        inputs["generate_audio"] = False
+    if spec.seed is not None and spec.seed != RANDOM_SEED:
+        inputs["seed"] = spec.seed
+    if spec.high_bitrate:
+        inputs["bitrate_mode"] = HIGH_BITRATE
     payload: dict[str, Any] = {"model": spec.model}
     if spec.callback_url:
         payload["callBackUrl"] = spec.callback_url
@@ -304,23 +337,25 @@ def _payload(spec: GenerationSpec, shape: str, output_resolution: str) -> dict[s
 
 
 def _check_model(model: str) -> list[Problem]:
-    if model in MODELS:
+    if model in catalogue.CATALOGUE:
         return []
-    choices = " or ".join(MODELS)
-    return [Problem("model", "model", f"Choose the model {choices}.")]
+    choices = _or_list([spec.label for spec in catalogue.CATALOGUE.values()])
+    return [Problem("model", "model", f"Choose a model: {choices}.")]
 
 
-def _check_prompt(prompt: str, references: Sequence[ReferenceMedia]) -> list[Problem]:
+def _check_prompt(
+    prompt: str, references: Sequence[ReferenceMedia], model: ModelSpec | None
+) -> list[Problem]:
     if not prompt.strip():
         return [Problem("prompt", "prompt_blank", "Describe the video you want in the prompt.")]
     problems = []
-    if len(prompt) > PROMPT_MAX_CHARACTERS:
+    if model is not None and len(prompt) > model.prompt_max_characters:
         problems.append(
             Problem(
                 "prompt",
                 "prompt_length",
-                f"The prompt is {len(prompt)} characters long; "
-                f"it can be at most {PROMPT_MAX_CHARACTERS}.",
+                f"The prompt is {len(prompt):,} characters long; "
+                f"{model.label} takes at most {model.prompt_max_characters:,}.",
             )
         )
     kinds = _kinds(references)
@@ -361,54 +396,61 @@ def _unknown_position(slot: Slot, counts: dict[Kind, int], undecided: int = 0) -
     return f"The prompt mentions {slot.token}, but {there_are}."
 
 
-def _check_references(references: Sequence[ReferenceMedia]) -> list[Problem]:
+def _check_references(
+    references: Sequence[ReferenceMedia], model: ModelSpec | None
+) -> list[Problem]:
     by_kind = {kind: [ref for ref in references if ref.kind == kind] for kind in Kind}
     undecided = [ref for ref in references if ref.kind is None]
     problems = []
     if not by_kind[Kind.IMAGE] and not by_kind[Kind.VIDEO] and not undecided:
-        problems.append(_no_visual_reference(bool(by_kind[Kind.AUDIO])))
-    for kind, limit in (
-        (Kind.IMAGE, MAX_IMAGES),
-        (Kind.VIDEO, MAX_VIDEOS),
-        (Kind.AUDIO, MAX_AUDIO),
-    ):
-        if len(by_kind[kind]) > limit:
-            problems.append(_too_many(kind, len(by_kind[kind]), limit))
-    visual = len(by_kind[Kind.IMAGE]) + len(by_kind[Kind.VIDEO]) + len(undecided)
-    if undecided and visual > MAX_IMAGES + MAX_VIDEOS:
-        problems.append(
-            Problem(
-                "references",
-                "too_many_references",
-                f"You chose {visual} images and videos; "
-                f"the limit is {MAX_IMAGES} images and {MAX_VIDEOS} videos.",
+        problems.append(_no_visual_reference(bool(by_kind[Kind.AUDIO]), model))
+    if model is not None:
+        for kind, limit in (
+            (Kind.IMAGE, model.max_images),
+            (Kind.VIDEO, model.max_videos),
+            (Kind.AUDIO, model.max_audio),
+        ):
+            if len(by_kind[kind]) > limit:
+                problems.append(_too_many(kind, len(by_kind[kind]), limit, model))
+        visual = len(by_kind[Kind.IMAGE]) + len(by_kind[Kind.VIDEO]) + len(undecided)
+        if undecided and visual > model.max_images + model.max_videos:
+            problems.append(
+                Problem(
+                    "references",
+                    "too_many_references",
+                    f"You chose {visual} images and videos; {model.label} takes at most "
+                    f"{model.max_images} images and {model.max_videos} videos.",
+                )
             )
-        )
     slots = iter(slots_for(_kinds(references)))
     for position, ref in enumerate(references, 1):
         if ref.kind is None:
             problems += _check_url_only(ref, position)
         else:
-            problems += _check_reference(ref, next(slots))
-    problems += _check_video_total(by_kind[Kind.VIDEO])
-    problems += _check_audio_total(by_kind[Kind.AUDIO])
+            problems += _check_reference(ref, next(slots), model)
+    if model is not None:
+        problems += _check_video_total(by_kind[Kind.VIDEO], model)
+        problems += _check_audio_total(by_kind[Kind.AUDIO], model)
     return problems
 
 
-def _no_visual_reference(has_audio: bool) -> Problem:
+def _no_visual_reference(has_audio: bool, model: ModelSpec | None) -> Problem:
     if has_audio:
+        of_model = f" of {model.label}" if model else ""
         return Problem(
             "references",
             "audio_only",
-            "Add at least one image or video: audio can't be the only reference.",
+            f"Add at least one image or video: audio can't be the only reference{of_model}.",
         )
     return Problem("references", "no_reference", "Add at least one image or video as a reference.")
 
 
-def _too_many(kind: Kind, count: int, limit: int) -> Problem:
+def _too_many(kind: Kind, count: int, limit: int, model: ModelSpec) -> Problem:
     noun = {Kind.IMAGE: "images", Kind.VIDEO: "videos", Kind.AUDIO: "audio files"}[kind]
     return Problem(
-        _FIELD[kind], f"too_many_{_FIELD[kind]}", f"You chose {count} {noun}; the limit is {limit}."
+        _FIELD[kind],
+        f"too_many_{_FIELD[kind]}",
+        f"You chose {count} {noun}; {model.label} takes at most {limit}.",
     )
 
 
@@ -420,7 +462,7 @@ def _check_url_only(ref: ReferenceMedia, position: int) -> list[Problem]:
     return [Problem("references", "url", message)]
 
 
-def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
+def _check_reference(ref: ReferenceMedia, slot: Slot, model: ModelSpec | None) -> list[Problem]:
     problems = []
     where = _FIELD[ref.kind]
     if not _is_web_url(ref.url):
@@ -432,20 +474,41 @@ def _check_reference(ref: ReferenceMedia, slot: Slot) -> list[Problem]:
         problems.append(
             Problem(where, "format", f"{_name(slot, ref)} must be {names}; it is {ref.format!r}.")
         )
-    if ref.duration_seconds is not None and _known_length(ref) is None:
+    length = _known_length(ref)
+    if ref.duration_seconds is not None and length is None:
         problems.append(
             Problem(where, "length_unknown", f"{_name(slot, ref)}: its length could not be read.")
         )
-    elif ref.kind == Kind.VIDEO and (ref.duration_seconds or 0) > VIDEO_MAX_SECONDS:
-        problems.append(
-            Problem(
-                where,
-                "video_length",
-                f"{_name(slot, ref)} is {_seconds(ref.duration_seconds or 0)} s long; "
-                f"each reference video can be at most {VIDEO_MAX_SECONDS} s.",
-            )
-        )
+    elif ref.kind == Kind.VIDEO and model is not None and length is not None:
+        problems += _check_video_length(ref, slot, length, model)
     return problems
+
+
+def _check_video_length(
+    ref: ReferenceMedia, slot: Slot, seconds: float, model: ModelSpec
+) -> list[Problem]:
+    if seconds > model.video_max_seconds:
+        bound = f"at most {_seconds(model.video_max_seconds)} s"
+    elif seconds < model.video_min_seconds:
+        bound = f"at least {_seconds(model.video_min_seconds)} s"
+    else:
+        return []
+    message = (
+        f"{_name(slot, ref)} is {_seconds(seconds)} s long; "
+        f"{model.label} takes reference videos of {bound} each."
+    )
+    return [Problem("videos", "video_length", message)]
+
+
+def check_reference_video_length(seconds: float, model: str) -> str:
+    """Why a reference video of `seconds` is refused by `model` ("" when it isn't): for
+    the simulator, which measures the files it fetches."""
+    spec = catalogue.spec_for(model)
+    if seconds > spec.video_max_seconds:
+        return f"each video can be at most {_seconds(spec.video_max_seconds)} s"
+    if seconds < spec.video_min_seconds:
+        return f"each video must be at least {_seconds(spec.video_min_seconds)} s"
+    return ""
 
 
 def _known_length(ref: ReferenceMedia) -> float | None:
@@ -464,48 +527,50 @@ def _format_allowed(ref: ReferenceMedia) -> bool:
     return normalize_format(ref.format) in _ALLOWED[ref.kind]
 
 
-def _check_video_total(videos: list[ReferenceMedia]) -> list[Problem]:
-    """Kinovi fails a task whose videos last over 15 s together (InvalidParameter).
+def _check_video_total(videos: list[ReferenceMedia], model: ModelSpec) -> list[Problem]:
+    """Kinovi fails a task whose videos last over the model's limit together
+    (InvalidParameter).
 
     A single long video is already reported by `video_length`; the total is reported
     when two or more videos of known length exceed it together.
     """
     lengths = [length for ref in videos if (length := _known_length(ref)) is not None]
     total = sum(lengths)
-    if len(lengths) < 2 or total <= VIDEO_TOTAL_MAX_SECONDS:
+    if len(lengths) < 2 or total <= model.video_total_max_seconds:
         return []
     return [
         Problem(
             "videos",
             "video_total_length",
-            f"The reference videos last {total:.1f} s together; "
-            f"Kinovi accepts at most {VIDEO_TOTAL_MAX_SECONDS} s of video in total.",
+            f"The reference videos last {total:.1f} s together; {model.label} takes at most "
+            f"{_seconds(model.video_total_max_seconds)} s of video in total.",
         )
     ]
 
 
-def _check_audio_total(audio: list[ReferenceMedia]) -> list[Problem]:
+def _check_audio_total(audio: list[ReferenceMedia], model: ModelSpec) -> list[Problem]:
     total = sum(_known_length(ref) or 0 for ref in audio)
-    if total <= AUDIO_TOTAL_MAX_SECONDS:
+    if total <= model.audio_total_max_seconds:
         return []
     return [
         Problem(
             "audio",
             "audio_length",
-            f"The audio files are {_seconds(total)} s long together; "
-            f"together they can be at most {AUDIO_TOTAL_MAX_SECONDS} s.",
+            f"The audio files are {_seconds(total)} s long together; {model.label} takes at "
+            f"most {_seconds(model.audio_total_max_seconds)} s of audio in total.",
         )
     ]
 
 
-def _check_duration(duration: int) -> list[Problem]:
-    if isinstance(duration, int) and not isinstance(duration, bool) and duration in DURATIONS:
+def _check_duration(duration: int, model: ModelSpec) -> list[Problem]:
+    if isinstance(duration, int) and not isinstance(duration, bool) and duration in model.durations:
         return []
     return [
         Problem(
             "duration",
             "duration",
-            f"Choose a length of {DURATIONS.start} to {DURATIONS.stop - 1} whole seconds.",
+            f"Choose a length of {model.min_duration} to {model.max_duration} whole seconds: "
+            f"{model.label} makes no other.",
         )
     ]
 
@@ -514,6 +579,53 @@ def _check_aspect_ratio(aspect_ratio: str) -> list[Problem]:
     if aspect_ratio in ASPECT_RATIOS:
         return []
     return [Problem("aspect_ratio", "aspect_ratio", f"Choose {_or_list(list(ASPECT_RATIOS))}.")]
+
+
+def _resolution_names(resolutions: Sequence[str]) -> str:
+    return _or_list([catalogue.RESOLUTION_LABELS.get(res, res) for res in resolutions])
+
+
+def _check_resolution(spec: GenerationSpec, model: ModelSpec) -> list[Problem]:
+    problems = []
+    if spec.resolution not in model.resolutions:
+        problems.append(
+            Problem(
+                "resolution",
+                "resolution",
+                f"{model.label} makes videos at {_resolution_names(model.resolutions)}, "
+                f"not {spec.resolution!r}.",
+            )
+        )
+    if spec.upscale_4k and not model.upscale_4k:
+        problems.append(
+            Problem("upscale", "upscale", f"{model.label} has no 4K upscale; leave it off.")
+        )
+    elif spec.upscale_4k and spec.resolution != UPSCALE_FROM:
+        native = " or choose native 4K" if UPSCALE_4K in model.resolutions else ""
+        problems.append(
+            Problem(
+                "upscale",
+                "upscale",
+                f"{model.label}'s 4K upscale starts from {UPSCALE_FROM}: choose {UPSCALE_FROM}"
+                f"{native}, or leave the upscale off.",
+            )
+        )
+    return problems
+
+
+def _check_options(spec: GenerationSpec) -> list[Problem]:
+    seed = spec.seed
+    if seed is None or (
+        isinstance(seed, int) and not isinstance(seed, bool) and RANDOM_SEED <= seed <= SEED_MAX
+    ):
+        return []
+    return [
+        Problem(
+            "seed",
+            "seed",
+            f"A seed is a whole number from 0 to {SEED_MAX:,}; leave it blank for a random one.",
+        )
+    ]
 
 
 def _check_callback_url(url: str) -> list[Problem]:
@@ -560,17 +672,20 @@ def _or_list(names: list[str]) -> str:
 def parse_payload(payload: Any) -> ParsedPayload:
     """Read a createTask body as Kinovi does: its shape first, then every rule it can check.
 
-    Either shape is read (see the module's docstring); other fields are ignored, as
-    Kinovi ignores them. A `urls` entry may be an image or a video: the URL can't tell
-    (a signed URL, a CDN path), so its kind stays None until the file is fetched
-    (`resolve_kinds`), and the rules that depend on kinds are checked as far as they can
-    be without them. Formats and lengths stay unknown until the files are fetched.
+    Either shape is read (see the module's docstring) for the seed's models, the typed
+    one for the models documented with it; other fields are ignored, as Kinovi ignores
+    them. A `urls` entry may be an image or a video: the URL can't tell (a signed URL, a
+    CDN path), so its kind stays None until the file is fetched (`resolve_kinds`), and
+    the rules that depend on kinds are checked as far as they can be without them.
+    Formats and lengths stay unknown until the files are fetched. Options read back as
+    GenerationSpec holds them: no `outputResolution` is Kinovi's 720p, no seed (or -1)
+    is None.
     """
     shape_errors = _check_shape(payload)
     if shape_errors:
         return ParsedPayload(None, shape_errors)
     inputs = payload["inputs"]
-    shape = TYPED_SHAPE if _TYPED_FIELDS & inputs.keys() else URLS_SHAPE
+    shape = _shape_of(payload["model"], inputs)
     if shape == URLS_SHAPE:
         references = [ReferenceMedia(None, url) for url in inputs["urls"]]
     else:
@@ -578,19 +693,30 @@ def parse_payload(payload: Any) -> ParsedPayload:
         references += [ReferenceMedia(Kind.VIDEO, url) for url in inputs.get("videoUrls", [])]
     references += [ReferenceMedia(Kind.AUDIO, url) for url in inputs.get("audioUrls", [])]
     output_resolution = inputs.get("outputResolution", "")
+    seed = inputs.get("seed")
     spec = GenerationSpec(
         model=payload["model"],
         prompt=inputs["prompt"],
         references=references,
         duration=int(inputs.get("duration", DEFAULT_DURATION)),
         aspect_ratio=inputs.get("aspectRatio", DEFAULT_ASPECT_RATIO),
-        upscale_4k="upscaleResolution" in inputs or output_resolution == UPSCALE_4K,
+        upscale_4k="upscaleResolution" in inputs,
         callback_url=payload.get("callBackUrl", ""),
+        resolution=output_resolution or DEFAULT_OUTPUT_RESOLUTION,
+        generate_audio=inputs.get("generate_audio", True),
+        seed=None if seed == RANDOM_SEED else seed,
+        high_bitrate=inputs.get("bitrate_mode") == HIGH_BITRATE,
     )
     return ParsedPayload(spec, validate(spec), shape, output_resolution)
 
 
 _TYPED_FIELDS = {"imageUrls", "videoUrls"}
+
+
+def _shape_of(model: Any, inputs: dict[str, Any]) -> str:
+    if _TYPED_FIELDS & inputs.keys() or shape_for(str(model)) == TYPED_SHAPE:
+        return TYPED_SHAPE
+    return URLS_SHAPE
 
 
 def _check_shape(payload: Any) -> list[Problem]:
@@ -604,19 +730,25 @@ def _check_shape(payload: Any) -> list[Problem]:
     inputs = payload.get("inputs")
     if not isinstance(inputs, dict):
         return [*errors, Problem("inputs", "shape", "inputs is required.")]
-    return errors + _check_inputs_shape(inputs)
+    return errors + _check_inputs_shape(str(payload.get("model")), inputs)
 
 
-def _check_inputs_shape(inputs: dict[str, Any]) -> list[Problem]:
+def _check_inputs_shape(model: str, inputs: dict[str, Any]) -> list[Problem]:
     errors = []
     if inputs.get("mode") != "reference":
         errors.append(Problem("mode", "mode", "inputs.mode must be 'reference'."))
     if not isinstance(inputs.get("prompt"), str):
         errors.append(Problem("prompt", "shape", "inputs.prompt is required."))
-    typed = bool(_TYPED_FIELDS & inputs.keys())
+    typed = _shape_of(model, inputs) == TYPED_SHAPE
     if typed and "urls" in inputs:
-        message = "Send images and videos either in inputs.urls or in inputs.imageUrls and "
-        message += "inputs.videoUrls, not both."
+        if _TYPED_FIELDS & inputs.keys():
+            message = "Send images and videos either in inputs.urls or in inputs.imageUrls "
+            message += "and inputs.videoUrls, not both."
+        else:
+            # Kinovi would ignore `urls` and make the video without its references.
+            label = catalogue.CATALOGUE[model].label
+            message = f"{label} reads images and videos from inputs.imageUrls and "
+            message += "inputs.videoUrls, not inputs.urls."
         errors.append(Problem("references", "shape", message))
     elif not typed and not _is_list_of_strings(inputs.get("urls")):
         errors.append(Problem("references", "shape", "inputs.urls must be a list of URLs."))
@@ -630,10 +762,18 @@ def _check_inputs_shape(inputs: dict[str, Any]) -> list[Problem]:
         errors.append(Problem("aspect_ratio", "shape", "inputs.aspectRatio must be a string."))
     if inputs.get("upscaleResolution", UPSCALE_4K) != UPSCALE_4K:
         errors.append(Problem("upscale", "shape", "inputs.upscaleResolution can only be '4k'."))
-    resolutions = (*OUTPUT_RESOLUTIONS, UPSCALE_4K)
-    if inputs.get("outputResolution", UPSCALE_4K) not in resolutions:
-        message = f"inputs.outputResolution must be one of {', '.join(resolutions)}."
-        errors.append(Problem("upscale", "shape", message))
+    if inputs.get("outputResolution", UPSCALE_4K) not in catalogue.RESOLUTIONS:
+        message = f"inputs.outputResolution must be one of {', '.join(catalogue.RESOLUTIONS)}."
+        errors.append(Problem("resolution", "shape", message))
+    if not isinstance(inputs.get("generate_audio", True), bool):
+        message = "inputs.generate_audio must be true or false."
+        errors.append(Problem("generate_audio", "shape", message))
+    seed = inputs.get("seed", RANDOM_SEED)
+    if not isinstance(seed, int) or isinstance(seed, bool):
+        errors.append(Problem("seed", "shape", "inputs.seed must be a whole number."))
+    if inputs.get("bitrate_mode", HIGH_BITRATE) != HIGH_BITRATE:
+        message = "inputs.bitrate_mode can only be 'high'."
+        errors.append(Problem("high_bitrate", "shape", message))
     return errors
 
 

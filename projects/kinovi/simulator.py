@@ -5,13 +5,23 @@
 
 It serves the same contract on 127.0.0.1 (`POST /api/v1/jobs/createTask`,
 `GET /api/v1/jobs/recordInfo?taskId=`): it checks the Bearer key, validates requests with
-`projects.kinovi.request` (either documented shape of `inputs`; unknown fields ignored,
-as Kinovi ignores them), reserves credits from a balance (402), limits unfinished tasks
-(429), fetches every reference URL and decides what each file is by its bytes (a `urls`
-entry is an image or a video whatever its address says), measures videos and audio, and
-moves each task from `waiting` through `generating` to `success` with a real H.264 MP4
-it serves itself under `/outputs/`, or to `fail` with the credits refunded. Finished
-tasks are announced to their `callBackUrl` with Kinovi's webhook envelope.
+`projects.kinovi.request` against the model's catalogue entry (either documented shape
+of `inputs` for the seed's models, the typed one for the others; unknown fields ignored,
+as Kinovi ignores them) and answers 400 as Kinovi does ("Unknown model", "Invalid inputs
+for model" with `errors` naming each field's `path`, "Invalid request parameters"). It
+charges as Kinovi does: per second at the (model, resolution, reference-video tier) rate
+of `pricing.SHIPPED_RATES`, plus the 4K upscale, reserved from a balance (402 names the
+same price as `required`). It limits unfinished tasks (429), fetches every reference URL
+and decides what each file is by its bytes (a `urls` entry is an image or a video
+whatever its address says; those are fetched at once, since a video among them sets the
+price), measures videos and audio, and moves each task from `waiting` through
+`generating` to `success` with a real H.264 MP4 it serves itself under `/outputs/`, its
+seed (the one asked for, or a random one) and its last frame as a PNG, or to `fail` with
+the credits refunded. Seedance 2.5 with a reference video is charged as its page says:
+`creditsUsed` is the reservation (length times rate) at `success`, and becomes
+(reference video seconds, up to 30, rounded up, + length) times rate
+`settle_delay_seconds` later. Finished tasks are announced to their `callBackUrl` with
+Kinovi's webhook envelope.
 `POST /api/v1/uploads` answers as Kinovi's does (`uploadUrl`, a signed URL to PUT the
 bytes to without the API key, valid `signed_url_seconds`; `url`, where the file is then
 served under `/temp-uploads/`, for `upload_ttl_seconds` (24 h) and then 404), so a
@@ -44,6 +54,7 @@ import time
 import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field, fields, replace
+from decimal import Decimal
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -53,14 +64,15 @@ import av
 import httpx
 from PIL import Image, ImageDraw
 
-from projects.kinovi.pricing import credits_for, format_credits, plain_credits
+from projects.kinovi import catalogue
+from projects.kinovi.pricing import SHIPPED_RATES, format_credits, plain_credits, price, to_credits
 from projects.kinovi.references import Kind, Slot, slots_for
 from projects.kinovi.request import (
-    AUDIO_TOTAL_MAX_SECONDS,
-    VIDEO_MAX_SECONDS,
-    VIDEO_TOTAL_MAX_SECONDS,
+    SEED_MAX,
     GenerationSpec,
     ParsedPayload,
+    Problem,
+    check_reference_video_length,
     format_names,
     parse_payload,
     resolve_kinds,
@@ -103,7 +115,7 @@ class Settings:
 
     waiting_seconds: float = 2.0  # in `waiting`, after the references were fetched
     generating_seconds: float = 5.0
-    balance: int = 100_000  # credits left
+    balance: Decimal = Decimal(100_000)  # credits left
     concurrency_limit: int = 5  # unfinished tasks allowed at once
     error_rate: float = 0.0  # share of API calls answered with a 500
     force_429: bool = False  # answer every createTask with a concurrency-limit 429
@@ -116,6 +128,9 @@ class Settings:
     policy_marker: str = "forbidden"  # prompts containing it fail with code 2038
     upload_ttl_seconds: float = 86_400.0  # an upload is served this long, then 404
     signed_url_seconds: float = 900.0  # how long an upload's signed PUT URL is valid
+    # Seedance 2.5 with a reference video: how long after `success` `creditsUsed` turns
+    # from the reservation into the final charge ("shortly after", its page says).
+    settle_delay_seconds: float = 3.0
 
 
 @dataclass
@@ -133,9 +148,13 @@ class StoredUpload:
 class Task:
     task_id: str
     request: ParsedPayload  # as received: `urls` entries have no kind until fetched
-    credits: int
+    credits: Decimal  # creditsUsed: the reservation, then (2.5, reference video) the charge
     create_time: int
+    seed: int  # the one asked for, or a random one
+    has_video_reference: bool = False  # sets the rate tier
+    fetched: dict[str, bytes] = field(default_factory=dict)  # `urls` entries, read at create
     fetched_kinds: list[Kind | None] = field(default_factory=list)  # what the bytes are
+    reference_video_seconds: float = 0.0  # measured, all reference videos together
     status: str = "waiting"
     output: list[dict[str, Any]] = field(default_factory=list)
     error: dict[str, str] | None = None
@@ -163,6 +182,9 @@ class Task:
             "shape": self.request.shape,
             "outputResolution": self.request.output_resolution,
             "upscale4k": self.spec.upscale_4k,
+            "generateAudio": self.spec.generate_audio,
+            "seed": self.spec.seed,
+            "highBitrate": self.spec.high_bitrate,
             "duration": self.spec.duration,
             "aspectRatio": self.spec.aspect_ratio,
             "prompt": self.spec.prompt,
@@ -213,6 +235,7 @@ class Simulator:
         self.lock = threading.Lock()
         self.tasks: dict[str, Task] = {}
         self.outputs: dict[str, bytes] = {}
+        self.last_frames: dict[str, bytes] = {}  # PNGs, by task id
         self.uploads: dict[str, StoredUpload] = {}
         self.webhooks = Counter[str]()
         self.http = httpx.Client(timeout=10.0, follow_redirects=True)
@@ -248,6 +271,7 @@ class Simulator:
             self.settings = replace(self.start_settings)
             self.tasks.clear()
             self.outputs.clear()
+            self.last_frames.clear()
             self.uploads.clear()
             self.webhooks.clear()
 
@@ -255,27 +279,57 @@ class Simulator:
 
     def create_task(self, body: Any) -> Answer:
         parsed = parse_payload(body)
-        refusals = [p.message for p in parsed.errors if p.rule not in TASK_FAILURE_RULES]
-        if refusals or parsed.spec is None:
-            return Answer(400, {"message": " ".join(refusals)})
+        refusal = _invalid(body, parsed)
+        if refusal:
+            return refusal
         spec = parsed.spec
-        credits = credits_for(spec.model, spec.duration, spec.upscale_4k)
+        assert spec is not None  # _invalid refuses a body without one
+        fetched = self._fetch_undecided(spec)
+        fetched_kinds = {_kind_of(content) for content in fetched.values()}
+        has_video = Kind.VIDEO in fetched_kinds or any(
+            ref.kind == Kind.VIDEO for ref in spec.references
+        )
+        try:
+            credits = reserved_credits(spec, has_video_reference=has_video)
+        except ValueError as error:  # a (model, resolution) without a price
+            return _invalid_inputs([("inputs.outputResolution", str(error))])
+        seed = spec.seed if spec.seed is not None else random.randint(0, SEED_MAX)
         with self.lock:
             refusal = self._refusal(credits)
             if refusal:
                 return refusal
             self.settings.balance -= credits
-            task = Task(f"task_{secrets.token_hex(10)}", parsed, credits, _now_ms())
+            task = Task(
+                f"task_{secrets.token_hex(10)}",
+                parsed,
+                credits,
+                _now_ms(),
+                seed=seed,
+                has_video_reference=has_video,
+                fetched=fetched,
+            )
             task.update_time = task.create_time
             self.tasks[task.task_id] = task
             lose_answer = random.random() < self.settings.lost_answer_rate
-        logger.info("Created %s (%s credits)", task.task_id, credits)
+        logger.info("Created %s (%s credits)", task.task_id, format_credits(credits))
         threading.Thread(target=self._run, args=(task,), daemon=True).start()
         if lose_answer:
             raise HangUp
         return Answer(200, {"taskId": task.task_id})
 
-    def _refusal(self, credits: int) -> Answer | None:
+    def _fetch_undecided(self, spec: GenerationSpec) -> dict[str, bytes]:
+        """The files of `urls` entries, by URL: only their bytes tell whether a video is
+        among them, and a video sets the price. One that can't be fetched is left out
+        (the review fails the task, refunded)."""
+        fetched = {}
+        for ref in spec.references:
+            if ref.kind is None and ref.url not in fetched:
+                content, problem = self._fetch(ref.url, "")
+                if problem is None:
+                    fetched[ref.url] = content
+        return fetched
+
+    def _refusal(self, credits: Decimal) -> Answer | None:
         limit = self.settings.concurrency_limit
         unfinished = sum(task.status in ("waiting", "generating") for task in self.tasks.values())
         if self.settings.force_429 or unfinished >= limit:
@@ -285,12 +339,12 @@ class Simulator:
         if credits > self.settings.balance:
             message = (
                 f"Insufficient credits: {format_credits(credits)} required, "
-                f"{format_credits(self.settings.balance)} available."
+                f"{format_credits(max(self.settings.balance, Decimal(0)))} available."
             )
             body = {
                 "message": message,
                 "required": json_credits(credits),
-                "available": json_credits(self.settings.balance),
+                "available": json_credits(max(self.settings.balance, Decimal(0))),
             }
             return Answer(402, body)
         return None
@@ -388,25 +442,59 @@ class Simulator:
             return
         with self.lock:
             self.outputs[task.task_id] = video.data
-        url = f"{self.root_url}/outputs/{task.task_id}.mp4"
-        output = {"url": url, "width": video.width, "height": video.height}
+            self.last_frames[task.task_id] = video.last_frame
+        output = {
+            "url": f"{self.root_url}/outputs/{task.task_id}.mp4",
+            "width": video.width,
+            "height": video.height,
+            "mediaType": "video/mp4",
+            "seed": task.seed,
+            "lastFrameImage": f"{self.root_url}/outputs/{task.task_id}_lastframe.png",
+        }
         self._finish(task, "success", output=[output])
+        if task.has_video_reference and catalogue.spec_for(task.spec.model).settles_after_success:
+            time.sleep(self.settings.settle_delay_seconds)
+            self._settle_late(task)
+
+    def _settle_late(self, task: Task) -> None:
+        """Seedance 2.5 with a reference video: `creditsUsed` becomes the final charge,
+        (reference video seconds, capped, + length) times rate; the balance pays the
+        difference."""
+        final = charged_credits(
+            task.spec,
+            has_video_reference=True,
+            reference_video_seconds=task.reference_video_seconds,
+        )
+        with self.lock:
+            if self.tasks.get(task.task_id) is not task:
+                return  # forgotten by a reset
+            self.settings.balance -= final - task.credits
+            task.credits = final
+            task.update_time = _now_ms()
+        logger.info("Task %s: creditsUsed is now %s", task.task_id, format_credits(final))
 
     def _review_references(self, task: Task) -> dict[str, str] | None:
         """Fetch and inspect every reference as Kinovi's review does; the first problem.
 
         What a file is comes from its bytes: a `urls` entry becomes an image or a video
-        here, and only then can the rules that count images and videos be checked.
+        here (its bytes were read at create), and only then can the rules that count
+        images and videos be checked. The limits are the model's.
         """
         spec = task.spec
+        model = catalogue.spec_for(spec.model)
         kinds = [ref.kind for ref in spec.references]
         if Kind.IMAGE not in kinds and Kind.VIDEO not in kinds and None not in kinds:
-            message = "Audio can't be the only reference; add an image or a video."
+            message = (
+                f"Audio can't be the only reference of {model.label}; add an image or a video."
+            )
             return {"code": "InvalidParameter", "message": message}
         contents: list[bytes] = []
         fetched_kinds: list[Kind | None] = []
         for ref, name in zip(spec.references, _names_before_fetching(spec), strict=True):
-            content, problem = self._fetch(ref.url, name)
+            if ref.kind is None and ref.url in task.fetched:
+                content, problem = task.fetched[ref.url], None
+            else:
+                content, problem = self._fetch(ref.url, name)
             if problem:
                 return problem
             fetched_kind = _kind_of(content)
@@ -416,7 +504,7 @@ class Simulator:
             contents.append(content)
             # An M4A in audioUrls may announce itself as MP4: it is audio all the same.
             fetched_kinds.append(ref.kind or fetched_kind)
-        self._update(task, fetched_kinds=fetched_kinds)
+        self._update(task, fetched_kinds=fetched_kinds, fetched={})
         resolved = resolve_kinds(
             spec,
             [k for ref, k in zip(spec.references, fetched_kinds, strict=True) if ref.kind is None],
@@ -428,23 +516,24 @@ class Simulator:
         audio_seconds = video_seconds = 0.0
         slots = slots_for([ref.kind for ref in resolved.references if ref.kind is not None])
         for slot, content in zip(slots, contents, strict=True):
-            problem, seconds = _inspect(slot, content)
+            problem, seconds = _inspect(slot, content, spec.model)
             if problem:
                 return problem
             audio_seconds += seconds if slot.kind == Kind.AUDIO else 0.0
             video_seconds += seconds if slot.kind == Kind.VIDEO else 0.0
-        if video_seconds > VIDEO_TOTAL_MAX_SECONDS:
+        if video_seconds > model.video_total_max_seconds:
             message = (
                 f"The reference videos are {video_seconds:.1f} s long in total; "
-                f"at most {VIDEO_TOTAL_MAX_SECONDS} s are allowed."
+                f"at most {model.video_total_max_seconds:g} s are allowed."
             )
             return {"code": "InvalidParameter", "message": message}
-        if audio_seconds > AUDIO_TOTAL_MAX_SECONDS:
+        if audio_seconds > model.audio_total_max_seconds:
             message = (
                 f"The reference audio is {audio_seconds:.1f} s long in total; "
-                f"at most {AUDIO_TOTAL_MAX_SECONDS} s are allowed."
+                f"at most {model.audio_total_max_seconds:g} s are allowed."
             )
             return {"code": "InvalidParameter", "message": message}
+        self._update(task, reference_video_seconds=video_seconds)
         return None
 
     def _fetch(self, url: str, name: str) -> tuple[bytes, dict[str, str] | None]:
@@ -506,6 +595,7 @@ class RenderedVideo:
     data: bytes
     width: int
     height: int
+    last_frame: bytes  # a PNG, as Kinovi's `lastFrameImage`
 
 
 def output_size(aspect_ratio: str) -> tuple[int, int]:
@@ -531,7 +621,9 @@ def _render(spec: GenerationSpec) -> RenderedVideo:
                 frame = av.VideoFrame.from_image(picture).reformat(format="yuv420p")
                 container.mux(stream.encode(frame))
             container.mux(stream.encode(None))
-        return RenderedVideo(path.read_bytes(), width, height)
+        last = io.BytesIO()
+        _frame_picture(width, height, (frame_count - 1) / frame_count).save(last, "PNG")
+        return RenderedVideo(path.read_bytes(), width, height, last.getvalue())
 
 
 def _frame_picture(width: int, height: int, progress: float) -> Image.Image:
@@ -541,6 +633,103 @@ def _frame_picture(width: int, height: int, progress: float) -> Image.Image:
     left = int((width - side) * progress)
     ImageDraw.Draw(picture).rectangle((left, side, left + side, 2 * side), fill=(255, 220, 0))
     return picture
+
+
+def reserved_credits(spec: GenerationSpec, *, has_video_reference: bool) -> Decimal:
+    """What Kinovi reserves at submit: length times the (model, resolution, tier) rate,
+    plus the 4K upscale. Final, but for Seedance 2.5 with a reference video (see
+    `charged_credits`)."""
+    quoted = _price(spec, has_video_reference=has_video_reference)
+    if quoted.settles_after_success:
+        return quoted.credits_per_second * spec.duration
+    return quoted.credits
+
+
+def charged_credits(
+    spec: GenerationSpec, *, has_video_reference: bool, reference_video_seconds: float
+) -> Decimal:
+    """What Kinovi finally charges once the reference videos were measured."""
+    return _price(
+        spec,
+        has_video_reference=has_video_reference,
+        reference_video_seconds=reference_video_seconds,
+    ).credits
+
+
+def _price(spec: GenerationSpec, **tier: Any):
+    return price(
+        spec.model,
+        spec.duration,
+        spec.upscale_4k,
+        resolution=spec.resolution,
+        rates=SHIPPED_RATES,
+        **tier,
+    )
+
+
+# Problems about the request itself, not the model's inputs.
+_REQUEST_FIELDS = {"body", "inputs", "callback_url"}
+# Where each field of a Problem is in the body (`references`: images and videos).
+_PATHS = {
+    "model": "model",
+    "prompt": "inputs.prompt",
+    "images": "inputs.imageUrls",
+    "videos": "inputs.videoUrls",
+    "audio": "inputs.audioUrls",
+    "references": "inputs.imageUrls",
+    "duration": "inputs.duration",
+    "aspect_ratio": "inputs.aspectRatio",
+    "mode": "inputs.mode",
+    "resolution": "inputs.outputResolution",
+    "upscale": "inputs.upscaleResolution",
+    "seed": "inputs.seed",
+    "generate_audio": "inputs.generate_audio",
+    "high_bitrate": "inputs.bitrate_mode",
+    "callback_url": "callBackUrl",
+    "inputs": "inputs",
+    "body": "",
+}
+
+
+def _invalid(body: Any, parsed: ParsedPayload) -> Answer | None:
+    """Kinovi's 400 for a body it refuses before creating a task, or None.
+
+    A malformed body (not an object, no inputs, a callBackUrl that isn't a URL) is
+    "Invalid request parameters"; a model Kinovi doesn't have, "Unknown model"; a
+    field the model doesn't accept, "Invalid inputs for model" with each problem's
+    `path`. Rules Kinovi applies by failing the task (audio as the only reference)
+    pass here.
+    """
+    problems = [p for p in parsed.errors if p.rule not in TASK_FAILURE_RULES]
+    if not problems and parsed.spec is not None:
+        return None
+    inputs = body.get("inputs") if isinstance(body, dict) else None
+    in_urls = parsed.shape == "urls" or (
+        not parsed.shape and isinstance(inputs, dict) and "urls" in inputs
+    )
+    errors = [(_path(problem, in_urls), problem.message) for problem in problems]
+    if any(
+        p.field in _REQUEST_FIELDS or (p.field == "model" and p.rule == "shape") for p in problems
+    ):
+        return _answer_400("Invalid request parameters", errors)
+    if body["model"] not in catalogue.CATALOGUE:
+        return Answer(400, {"message": "Unknown model"})
+    return _invalid_inputs(errors)
+
+
+def _path(problem: Problem, in_urls: bool) -> str:
+    if in_urls and problem.field in ("images", "videos", "references"):
+        return "inputs.urls"
+    return _PATHS.get(problem.field, "inputs")
+
+
+def _invalid_inputs(errors: list[tuple[str, str]]) -> Answer:
+    return _answer_400("Invalid inputs for model", errors)
+
+
+def _answer_400(message: str, errors: list[tuple[str, str]]) -> Answer:
+    listed = [{"path": path, "message": text} for path, text in errors]
+    return Answer(400, {"message": message, "errors": listed})
 
 
 _PILLOW_IMAGE_FORMATS = {
@@ -585,7 +774,7 @@ def _misplaced(sent_as: Kind | None, fetched: Kind | None, name: str) -> dict[st
     return rejected | {"message": f"{name} is not {expected[sent_as]}."}
 
 
-def _inspect(slot: Slot, content: bytes) -> tuple[dict[str, str] | None, float]:
+def _inspect(slot: Slot, content: bytes, model: str) -> tuple[dict[str, str] | None, float]:
     """A reference file's review problem (or None), and its length in seconds."""
     name = f"Reference {slot.kind} {slot.position}"
     rejected = {"code": "asset_review_failed"}
@@ -595,10 +784,9 @@ def _inspect(slot: Slot, content: bytes) -> tuple[dict[str, str] | None, float]:
     if seconds is None:
         kind = _VIDEO if slot.kind == Kind.VIDEO else "an audio file"
         return rejected | {"message": f"{name} is not {kind}."}, 0.0
-    if slot.kind == Kind.VIDEO and seconds > VIDEO_MAX_SECONDS:
-        message = (
-            f"{name} is {seconds:.1f} s long; each video can be at most {VIDEO_MAX_SECONDS} s."
-        )
+    refused = check_reference_video_length(seconds, model) if slot.kind == Kind.VIDEO else ""
+    if refused:
+        message = f"{name} is {seconds:.1f} s long; {refused}."
         return {"code": "InvalidParameter", "message": message}, seconds
     return None, seconds
 
@@ -662,9 +850,13 @@ def _convert(name: str, value: Any) -> Any:
             return value.strip().lower() in ("1", "true", "yes", "on")
         return bool(value)
     try:
-        converted = kind(value)
+        if kind is Decimal:  # credits: exact, a JSON number by the text it was sent as
+            converted = to_credits(repr(value) if isinstance(value, float) else value)
+        else:
+            converted = kind(value)
     except (TypeError, ValueError):
-        raise ValueError(f"{name}: {value!r} is not a valid {kind.__name__}.") from None
+        noun = "number of credits" if kind is Decimal else kind.__name__
+        raise ValueError(f"{name}: {value!r} is not a valid {noun}.") from None
     if kind is not str and converted < 0:
         raise ValueError(f"{name} can't be negative.")
     if name.endswith("_rate") and converted > 1:
@@ -704,6 +896,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._send_json(200, received)
         elif match := re.fullmatch(r"/outputs/(task_[0-9a-f]+)\.mp4", path):
             self._send_output(match[1])
+        elif match := re.fullmatch(r"/outputs/(task_[0-9a-f]+)_lastframe\.png", path):
+            self._send_last_frame(match[1])
         elif match := re.fullmatch(r"/temp-uploads/([0-9a-f]+)/([A-Za-z0-9._-]+)", path):
             self._send_upload(match[1], match[2])
         else:
@@ -796,6 +990,17 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data[start : end + 1])
 
+    def _send_last_frame(self, task_id: str) -> None:
+        data = self.simulator.last_frames.get(task_id)
+        if data is None:
+            self._send_json(404, {"message": "Not found."})
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
     def _send_upload(self, upload_id: str, file_name: str) -> None:
         upload = self.simulator.uploaded_file(upload_id, file_name)
         if upload is None or upload.data is None:
@@ -854,7 +1059,9 @@ def add_arguments(
         kind = {f.name: f.type for f in fields(Settings)}[name]
         flag = "--" + name.replace("_", "-")
         parser.add_argument(
-            flag, type=kind, help=f"{help_text} (default: {getattr(Settings, name)})"
+            flag,
+            type=to_credits if kind is Decimal else kind,
+            help=f"{help_text} (default: {getattr(Settings, name)})",
         )
 
 

@@ -1,4 +1,5 @@
 from projects.models.accounts import UserSession
+from projects.models.availability import ModelAvailability
 from projects.models.credits import AuditEntry, Budget, LedgerEntry, PriceVersion, SoftLimitWarning
 from projects.models.generation import (
     DispatchGate,
@@ -34,6 +35,7 @@ __all__ = [
     "LedgerEntry",
     "MailPreference",
     "Membership",
+    "ModelAvailability",
     "OutboxMail",
     "PriceVersion",
     "Project",

@@ -151,8 +151,8 @@ class DollarsTotal(Coalesce):
 
     output_field = models.DecimalField(max_digits=20, decimal_places=6)
 
-    def __init__(self):
-        super().__init__(Sum("dollars"), Value(Decimal(0)))
+    def __init__(self, **extra):
+        super().__init__(Sum("dollars", **extra), Value(Decimal(0)))
 
     def get_db_converters(self, connection):
         return [*super().get_db_converters(connection), self._exact]
@@ -435,9 +435,22 @@ def budget_spend(condition: Q | None = None):
     condition = condition or Q()
     videos = CreditsTotal(filter=condition & Q(generation__isnull=False))
     other = CreditsTotal(filter=condition & Q(generation__isnull=True))
-    return ExpressionWrapper(
-        videos + Greatest(other, Value(CREDITS_ZERO)), output_field=credits_field()
-    )
+    return ExactCredits(videos + Greatest(other, Value(CREDITS_ZERO)))
+
+
+class ExactCredits(ExpressionWrapper):
+    """Credits computed from sums, exact to the column's 3 decimals.
+
+    As CreditsTotal, for an expression over several: SQLite hands back the float it
+    computed with 15 significant digits (0.00100000000000122 for 0.001), so the figure
+    is rounded back to the credits' scale; PostgreSQL's numeric already is exact.
+    """
+
+    def __init__(self, expression):
+        super().__init__(expression, output_field=credits_field())
+
+    def get_db_converters(self, connection):
+        return [*super().get_db_converters(connection), CreditsTotal._exact]
 
 
 def period_bounds(period: str, at: dt.datetime, tz: dt.tzinfo | None = None):
@@ -509,6 +522,8 @@ class AuditEntry(AppendOnlyModel):
         ROLE_CHANGED = "role_changed", "Role changed"
         MEMBER_REMOVED = "member_removed", "Member removed"
         LIMITS_CHANGED = "limits_changed", "Limits changed"
+        # Kinovi's creditsUsed above what was reserved: recorded, counted, and said.
+        CHARGED_ABOVE_RESERVATION = "charged_above_reservation", "Charged above the reservation"
 
     action = models.CharField(max_length=30, choices=Action.choices)
     # Empty for price versions, which apply to every team.
@@ -538,8 +553,19 @@ class AuditEntry(AppendOnlyModel):
 # The API the composer and the worker call. Nothing else writes ledger rows.
 
 
-class BudgetExceeded(Exception):
+class SubmissionRefused(Exception):
+    """A submission refused before anything was reserved; str(exc) is the message to show
+    (as a form error: the composer answers it with its checks, nothing stored)."""
+
+
+class BudgetExceeded(SubmissionRefused):
     """A submission would overrun a hard limit; str(exc) is the message to show."""
+
+
+class PriceRefused(SubmissionRefused, ValueError):
+    """A shot the prices in effect cannot price: no price for its (model, resolution)
+    (pricing.PriceMissing), a resolution or length its model does not offer, an unknown
+    model. str(exc) says which; nothing is reserved."""
 
 
 class LedgerError(Exception):
@@ -556,6 +582,14 @@ class BudgetStatus:
     credits: Decimal
     period_start: dt.datetime | None
     period_end: dt.datetime | None
+    # Of `spent`, what videos not finished yet hold: reserved, neither charged nor
+    # refunded until they end (an Unknown one until an admin settles it).
+    held: Decimal = CREDITS_ZERO
+
+    @property
+    def used(self) -> Decimal:
+        """What finished videos (and adjustments) used of the budget: spent less held."""
+        return self.spent - self.held
 
     @property
     def in_a_sentence(self) -> str:
@@ -631,6 +665,14 @@ class BudgetStatus:
         return self.percent(self.spent)
 
     @property
+    def used_percent(self) -> float:
+        return self.percent(self.used)
+
+    @property
+    def held_percent(self) -> float:
+        return self.spent_percent - self.used_percent
+
+    @property
     def soft_percent(self) -> float:
         return self.percent(self.soft_limit)
 
@@ -646,6 +688,13 @@ class Quote:
     price_version: PriceVersion
     budgets: list[BudgetStatus] = field(default_factory=list)
     blocking_message: str = ""
+    # The price in full (resolution, rate, charged seconds): `worst_case` says a
+    # reference video's length was unknown, so its cap of charged seconds is counted.
+    price: pricing.Price | None = None
+
+    @property
+    def worst_case(self) -> bool:
+        return bool(self.price and self.price.worst_case)
 
     @property
     def allowed(self) -> bool:
@@ -661,8 +710,20 @@ def _budget_label(budget: Budget, viewer) -> str:
     return f"{budget.user.get_username()}'s {period} budget"
 
 
+# A video not finished yet (Generation.FINISHED_STATES are success and fail; the
+# generation module builds on this one): its reservation is held, not spent for good.
+FINISHED_STATES = ("success", "fail")
+HELD = Q(generation__isnull=False) & ~Q(generation__status__in=FINISHED_STATES)
+
+
 def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
     """{budget pk: credits spent in its period containing `at`}, in one query."""
+    return {pk: spent for pk, (spent, _) in _budget_sums(team, budgets, at).items()}
+
+
+def _budget_sums(team, budgets, at, *, held=False) -> dict[int, tuple[Decimal, Decimal]]:
+    """{budget pk: (credits spent, of which held by unfinished videos)} in its period
+    containing `at`, in one query; held is 0 unless asked for (it joins the videos)."""
     budgets = list(budgets)
     if not budgets:
         return {}
@@ -676,6 +737,8 @@ def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
         if budget.user_id is not None:
             condition &= Q(user_id=budget.user_id)
         sums[f"budget_{budget.pk}"] = budget_spend(condition)
+        if held:
+            sums[f"held_{budget.pk}"] = CreditsTotal(filter=condition & HELD)
     entries = LedgerEntry.objects.for_team(team)
     if None not in starts:
         # Only the rows of the longest period can count: let the index skip the rest.
@@ -683,18 +746,22 @@ def spent_by_budget(team, budgets, at) -> dict[int, Decimal]:
     if all(budget.user_id is not None for budget in budgets):
         entries = entries.filter(user_id__in=[budget.user_id for budget in budgets])
     totals = entries.aggregate(**sums)
-    return {budget.pk: totals[f"budget_{budget.pk}"] for budget in budgets}
+    return {
+        budget.pk: (totals[f"budget_{budget.pk}"], totals.get(f"held_{budget.pk}", CREDITS_ZERO))
+        for budget in budgets
+    }
 
 
 def budget_statuses(
-    team, user, *, credits=CREDITS_ZERO, at=None, budgets=None
+    team, user, *, credits=CREDITS_ZERO, at=None, budgets=None, held=False
 ) -> list[BudgetStatus]:
-    """Every budget applying to `user` in `team` (member's first), as of `at`: 2 queries."""
+    """Every budget applying to `user` in `team` (member's first), as of `at`: 2 queries.
+    With `held`, each also says how much of its spend unfinished videos hold."""
     at = at or timezone.now()
     if budgets is None:
         budgets = Budget.objects.applying_to(team, user).select_related("user")
     budgets = list(budgets)
-    spent = spent_by_budget(team, budgets, at)
+    sums = _budget_sums(team, budgets, at, held=held)
     statuses = []
     for budget in budgets:
         start, end = budget.period_bounds(at)
@@ -702,10 +769,11 @@ def budget_statuses(
             BudgetStatus(
                 budget=budget,
                 label=_budget_label(budget, user),
-                spent=spent[budget.pk],
+                spent=sums[budget.pk][0],
                 credits=credits,
                 period_start=start,
                 period_end=end,
+                held=sums[budget.pk][1],
             )
         )
     statuses.sort(key=lambda status: status.budget.is_team_budget)
@@ -747,18 +815,18 @@ def quote(
     """Price a submission with the version in effect `at` (now) and check its budgets.
 
     For showing before submitting: it takes no lock, so `reserve()` checks again.
-    Raises ValueError for an unknown model or a bad duration.
+    Raises PriceRefused (a ValueError) when the shot cannot be priced.
     """
     at = at or timezone.now()
     version = PriceVersion.objects.in_effect(at)
-    cost = pricing.price(
+    cost = _price(
+        version,
         model,
         duration,
         upscale_4k,
         resolution=resolution,
         has_video_reference=has_video_reference,
         reference_video_seconds=reference_video_seconds,
-        rates=version.rates,
     )
     statuses = budget_statuses(team, user, credits=cost.credits, at=at)
     return Quote(
@@ -769,18 +837,41 @@ def quote(
         price_version=version,
         budgets=statuses,
         blocking_message=_blocking_message(statuses, cost.credits),
+        price=cost,
     )
 
 
-def reserve(
-    generation, *, has_video_reference: bool, reference_video_seconds: float | None = None
-) -> LedgerEntry:
+def reference_video_seconds(lengths) -> Decimal | None:
+    """The total of reference videos' lengths (seconds, as stored: floats or None), exact:
+    summed as the decimals they print as, so 2.1 + 3.2 is 5.3, never 5.300000000000001
+    (which a model charging whole reference seconds would round up to 6). None when any
+    length is unknown: the price then counts the worst case. What quote() and reserve()
+    take as `reference_video_seconds`."""
+    lengths = list(lengths)
+    if any(length is None for length in lengths):
+        return None
+    return sum((Decimal(str(length)) for length in lengths), CREDITS_ZERO)
+
+
+def _price(version: PriceVersion, model, duration, upscale_4k, **shot) -> pricing.Price:
+    """pricing.price() with `version`'s rates; PriceRefused for what it cannot price."""
+    try:
+        return pricing.price(model, duration, upscale_4k, rates=version.rates, **shot)
+    except ValueError as problem:
+        raise PriceRefused(str(problem)) from problem
+
+
+def reserve(generation, *, has_video_reference: bool, reference_video_seconds=None) -> LedgerEntry:
     """Reserve a new generation's estimate against its member's and team's budgets.
 
-    Prices with the version in effect now and writes the reserve row, whose `credits` is
-    the estimate (Generation.submit() stores it on the generation); raises
-    BudgetExceeded (nothing written) when a hard limit would be overrun. Call it inside
-    the transaction that queues the generation.
+    Prices with the version in effect now, at the generation's resolution, and writes
+    the reserve row, whose `credits` is the estimate (Generation.submit() stores it on
+    the generation, with `entry.price.worst_case`: the Price is kept on the returned
+    entry, unsaved). `reference_video_seconds` is the reference videos' total length
+    (None: unknown, so a model that charges them reserves its worst case). Raises
+    PriceRefused when the shot cannot be priced and BudgetExceeded when a hard limit
+    would be overrun; either way nothing is written. Call it inside the transaction
+    that queues the generation.
 
     Why concurrent submissions cannot overrun a budget: the budget rows that apply are
     locked (`SELECT ... FOR UPDATE`) before the spend is summed, always in primary-key
@@ -800,14 +891,14 @@ def reserve(
     with transaction.atomic():
         now = timezone.now()
         version = PriceVersion.objects.in_effect(now)
-        cost = pricing.price(
+        cost = _price(
+            version,
             generation.model,
             generation.duration,
             generation.upscale_4k,
             resolution=generation.resolution,
             has_video_reference=has_video_reference,
             reference_video_seconds=reference_video_seconds,
-            rates=version.rates,
         )
         locked = list(
             Budget.objects.applying_to(team, user)
@@ -833,6 +924,7 @@ def reserve(
             accrued_at=now,
         )
         _warn_of_soft_limits(statuses, team, user)
+    entry.price = cost
     return entry
 
 
@@ -882,17 +974,36 @@ def settle(generation, credits_used) -> LedgerEntry:
     The row carries the difference from the estimate (the reservation is never edited)
     and Kinovi's figure in `credits_used`. Raises LedgerError when the generation has no
     reservation or was already settled or refunded.
+
+    Above the reservation (Seedance 2.5 with a reference video charges its reference
+    seconds too, after success) the positive difference is spend like any other: the
+    budgets count it, though it may take one past its hard limit, since Kinovi has
+    charged it already. It is never silent: an audit entry says so, and
+    reconciliation lists the video as charged more than reserved.
     """
     credits_used = pricing.to_credits(credits_used)
     if credits_used < 0:
         raise ValueError(f"creditsUsed is never negative, not {credits_used}.")
-    reservation = _reservation_of(generation)
-    return _close(
-        generation,
-        LedgerEntry.Kind.SETTLE,
-        credits_used - reservation.credits,
-        credits_used=credits_used,
-    )
+    with transaction.atomic():
+        reservation = _reservation_of(generation)
+        entry = _close(
+            generation,
+            LedgerEntry.Kind.SETTLE,
+            credits_used - reservation.credits,
+            credits_used=credits_used,
+        )
+        if entry.credits > 0:
+            label = pricing.MODEL_LABELS.get(entry.model, entry.model)
+            AuditEntry.objects.create(
+                action=AuditEntry.Action.CHARGED_ABOVE_RESERVATION,
+                team_id=entry.team_id,
+                subject=f"Video {generation.pk} ({label})",
+                old_value=f"{_c(reservation.credits)} credits reserved",
+                new_value=f"{_c(credits_used)} credits charged, {_signed(entry.credits)} over",
+                reason="Kinovi charged more than was reserved; the difference counts against "
+                "the budgets.",
+            )
+    return entry
 
 
 def refund(generation) -> LedgerEntry:
@@ -1187,11 +1298,9 @@ def price_version_problem(rates: pricing.Rates, effective_from: dt.datetime) -> 
     if not Decimal(0) < rates.dollars_per_credit <= MAX_DOLLARS_PER_CREDIT:
         return f"A credit costs more than $0 and at most ${MAX_DOLLARS_PER_CREDIT}."
     for model, rate in rates.models.items():
-        numbers = (
-            rate.credits_per_second,
-            rate.upscale_4k_credits_per_second,
-            rate.video_reference_credits_per_second,
-        )
+        numbers = [*rate.per_second.values(), *rate.with_reference_video.values()]
+        if rate.upscale_4k_credits_per_second is not None:
+            numbers.append(rate.upscale_4k_credits_per_second)
         if not all(0 <= number <= MAX_CREDITS_PER_SECOND for number in numbers):
             label = pricing.MODEL_LABELS.get(model, model)
             return f"{label}: each rate is 0 to {_c(MAX_CREDITS_PER_SECOND)} credits a second."
@@ -1214,25 +1323,50 @@ def add_price_version(
             rates, effective_from=effective_from, note=(note or "").strip(), created_by=actor
         )
         version.save()
+        old_value, new_value = _describe_change(previous.rates, rates)
         AuditEntry.objects.create(
             action=AuditEntry.Action.PRICE_VERSION_ADDED,
             actor=actor,
             subject=f"Prices from {effective_from:%Y-%m-%d %H:%M %Z}",
-            old_value=_describe_rates(previous.rates) if previous else "",
-            new_value=_describe_rates(rates),
+            old_value=old_value,
+            new_value=new_value,
             reason=version.note,
         )
     return version
 
 
-def _describe_rates(rates: pricing.Rates) -> str:
-    parts = [
-        f"{pricing.MODEL_LABELS.get(model, model)} {_c(rate.credits_per_second)}/s "
-        f"+{_c(rate.upscale_4k_credits_per_second)}/s 4K "
-        f"+{_c(rate.video_reference_credits_per_second)}/s video"
-        for model, rate in rates.models.items()
-    ]
+def _price_cells(rates: pricing.Rates) -> dict[str, str]:
+    """Every number of a version by name: "Seedance 2.0 1080p with a reference video": "108"."""
+    cells = {}
+    for model, rate in rates.models.items():
+        label = pricing.MODEL_LABELS.get(model, model)
+        for resolution, per_second in rate.per_second.items():
+            name = f"{label} {pricing.catalogue.RESOLUTION_LABELS.get(resolution, resolution)}"
+            cells[name] = f"{_c(per_second)}/s"
+            cells[f"{name} with a reference video"] = (
+                f"{_c(rate.with_reference_video[resolution])}/s"
+            )
+        if rate.upscale_4k_credits_per_second is not None:
+            cells[f"{label} upscale to 4K"] = f"+{_c(rate.upscale_4k_credits_per_second)}/s"
     # normalize(): the same price reads the same from a form (0.005) and the database
     # (0.005000); format "f" keeps 100 from becoming 1E+2.
-    dollars = format(rates.dollars_per_credit.normalize(), "f")
-    return "; ".join(parts) + f"; ${dollars} per credit"
+    cells["A credit"] = f"${format(rates.dollars_per_credit.normalize(), 'f')}"
+    return cells
+
+
+AUDIT_VALUE_MAX = 500
+
+
+def _describe_change(old: pricing.Rates, new: pricing.Rates) -> tuple[str, str]:
+    """(old_value, new_value) for the audit log: only the numbers that change, each named
+    ("Seedance 2.5 1080p 143.4/s" → "150/s"); "unchanged" when none does."""
+    before, after = _price_cells(old), _price_cells(new)
+    names = [name for name in {**before, **after} if before.get(name) != after.get(name)]
+    if not names:
+        return "unchanged", "unchanged"
+
+    def describe(cells: dict[str, str]) -> str:
+        text = "; ".join(f"{name} {cells.get(name, 'no price')}" for name in names)
+        return text if len(text) <= AUDIT_VALUE_MAX else text[: AUDIT_VALUE_MAX - 1] + "…"
+
+    return describe(before), describe(after)

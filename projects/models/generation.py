@@ -11,11 +11,13 @@ import hashlib
 import hmac
 import logging
 import math
+import re
 import secrets
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connections, models, transaction
@@ -24,7 +26,8 @@ from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
-from projects.kinovi.catalogue import DEFAULT_RESOLUTION
+from projects.kinovi import pricing
+from projects.kinovi.catalogue import CATALOGUE, DEFAULT_RESOLUTION
 from projects.kinovi.client import TaskInfo, TaskStatus, explain_failure
 from projects.kinovi.request import ReferenceMedia
 from projects.models import credits
@@ -51,6 +54,47 @@ UNKNOWN_RECHECK = timedelta(minutes=10)
 CLAIM_ROUNDS = 5
 # Kinovi's answers about our account (401, 402, 403), kept as a failed video's error code.
 ACCOUNT_PROBLEM_CODES = ("401", "402", "403")
+# A model that settles after success (Seedance 2.5 with a reference video): Kinovi's
+# creditsUsed first shows what it reserved (length x rate), then the final charge. The
+# settle waits until the same figure, not that first one, has been reported for
+# LATE_CHARGE_STABLE; after LATE_CHARGE_MAX_WAIT from success the last figure settles.
+LATE_CHARGE_STABLE = timedelta(seconds=30)
+LATE_CHARGE_MAX_WAIT = timedelta(minutes=10)
+
+
+# A failed video's reason in the user's words: its message when that reads as a sentence
+# (Kinovi's task failures and the worker's refusals do), otherwise by its error code, or
+# FAILURE_FALLBACK.
+FAILURE_SENTENCES = {
+    "unreachable": "Kinovi could not be reached, so the video was not made.",
+    "upload": "A reference could not be sent to Kinovi, so the video was not made.",
+    "429": "Kinovi was too busy to take the video, so it was not made.",
+    "401": "Kinovi refused our account, so the video was not made. An admin has been told.",
+    "402": "Our Kinovi account is out of credits, so the video was not made. "
+    "An admin has been told.",
+    "403": "Kinovi refused our account, so the video was not made. An admin has been told.",
+    "never_confirmed": "Kinovi never confirmed it was making this video.",
+}
+SERVER_PROBLEM = "Kinovi had a problem and could not make the video."
+FAILURE_FALLBACK = "Kinovi refused the video."
+# What a message meant for developers looks like: an exception's name, a URL, a path.
+_NOT_FOR_USERS = re.compile(
+    r"\b[A-Z]\w*(?:Error|Exception|Timeout|Failed)\b|Traceback|https?://|/\w+/\w+|[{}<>]"
+)
+
+
+def failure_sentence(code: str | None, message: str | None) -> str:
+    """Why a video failed, in a sentence its author can read: never an exception's name
+    or a request path (those stay in `error_message`, for admins)."""
+    message = " ".join((message or "").split())
+    if message and not _NOT_FOR_USERS.search(message):
+        return message
+    code = code or ""
+    if code in FAILURE_SENTENCES:
+        return FAILURE_SENTENCES[code]
+    if code.isdigit() and code.startswith("5"):
+        return SERVER_PROBLEM
+    return FAILURE_FALLBACK
 
 
 class InvalidTransition(Exception):
@@ -76,9 +120,16 @@ CARD_FIELDS = (
     "duration",
     "aspect_ratio",
     "upscale_4k",
+    "resolution",
+    "generate_audio",
+    "high_bitrate",
+    "seed_requested",
+    "seed",
     "status",
     "credits_estimated",
+    "estimate_worst_case",
     "credits_used",
+    "settle_pending_since",
     "error_message",
     "error_code",
     "status_detail",
@@ -99,6 +150,7 @@ CARD_FIELDS = (
     "project__default_duration",
     "project__default_aspect_ratio",
     "project__default_upscale_4k",
+    "project__default_resolution",
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
@@ -255,7 +307,7 @@ class GenerationQuerySet(models.QuerySet):
         """Rows the worker should look at now: work pending and not leased."""
         now = now or timezone.now()
         return self.filter(
-            status__in=Generation.WORKER_STATES,
+            Q(status__in=Generation.WORKER_STATES) | Generation.SETTLE_PENDING,
             next_attempt_at__lte=now,
         ).filter(Q(claimed_until__isnull=True) | Q(claimed_until__lt=now))
 
@@ -428,6 +480,8 @@ class Generation(models.Model):
     # States in which Kinovi's account of the task (recordInfo) is followed.
     FOLLOWED_STATES = (S.WAITING, S.GENERATING, S.UNKNOWN)
     FINISHED_STATES = (S.SUCCESS, S.FAIL)
+    # Done, with its final cost still followed (the worker's too: see observe_charge).
+    SETTLE_PENDING = Q(status=S.SUCCESS, settle_pending_since__isnull=False)
     # States in which a webhook may supply the task id the create answer didn't bring.
     AWAITING_TASK_ID_STATES = (S.SUBMITTING, S.UNKNOWN)
     # error_code of an unknown generation without a task id that no webhook rescued in
@@ -476,7 +530,16 @@ class Generation(models.Model):
     credits_estimated = credits.credits_field(
         default=credits.CREDITS_ZERO, help_text="Credits reserved."
     )
+    # The estimate counts the charged reference seconds' cap: a reference video's length
+    # was unknown at submit (pricing.Price.worst_case).
+    estimate_worst_case = models.BooleanField(default=False)
+    # Kinovi's creditsUsed: the latest figure reported (final once settled).
     credits_used = credits.credits_field(null=True, blank=True)
+    # Success came, the settle waits for Kinovi's final creditsUsed (LATE_CHARGE_STABLE):
+    # set at success, cleared as the settle is written. `credits_used_since` is when
+    # the current `credits_used` was first reported.
+    settle_pending_since = models.DateTimeField(null=True, blank=True)
+    credits_used_since = models.DateTimeField(null=True, blank=True)
     error_code = models.CharField(max_length=60, blank=True)
     error_message = models.TextField(blank=True, help_text="Why it failed, in plain words.")
 
@@ -562,11 +625,16 @@ class Generation(models.Model):
         return f"{why} — {when}{attempt}"
 
     @property
+    def failure_sentence(self) -> str:
+        """Why it failed, in a sentence its author can read (see failure_sentence())."""
+        return failure_sentence(self.error_code, self.error_message)
+
+    @property
     def error_for_members(self) -> str:
         """Why it failed, for its author: an account problem of ours is not theirs to read."""
         if self.error_code in ACCOUNT_PROBLEM_CODES:
             return "Video generation is paused for your team; an admin has been told."
-        return self.error_message or "Kinovi could not make this video."
+        return self.failure_sentence
 
     def neighbours(self) -> tuple[int | None, int | None]:
         """The ids of the project's next newer and next older video, on the same list
@@ -585,6 +653,24 @@ class Generation(models.Model):
     @property
     def has_video_reference(self) -> bool:
         return any(ref.kind == Kind.VIDEO for ref in self.references.all())
+
+    @property
+    def reference_video_seconds(self) -> Decimal | None:
+        """The video references' total length, exact (summed as the decimals stored, so
+        2.1 + 3.2 is 5.3, never 5.300000000000001); None when any length is unknown."""
+        return credits.reference_video_seconds(
+            ref.duration_seconds for ref in self.references.all() if ref.kind == Kind.VIDEO
+        )
+
+    @property
+    def settle_pending(self) -> bool:
+        """Done, and its final cost not yet known: Kinovi updates creditsUsed after success
+        (the card may say "final cost pending")."""
+        return self.settle_pending_since is not None
+
+    def _settles_late(self) -> bool:
+        spec = CATALOGUE.get(self.model)
+        return bool(spec and spec.settles_after_success and self.has_video_reference)
 
     # The callback URL --------------------------------------------------------------------
 
@@ -628,10 +714,13 @@ class Generation(models.Model):
         return bool(changed)
 
     def submit(self) -> None:
-        """draft → queued: reserve the credits; raises credits.BudgetExceeded.
+        """draft → queued: reserve the credits, priced at its resolution with its video
+        references' length; stores the estimate and whether it is the worst case.
 
-        No network call: the worker sends it. The callback token is made here, once
-        the row has its primary key.
+        Raises credits.PriceRefused (no price for its model and resolution, or anything
+        else pricing refuses) or credits.BudgetExceeded, both credits.SubmissionRefused:
+        nothing reserved, the generation left a draft. No network call: the worker
+        sends it. The callback token is made here, once the row has its primary key.
         """
         salt = secrets.token_hex(16)
         now = timezone.now()
@@ -641,12 +730,18 @@ class Generation(models.Model):
             if not Generation.objects.select_for_update().filter(pk=self.pk, status=self.S.DRAFT):
                 raise InvalidTransition(f"{self} was submitted already")
             # Rolled back with the rest if the move fails.
-            reservation = credits.reserve(self, has_video_reference=self.has_video_reference)
+            has_video = self.has_video_reference
+            reservation = credits.reserve(
+                self,
+                has_video_reference=has_video,
+                reference_video_seconds=self.reference_video_seconds if has_video else None,
+            )
             token = Generation(pk=self.pk, callback_salt=salt).callback_token()
             moved = self._move(
                 self.Status.QUEUED,
                 only_from=(self.S.DRAFT,),
                 credits_estimated=reservation.credits,
+                estimate_worst_case=reservation.price.worst_case,
                 submitted_at=now,
                 next_attempt_at=now,
                 callback_salt=salt,
@@ -772,9 +867,13 @@ class Generation(models.Model):
         )
 
     def _succeed(self, info: TaskInfo, stored: StoredOutput) -> bool:
+        """→ success, and the charge: settled to creditsUsed at once, or, for a model
+        whose creditsUsed Kinovi updates after success, left pending (see observe_charge)."""
         output = info.outputs[0] if info.outputs else None
         credits_used = info.credits_used
-        if credits_used is None:
+        late = self._settles_late()
+        now = timezone.now()
+        if credits_used is None and not late:
             log.warning("%s succeeded without creditsUsed; settling to the reservation", self)
             credits_used = self.credits_estimated
         with transaction.atomic():
@@ -783,6 +882,12 @@ class Generation(models.Model):
                 task_id=info.task_id,
                 status_detail="",
                 credits_used=credits_used,
+                credits_used_since=now if credits_used is not None else None,
+                settle_pending_since=now if late else None,
+                # A pending settle is the worker's to follow, at the pace of a poll.
+                next_attempt_at=now + timedelta(seconds=settings.KINOVI_POLL_SECONDS)
+                if late
+                else self.next_attempt_at,
                 output_url=output.url if output else "",
                 output_width=output.width if output else None,
                 output_height=output.height if output else None,
@@ -791,22 +896,85 @@ class Generation(models.Model):
                 poster_file=stored.poster,
                 last_frame_file=stored.last_frame,
             )
-            if moved and self._refunded_already():
-                # Its reservation went back when it failed as never confirmed; the
-                # ledger closes a generation once, so Kinovi's charge is a new row.
-                reservation = self.ledger_entries.get(kind=credits.LedgerEntry.Kind.RESERVE)
-                credits.adjust(
-                    team=reservation.team,
-                    user=reservation.user,
-                    credits=credits_used,
-                    reason=f"Kinovi confirmed task {info.task_id} after it had been refunded "
-                    "as never confirmed: charged what Kinovi used.",
-                    actor=None,
-                    generation=self,
-                )
-            elif moved:
-                credits.settle(self, credits_used)
+            if moved and not late:
+                self._charge(credits_used, info.task_id)
         return moved
+
+    def _charge(self, credits_used, task_id: str) -> None:
+        """Close the ledger of a successful generation at Kinovi's figure."""
+        if self._refunded_already():
+            # Its reservation went back when it failed as never confirmed; the
+            # ledger closes a generation once, so Kinovi's charge is a new row.
+            reservation = self.ledger_entries.get(kind=credits.LedgerEntry.Kind.RESERVE)
+            credits.adjust(
+                team=reservation.team,
+                user=reservation.user,
+                credits=credits_used,
+                reason=f"Kinovi confirmed task {task_id} after it had been refunded "
+                "as never confirmed: charged what Kinovi used.",
+                actor=None,
+                generation=self,
+            )
+        else:
+            credits.settle(self, credits_used)
+
+    def provisional_charge(self) -> Decimal | None:
+        """What Kinovi reserves, and first reports as creditsUsed, for a model that settles
+        after success: length x its reference-video rate, at this generation's price
+        version (None without a reservation or a price)."""
+        reservation = (
+            self.ledger_entries.filter(kind=credits.LedgerEntry.Kind.RESERVE)
+            .select_related("price_version")
+            .first()
+        )
+        if reservation is None or self.model not in reservation.price_version.rates.models:
+            return None
+        rate = reservation.price_version.rates.for_model(self.model)
+        per_second = rate.rate(self.resolution, has_video_reference=True)
+        return None if per_second is None else per_second * self.duration
+
+    def observe_charge(self, credits_used, *, now=None) -> bool:
+        """While the settle is pending: take Kinovi's latest creditsUsed (None: none had
+        this time) and settle once it is final; True when this call settled it.
+
+        Final: the same figure reported again LATE_CHARGE_STABLE after it first was, and
+        not the provisional one (length x rate, what Kinovi shows before its update).
+        Past LATE_CHARGE_MAX_WAIT from success, the last figure reported settles (the
+        reservation, if Kinovi never reported one). The settle is written once: the
+        pending mark is cleared by a conditional update in the same transaction.
+        """
+        if not self.settle_pending:
+            return False
+        now = now or timezone.now()
+        figure, since = self.credits_used, self.credits_used_since
+        reported = None if credits_used is None else pricing.to_credits(credits_used)
+        if reported is not None and (reported != figure or since is None):
+            figure, since = reported, now
+        stable = (
+            reported is not None
+            and reported == figure
+            and now - since >= LATE_CHARGE_STABLE
+            and reported != self.provisional_charge()
+        )
+        waited_out = now - self.settle_pending_since >= LATE_CHARGE_MAX_WAIT
+        pending = Generation.objects.filter(pk=self.pk, settle_pending_since__isnull=False)
+        if not (stable or waited_out):
+            if (figure, since) != (self.credits_used, self.credits_used_since):
+                pending.update(credits_used=figure, credits_used_since=since)
+                self.credits_used, self.credits_used_since = figure, since
+            return False
+        if figure is None:
+            log.warning("%s: Kinovi reported no creditsUsed; settling to the reservation", self)
+            figure = self.credits_estimated
+        with transaction.atomic():
+            if not pending.update(
+                settle_pending_since=None, credits_used=figure, credits_used_since=since
+            ):
+                return False  # another worker settled it
+            self.settle_pending_since, self.credits_used = None, figure
+            self.credits_used_since = since
+            self._charge(figure, self.task_id)
+        return True
 
     def _fail(self, code: str, reason: str) -> bool:
         with transaction.atomic():

@@ -152,7 +152,9 @@ class ReferenceAssetQuerySet(models.QuerySet):
                     _random_key("thumbs", "webp"), ContentFile(thumbnail)
                 )
                 stored.append(asset.thumbnail.name)
-                asset.thumbnail_url = public_url(asset.thumbnail.name)
+                # Shown by the app's own pages only: the storage's own URL (a path on
+                # local storage), so it keeps working whatever address serves the site.
+                asset.thumbnail_url = default_storage.url(asset.thumbnail.name)
             with transaction.atomic():
                 asset.save()
         except IntegrityError:
@@ -199,7 +201,9 @@ class ReferenceAsset(models.Model):
     file = models.FileField(max_length=300)
     url = models.URLField(max_length=2000, help_text="The public URL Kinovi fetches.")
     thumbnail = models.FileField(max_length=300, blank=True)
-    thumbnail_url = models.URLField(max_length=2000, blank=True)
+    thumbnail_url = models.CharField(
+        max_length=2000, blank=True, help_text="Where the app's pages show the thumbnail from."
+    )
     mime_type = models.CharField(max_length=50)
     size_bytes = models.BigIntegerField()
     sha256 = models.CharField(max_length=64)
@@ -227,6 +231,12 @@ class ReferenceAsset(models.Model):
     def format_name(self) -> str:
         """What tells portrait.jpg from portrait.png on a card: JPEG, PNG, MP4..."""
         return FORMAT_NAMES.get(self.mime_type, self.mime_type)
+
+    @property
+    def src(self) -> str:
+        """Where the app's pages load the file from: the storage's own URL (a path on
+        local storage), not `url`, which is the absolute address Kinovi fetches."""
+        return self.file.url if self.file else ""
 
     def can_edit(self, user, membership) -> bool:
         if self.owner_id == user.pk:

@@ -1,10 +1,12 @@
 """Display filters of the credits pages: numbers of credits, model and status names."""
 
 from django import template
+from django.utils.html import format_html
 
 from projects.kinovi import pricing
 from projects.models import Generation
 from projects.models.credits import EPOCH
+from projects.models.generation import failure_sentence
 from projects.templatetags import formats
 
 register = template.Library()
@@ -33,6 +35,18 @@ def model_label(value) -> str:
 def status_label(value) -> str:
     """Done, Failed, Generating: a generation status as the rest of the app names it."""
     return STATUS_LABELS.get(value, value or "")
+
+
+@register.filter
+def failure_words(message, code) -> str:
+    """A failed video's reason as its author reads it (Generation.failure_sentence)."""
+    return failure_sentence(code, message)
+
+
+@register.filter
+def status_badge(value) -> str:
+    """A generation status as the badge every page shows it in: Done, Failed, Unknown."""
+    return format_html('<span class="status status-{}">{}</span>', value or "", status_label(value))
 
 
 @register.filter

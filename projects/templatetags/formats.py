@@ -8,6 +8,9 @@
 - seconds: a length, "5 s", "4.5 s" (at most one decimal).
 - day: "2 Dec 2026"; moment: "2 Dec 2026, 14:05" (local time); ago: "just now",
   "5 minutes ago".
+- For machines, not people: iso for a <time datetime>, input_date for an
+  <input type="date"> (the browser shows it in the user's locale).
+Templates use these, never Django's |date, |time or |timesince (a test checks).
 """
 
 from datetime import date, datetime
@@ -98,6 +101,25 @@ def moment(value) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return date_format(value, MOMENT_FORMAT)
+
+
+@register.filter
+def iso(value) -> str:
+    """A moment for a machine (a <time datetime> attribute): 2026-12-02T14:05:00+00:00."""
+    if not isinstance(value, datetime):
+        return ""
+    return value.isoformat()
+
+
+@register.filter
+def input_date(value) -> str:
+    """A day as an <input type="date"> takes it: 2026-12-02."""
+    if isinstance(value, datetime):
+        value = timezone.localtime(value) if timezone.is_aware(value) else value
+        value = value.date()
+    if not isinstance(value, date):
+        return ""
+    return value.isoformat()
 
 
 @register.filter

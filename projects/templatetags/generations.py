@@ -8,6 +8,7 @@ from django import template
 from django.core.serializers.json import DjangoJSONEncoder
 from django.utils import timezone
 
+from projects.kinovi.catalogue import RESOLUTION_LABELS
 from projects.kinovi.pricing import MODEL_LABELS
 from projects.templatetags import formats
 
@@ -33,6 +34,12 @@ def ordinal_place(number: int) -> str:
 @register.filter
 def model_label(model: str) -> str:
     return MODEL_LABELS.get(model, model)
+
+
+@register.filter
+def resolution_label(resolution: str) -> str:
+    """`720p`, `4K (native)`: how the composer and the cards name a resolution."""
+    return RESOLUTION_LABELS.get(resolution, resolution or "")
 
 
 @register.filter

@@ -17,18 +17,25 @@ def ago(value) -> str:
     return formats.ago(value)
 
 
-# A cut name keeps its last characters in view: that is where look-alike file names
-# (mira_portrait_take_01 … _09) differ.
+# A cut name keeps its end in view: that is where look-alike file names
+# (mira_portrait_take_01 … _09) differ. The end starts at a separator, so it is whole
+# words ("_take_01"), at least TAIL_MIN characters and at most TAIL_MAX; without a
+# separator there, the last NAME_TAIL characters.
 NAME_TAIL = 10
+TAIL_MIN, TAIL_MAX = 6, 18
+SEPARATORS = re.compile(r"[_\-. ]")
 
 
 @register.filter
 def name_parts(name) -> tuple[str, str]:
-    """("mira_reference_portrait_studio_lighting_", "take_01"): the part that may be cut
-    and the end that stays in view; a short name is all head."""
+    """("mira_reference_portrait_studio_lighting", "_take_01"): the part that may be
+    cut and the end that stays in view; a short name is all head."""
     name = str(name or "")
     if len(name) <= NAME_TAIL * 2:
         return name, ""
+    for match in reversed(list(SEPARATORS.finditer(name, len(name) - TAIL_MAX))):
+        if len(name) - match.start() >= TAIL_MIN:
+            return name[: match.start()], name[match.start() :]
     return name[:-NAME_TAIL], name[-NAME_TAIL:]
 
 

@@ -65,6 +65,7 @@ from projects.models.reports import (
     ReportScope,
     breakdown,
     breakdown_and_series,
+    charged_above_reservation,
     failed_generations,
     generation_costs,
     most_expensive,
@@ -155,7 +156,7 @@ def my_spend(request):
         .order_by("-created_at")[:50]
     )
     totals = scope.entries().totals()
-    statuses = budget_statuses(request.team, request.user)
+    statuses = budget_statuses(request.team, request.user, held=True)
     return render(
         request,
         TEMPLATES + "my_spend.html",
@@ -401,7 +402,11 @@ def staff_required(view):
     return wrapper
 
 
-RECONCILIATION_SHOWS = {"flagged": "Differences", "all": "All finished videos"}
+RECONCILIATION_SHOWS = {
+    "flagged": "Differences",
+    "above": "Charged more than reserved",
+    "all": "All finished videos",
+}
 
 
 @staff_required
@@ -470,6 +475,9 @@ def reconciliation(request):
     if show == "flagged":
         rows = [row for row in rows.iterator() if _flag(row)]
         flagged_count = len(rows)
+    elif show == "above":
+        rows = [row for row in rows.iterator() if charged_above_reservation(row)]
+        flagged_count = len(rows)
     else:
         flagged_count = None
     page = Paginator(rows, RECONCILIATION_PER_PAGE).get_page(request.GET.get("page"))
@@ -506,6 +514,7 @@ def reconciliation(request):
 
 def _flag(row) -> str:
     row["flagged"] = reconciliation_flag(row)
+    row["above_reservation"] = charged_above_reservation(row)
     return row["flagged"]
 
 

@@ -1,6 +1,7 @@
 """The project page: the composer, its live check, submit, and the generation cards."""
 
 from django.contrib import messages
+from django.core import signing
 from django.core.files import File
 from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,14 +12,20 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseStopPolling, trigger_client_event
 
 from projects.decorators import contributor_required, team_required
-from projects.forms.generations import ComposerForm, new_idempotency_key
-from projects.kinovi import request as kinovi_request
+from projects.forms.generations import (
+    ComposerForm,
+    QuoteChanged,
+    QuoteTerms,
+    composer_models_config,
+    new_idempotency_key,
+)
 from projects.kinovi.pricing import format_credits
 from projects.kinovi.references import Kind
 from projects.models import (
     Character,
     Generation,
     MediaError,
+    ModelAvailability,
     Project,
     ReferenceAsset,
 )
@@ -53,8 +60,14 @@ def _partial_request(request) -> bool:
     return bool(request.htmx) and not request.htmx.history_restore_request
 
 
-def _composer_form(request, project, data) -> ComposerForm:
-    return ComposerForm(data, user=request.user, team=request.team, project=project)
+def _composer_form(request, project, data, available_models=None) -> ComposerForm:
+    return ComposerForm(
+        data,
+        user=request.user,
+        team=request.team,
+        project=project,
+        available_models=available_models,
+    )
 
 
 def _as_posted(initial: dict, references: list[str]) -> QueryDict:
@@ -114,34 +127,54 @@ def character_data(character: Character) -> list[dict]:
 
 
 def _quote_for(request, form: ComposerForm):
-    """The price and budgets of what the form holds, once model and length are valid."""
+    """The price and budgets of what the form holds, once model, resolution and length
+    are valid for each other; None before. A shot the prices in effect don't price
+    (PriceMissing) is a form error, never priced at another resolution's rate."""
     data = getattr(form, "cleaned_data", {})
-    if "model" not in data or "duration" not in data:
+    if any(name not in data for name in ("model", "resolution", "duration")):
         return None
-    return quote(
-        team=request.team,
-        user=request.user,
-        model=data["model"],
-        duration=data["duration"],
-        upscale_4k=data.get("upscale_4k", False),
-        has_video_reference=any(ref.asset.kind == Kind.VIDEO for ref in form.chosen),
-    )
+    if form.has_error("model") or form.has_error("resolution") or form.has_error("duration"):
+        return None
+    if form.has_error("upscale_4k"):
+        return None
+    try:
+        return quote(
+            team=request.team,
+            user=request.user,
+            model=data["model"],
+            duration=data["duration"],
+            upscale_4k=data.get("upscale_4k", False),
+            has_video_reference=form.has_video_reference,
+            resolution=data["resolution"],
+            reference_video_seconds=form.reference_video_seconds(),
+        )
+    except ValueError as refusal:
+        form.add_error("resolution", str(refusal))
+        return None
 
 
-def _checks_context(request, form: ComposerForm) -> dict:
+_UNSET = object()
+
+
+def _checks_context(request, form: ComposerForm, quote=_UNSET, **extra) -> dict:
     if not hasattr(form, "cleaned_data"):
         form.is_valid()
-    quote = _quote_for(request, form)
+    if quote is _UNSET:
+        quote = _quote_for(request, form)
     takes = getattr(form, "cleaned_data", {}).get("takes") or 1
+    # The price shown, signed into the form: the submit reserves only this price.
+    token = form.quote_terms(quote).token() if quote is not None else ""
     return {
         "form": form,
         "quote": quote,
+        "quote_token": token,
         "takes": takes,
         "takes_credits": quote.credits * takes if quote else None,
         "soft_limit_warnings": soft_limit_warnings(request.team, request.user, quote.budgets)
         if quote
         else [],
-        "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
+        "prompt_limit": form.prompt_limit,
+        **extra,
     }
 
 
@@ -177,17 +210,12 @@ def _add_queue_positions(generations: list[Generation]) -> None:
         generation.queue_position = positions.get(generation.pk)
 
 
-def _composer_config() -> dict:
-    """The seed's limits, for composer.js to enforce as the user adds references."""
+def _composer_config(form: ComposerForm) -> dict:
+    """Each offered model's choices and limits, for composer.js to offer and enforce
+    as the user changes the model and adds references."""
     return {
-        "limits": {
-            Kind.IMAGE: kinovi_request.MAX_IMAGES,
-            Kind.VIDEO: kinovi_request.MAX_VIDEOS,
-            Kind.AUDIO: kinovi_request.MAX_AUDIO,
-        },
-        "videoMaxSeconds": kinovi_request.VIDEO_MAX_SECONDS,
-        "videoTotalMaxSeconds": kinovi_request.VIDEO_TOTAL_MAX_SECONDS,
-        "audioTotalMaxSeconds": kinovi_request.AUDIO_TOTAL_MAX_SECONDS,
+        "models": composer_models_config(form.available_models),
+        "defaultResolution": form.project.default_resolution,
     }
 
 
@@ -234,9 +262,9 @@ def project_context(
         "page": page,
         "archived": archived,
         "form": form,
-        "prompt_limit": kinovi_request.PROMPT_MAX_CHARACTERS,
+        "prompt_limit": form.prompt_limit,
         "references_json": [reference_data(r.asset, r.character) for r in form.chosen],
-        "composer_config": _composer_config(),
+        "composer_config": _composer_config(form),
         "picker_kinds": PICKER_KINDS,
         "accept": upload_rules()["accept"],
         "idempotency_key": form["idempotency_key"].value(),
@@ -257,7 +285,8 @@ def project_detail(request, project_id: int):
     """
     archived = request.GET.get("archived") == "1"
     project, page = _first_cards(request, project_id, archived)
-    initial = ComposerForm.initial_for(project)
+    available = ModelAvailability.objects.available_to(request.team)
+    initial = ComposerForm.initial_for(project, available_models=available)
     references: list[str] = []
     source_id = request.GET.get("from", "")
     if source_id.isascii() and source_id.isdigit():
@@ -267,7 +296,7 @@ def project_detail(request, project_id: int):
     added = request.GET.get("add", "")
     if added.isascii() and added.isdigit():
         references.append(added)
-    form = _composer_form(request, project, data=_as_posted(initial, references))
+    form = _composer_form(request, project, _as_posted(initial, references), available)
     context = project_context(request, project, form, page, archived)
     # The browser's unsent draft comes back unless the composer was asked to start
     # from a video or a file.
@@ -294,25 +323,65 @@ def generation_submit(request, project_id: int):
     """
     project = _get_project_for_user(request, project_id)
     form = _composer_form(request, project, data=request.POST)
-    status, retry_at = 422, None
+    status, retry_at, extra = 422, None, {}
+    fresh = None
     if form.is_valid():
-        try:
-            if not _already_submitted(request, form):
-                check_submission(request.team, request.user)
-            generation, created = form.save()
-        except LimitReached as refusal:
-            form.add_error(None, str(refusal))
-            status, retry_at = 429, refusal.retry_at
-        except BudgetExceeded as refusal:
-            form.add_error(None, str(refusal))
-        else:
-            return _submitted(request, project, form, generation, created)
+        fresh = _quote_for(request, form)
+    if form.is_valid() and form.unsendable:
+        form.add_error(None, form.unsendable)
+    if not form.is_valid():
+        if form.has_error("model", "unavailable") or form.has_error("resolution"):
+            status = 400
+    elif fresh is not None:
+        status, extra, locked = _quote_lock(request, form, fresh)
+        if locked is not None:
+            try:
+                if not _already_submitted(request, form):
+                    check_submission(request.team, request.user)
+                generation, created = form.save(expected=locked)
+            except LimitReached as refusal:
+                form.add_error(None, str(refusal))
+                status, retry_at = 429, refusal.retry_at
+            except BudgetExceeded as refusal:
+                form.add_error(None, str(refusal))
+                status = 422
+            except QuoteChanged:
+                # Prices changed between the lock's check and the reservation.
+                fresh = _quote_for(request, form)
+                status, extra = 409, {"quote_changed": {"seen": locked.total}}
+            else:
+                return _submitted(request, project, form, generation, created)
+    context_extra = {"quote": fresh, **extra} if fresh is not None else extra
     if _partial_request(request):
-        context = _checks_context(request, form)
+        context = _checks_context(request, form, **context_extra)
         response = render(request, PROJECT_PAGE + "#checks", context, status=status)
     else:
-        response = _render_project(request, project, form, status=status)
+        context = project_context(request, project, form)
+        context.update(_checks_context(request, form, **context_extra))
+        response = render(request, PROJECT_PAGE, context, status=status)
     return _with_retry_after(response, retry_at)
+
+
+def _quote_lock(request, form: ComposerForm, fresh) -> tuple[int, dict, QuoteTerms | None]:
+    """The quote lock: the terms to reserve at when the posted price is the current one,
+    else why not (409 with the new price to confirm; 400 for a token not ours).
+
+    A resubmitted form (its key already made a video) passes: it reserves nothing.
+    """
+    terms = form.quote_terms(fresh)
+    if _already_submitted(request, form):
+        return 200, {}, terms
+    posted = form.cleaned_data["quote"]
+    if not posted:
+        return 409, {"quote_changed": {"seen": None}}, None
+    try:
+        seen = QuoteTerms.from_token(posted)
+    except signing.BadSignature:
+        form.add_error(None, "This price could not be verified: check it and Generate again.")
+        return 400, {}, None
+    if seen != terms:
+        return 409, {"quote_changed": {"seen": seen.total}}, None
+    return 200, {}, terms
 
 
 def _already_submitted(request, form) -> bool:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from projects.decorators import VIEWERS_CANNOT, team_required
 from projects.forms.projects import ProjectForm, ProjectSettingsForm
 from projects.models import Budget, Generation, LedgerEntry, Project
-from projects.models.credits import period_bounds
+from projects.models.credits import HELD, CreditsTotal, DollarsTotal, period_bounds
 
 
 def _get_project_for_user(request, project_id: int) -> Project:
@@ -61,15 +61,20 @@ def _add_posters_and_spend(projects: list[Project]) -> None:
         return
     posters = Generation.objects.filter(project_id__in=ids).latest_posters()
     start, end = period_bounds(Budget.Period.MONTH, timezone.now())
+    # What unfinished videos hold is counted apart: reserved, not used (yet).
     spend = {
-        row["project"]: row
+        row["project"]: {
+            "credits": row["credits"] - row["held"],
+            "dollars": row["dollars"] - row["held_dollars"],
+            "held": row["held"],
+        }
         for row in LedgerEntry.objects.filter(project_id__in=ids)
         .in_period(start, end)
-        .spend_by("project")
+        .spend_by("project", held=CreditsTotal(filter=HELD), held_dollars=DollarsTotal(filter=HELD))
     }
     for project in projects:
         project.posters = posters.get(project.pk, [])
-        project.month_spend = spend.get(project.pk, {"credits": 0, "dollars": 0})
+        project.month_spend = spend.get(project.pk, {"credits": 0, "dollars": 0, "held": 0})
 
 
 @team_required

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from projects.decorators import team_admin_required
 from projects.forms.teams import (
     InvitationForm,
+    ModelsForm,
     NewAccountForm,
     RemoveMemberForm,
     RoleForm,
@@ -21,7 +22,7 @@ from projects.forms.teams import (
     TeamSwitchForm,
 )
 from projects.middleware import SESSION_KEY
-from projects.models import AuditEntry, Invitation, Membership, Team
+from projects.models import AuditEntry, Invitation, Membership, ModelAvailability, Team
 from projects.models.administration import (
     TeamAdminError,
     accept,
@@ -104,6 +105,15 @@ def members(request, limits_form=None):
         "roles": Membership.Role.choices,
         "invite_form": form,
         "limits_form": limits_form or TeamLimitsForm(instance=team),
+        "models_form": ModelsForm(
+            initial={"off": sorted(ModelAvailability.objects.hidden_for(team))},
+            prefix="team",
+        ),
+        "site_models_form": ModelsForm(
+            initial={"off": sorted(ModelAvailability.objects.site_disabled())}, prefix="site"
+        )
+        if request.user.is_staff
+        else None,
         "invitations": Invitation.objects.for_team(team).select_related(
             "invited_by", "accepted_by"
         )[:100],
@@ -136,6 +146,41 @@ def team_limits(request):
             new_value=form.describe(),
         )
     messages.success(request, f"Limits saved: {form.describe()}.")
+    return redirect("members")
+
+
+@team_admin_required
+@require_POST
+def team_models(request):
+    """Models the team's admins hide from its members (staff: for the whole site), audited.
+
+    A hidden model is not offered in the composer, and a submit of it is refused."""
+    site = request.POST.get("scope") == "site"
+    if site and not request.user.is_staff:
+        raise Http404("Only staff switch models off for the whole site.")
+    form = ModelsForm(request.POST, prefix="site" if site else "team")
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors.get("off", ["Choose models of the list."])))
+        return redirect("members")
+    team = None if site else request.team
+    before = (
+        ModelAvailability.objects.site_disabled()
+        if site
+        else ModelAvailability.objects.hidden_for(team)
+    )
+    chosen = form.cleaned_data["off"]
+    with transaction.atomic():
+        ModelAvailability.objects.set_off(chosen, team=team, actor=request.user)
+        AuditEntry.objects.create(
+            action=AuditEntry.Action.LIMITS_CHANGED,
+            team=team,
+            actor=request.user,
+            subject="Models for the whole site" if site else "Models",
+            old_value=form.describe(before),
+            new_value=form.describe(chosen),
+        )
+    where = "the whole site" if site else "this team"
+    messages.success(request, f"Models for {where} saved: {form.describe(chosen)}.")
     return redirect("members")
 
 

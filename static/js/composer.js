@@ -15,6 +15,15 @@
 
   function setup(form) {
     var config = JSON.parse(document.getElementById("composer-config").textContent);
+    // The chosen model's choices and limits (config.models, one per model offered).
+    function spec() {
+      var chosen = form.querySelector("input[name=model]:checked");
+      var models = Object.keys(config.models);
+      return config.models[chosen && config.models[chosen.value] ? chosen.value : models[0]] || {
+        limits: {image: 0, video: 0, audio: 0}, resolutions: [], durations: [4, 4],
+        videoMinSeconds: 0, videoMaxSeconds: 0, videoTotalMaxSeconds: 0, audioTotalMaxSeconds: 0,
+      };
+    }
     var list = document.getElementById("composer-references");
     var rowTemplate = document.getElementById("reference-row-template");
     var notice = form.querySelector("[data-composer-notice]");
@@ -66,7 +75,7 @@
         own.querySelector("[data-move='1']").disabled = index === list.children.length - 1;
       });
       counts.textContent = KIND_ORDER.map(function (kind) {
-        return seen[kind] + "/" + config.limits[kind] + " " + NOUNS[kind];
+        return seen[kind] + "/" + spec().limits[kind] + " " + NOUNS[kind];
       }).join(" · ");
       empty.hidden = list.children.length > 0;
     }
@@ -80,11 +89,12 @@
           return "“" + additions[i].name + "” is already a reference.";
         }
       }
+      var model = spec();
       for (var k = 0; k < KIND_ORDER.length; k++) {
         var kind = KIND_ORDER[k];
         var count = all.filter(function (ref) { return ref.kind === kind; }).length;
-        if (count > config.limits[kind]) {
-          return "A video takes at most " + config.limits[kind] + " " + NOUNS[kind] + ".";
+        if (count > model.limits[kind]) {
+          return model.label + " takes at most " + model.limits[kind] + " " + NOUNS[kind] + ".";
         }
       }
       var videoTotal = 0;
@@ -92,19 +102,22 @@
       for (var j = 0; j < all.length; j++) {
         var seconds = all[j].duration || 0;
         if (all[j].kind === "video") {
-          if (seconds > config.videoMaxSeconds) {
-            return "“" + all[j].name + "” is " + seconds.toFixed(1) + " s long; a reference video can be at most " + config.videoMaxSeconds + " s.";
+          if (seconds > model.videoMaxSeconds) {
+            return "“" + all[j].name + "” is " + seconds.toFixed(1) + " s long; " + model.label + " takes reference videos of at most " + model.videoMaxSeconds + " s.";
+          }
+          if (all[j].duration && seconds < model.videoMinSeconds) {
+            return "“" + all[j].name + "” is " + seconds.toFixed(1) + " s long; " + model.label + " takes reference videos of at least " + model.videoMinSeconds + " s.";
           }
           videoTotal += seconds;
         } else if (all[j].kind === "audio") {
           audioTotal += seconds;
         }
       }
-      if (videoTotal > config.videoTotalMaxSeconds) {
-        return "The reference videos would last " + videoTotal.toFixed(1) + " s together; Kinovi takes at most " + config.videoTotalMaxSeconds + " s.";
+      if (videoTotal > model.videoTotalMaxSeconds) {
+        return "The reference videos would last " + videoTotal.toFixed(1) + " s together; " + model.label + " takes at most " + model.videoTotalMaxSeconds + " s.";
       }
-      if (audioTotal > config.audioTotalMaxSeconds) {
-        return "The audio would last " + audioTotal.toFixed(1) + " s together; Kinovi takes at most " + config.audioTotalMaxSeconds + " s.";
+      if (audioTotal > model.audioTotalMaxSeconds) {
+        return "The audio would last " + audioTotal.toFixed(1) + " s together; " + model.label + " takes at most " + model.audioTotalMaxSeconds + " s.";
       }
       return "";
     }
@@ -544,6 +557,66 @@
       }
     });
 
+    // The model decides the resolutions, lengths and limits offered: a change of model
+    // offers its own (keeping the choices it also has), and the 4K upscale only where
+    // the model has it, from 720p.
+    var resolution = form.elements.resolution;
+    var duration = form.elements.duration;
+    var upscale = form.elements.upscale_4k;
+    var upscaleField = form.querySelector("[data-upscale-field]");
+    var limitsText = form.querySelector("[data-model-limits]");
+    function fillSelect(select, options, wanted, fallback) {
+      var values = options.map(function (option) { return String(option[0]); });
+      var keep = values.indexOf(String(wanted)) !== -1 ? String(wanted) : String(fallback);
+      select.replaceChildren.apply(select, options.map(function (option) {
+        var element = document.createElement("option");
+        element.value = String(option[0]);
+        element.textContent = option[1];
+        element.selected = element.value === keep;
+        return element;
+      }));
+    }
+    function offerUpscale() {
+      var model = spec();
+      var offered = !!model.upscale4k && resolution.value === model.upscaleFrom;
+      upscaleField.hidden = !offered;
+      upscale.disabled = !offered;
+      if (!offered) { upscale.checked = false; }
+    }
+    function offerModel() {
+      var model = spec();
+      var resolutions = model.resolutions;
+      var values = resolutions.map(function (option) { return option[0]; });
+      var fallback = values.indexOf(config.defaultResolution) !== -1 ? config.defaultResolution : model.defaultResolution;
+      fillSelect(resolution, resolutions, resolution.value, fallback);
+      var lengths = [];
+      for (var seconds = model.durations[0]; seconds <= model.durations[1]; seconds++) {
+        lengths.push([seconds, seconds + " s"]);
+      }
+      fillSelect(duration, lengths, duration.value, model.defaultDuration);
+      if (limitsText) { limitsText.textContent = model.limitsText; }
+      offerUpscale();
+      renumber();
+    }
+    form.addEventListener("change", function (event) {
+      if (event.target.name === "model") { offerModel(); }
+      if (event.target === resolution) { offerUpscale(); }
+    });
+
+    // "Reuse this seed" (a card's button, or ?seed= from a video's page) fills the seed.
+    var seedField = form.elements.seed;
+    function useSeed(seed) {
+      seedField.value = seed;
+      seedField.dispatchEvent(new Event("change", {bubbles: true}));
+      say("Seed " + seed + " is in the composer: the next video uses it.");
+    }
+    document.body.addEventListener("click", function (event) {
+      var button = event.target.closest("[data-reuse-seed]");
+      if (!button) { return; }
+      useSeed(button.getAttribute("data-reuse-seed"));
+      seedField.focus();
+    });
+
     // Continue from the last frame: the server added it to the library.
     document.body.addEventListener("composerAdd", function (event) {
       if (add(event.detail.references)) {
@@ -603,11 +676,20 @@
     });
 
     // A refused submit (422) still shows the checks that say why.
+    // So does a submit whose price changed since the check (409: the new price, to
+    // confirm with one click) or whose model or price can't be used (400).
     document.body.addEventListener("htmx:beforeSwap", function (event) {
-      if (event.detail.xhr.status === 422) {
+      var code = event.detail.xhr.status;
+      var composer = event.detail.target && event.detail.target.id === "composer-checks";
+      if (code === 422 || (composer && (code === 409 || code === 400))) {
         event.detail.shouldSwap = true;
         event.detail.isError = false;
       }
+    });
+    document.body.addEventListener("htmx:afterSwap", function (event) {
+      if (event.detail.target.id !== "composer-checks") { return; }
+      var changedPrice = document.querySelector("[data-testid=quote-changed]");
+      if (changedPrice) { changedPrice.focus(); }
     });
 
     // On a desktop the composer stays beside the videos and scrolls on its own; it
@@ -640,9 +722,11 @@
     // server: it is saved as the user types, costs no request, and is theirs alone.
     var draftKey = form.getAttribute("data-draft-key");
     var draftNote = document.querySelector("[data-draft-note]");
-    var FIELDS = ["model", "duration", "aspect_ratio"];
+    var FIELDS = ["model", "resolution", "duration", "aspect_ratio", "seed"];
+    var BOXES = ["upscale_4k", "generate_audio", "high_bitrate"];
     function saveDraft() {
-      var draft = {prompt: textarea.value, upscale_4k: form.elements.upscale_4k.checked, references: current()};
+      var draft = {prompt: textarea.value, references: current()};
+      BOXES.forEach(function (name) { draft[name] = form.elements[name].checked; });
       FIELDS.forEach(function (name) { draft[name] = form.elements[name].value; });
       try { window.localStorage.setItem(draftKey, JSON.stringify(draft)); } catch (error) { /* full or off */ }
     }
@@ -650,11 +734,18 @@
       try { return JSON.parse(window.localStorage.getItem(draftKey) || "null"); } catch (error) { return null; }
     }
     function restoreDraft(draft) {
+      // The model first: it decides which resolutions and lengths there are.
+      if (draft.model && config.models[draft.model]) { form.elements.model.value = draft.model; }
+      offerModel();
       FIELDS.forEach(function (name) {
         var field = form.elements[name];
-        if (field && draft[name]) { field.value = draft[name]; }
+        if (field && name !== "model" && typeof draft[name] === "string") { field.value = draft[name]; }
       });
-      form.elements.upscale_4k.checked = !!draft.upscale_4k;
+      if (!resolution.value || !duration.value) { offerModel(); }
+      BOXES.forEach(function (name) {
+        if (typeof draft[name] === "boolean") { form.elements[name].checked = draft[name]; }
+      });
+      offerUpscale();
       textarea.value = draft.prompt || "";
       (draft.references || []).forEach(function (data) { add([data], true); });
       draftNote.textContent = "Your unsent draft is back. Clear starts again from the project's defaults.";
@@ -675,6 +766,9 @@
       var initial = JSON.parse(document.getElementById("composer-initial-references").textContent);
       initial.forEach(function (data) { add([data], true); });
     }
+    var linkedSeed = new URLSearchParams(window.location.search).get("seed");
+    if (linkedSeed && /^\d{1,10}$/.test(linkedSeed)) { useSeed(linkedSeed); }
+    offerUpscale();
     renumber();
   }
 

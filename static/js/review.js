@@ -45,6 +45,16 @@
     }
   });
 
+  // A refused comment (422) answers with the comments panel saying why: htmx leaves error
+  // answers unswapped by default, so let this one through.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var target = event.detail.target;
+    if (event.detail.xhr.status === 422 && target && target.id === "review-comments") {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
+
   // A tile replaced by its verdict's answer keeps the focus, so 1/2/3 then J goes on.
   document.addEventListener("htmx:afterSwap", function (event) {
     var target = event.detail && event.detail.elt;

@@ -21,6 +21,8 @@ PAGES = [
     ("erin", "/spend/report/?" + OCTOBER + "&group=project", ["expensive", "failed"], "report"),
     ("erin", "/spend/budgets/", ["budget-table", "audit-log"], "budgets"),
     ("erin", "/spend/pricing/", ["rates", "duration-table"], "pricing"),
+    # Staff see the form of a new version: a line per model and resolution.
+    ("staff", "/spend/pricing/", ["price-cells"], "pricing-form"),
     ("bob", "/spend/?" + OCTOBER, ["my-generations"], "my-spend"),
     (
         "staff",

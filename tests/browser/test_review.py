@@ -48,6 +48,8 @@ def takes(alice, team, local_storage):
                 credits_estimated=200,
                 credits_used=200,
                 seed=4000 + n,
+                # The fixture's video is square: each shows in its own frame, letterboxed.
+                aspect_ratio="1:1",
                 output_file=video,
             )
         )

@@ -219,7 +219,7 @@ def the_composer_keeps_its_price_in_view_and_its_menus_inside(page, live_server,
     harbour = picker.get_by_test_id("pick-asset").filter(has_text="harbour_lighthouse").first
     harbour.click()
     expect(picker).to_be_visible()
-    expect(notice).to_contain_text("can't be added: A video takes at most 9 images.")
+    expect(notice).to_contain_text("can't be added: Seedance 2.0 takes at most 9 images.")
     expect(references).to_have_count(9)
     assert serious_axe_violations(page) == []
     # Choosing an added tile again removes it; the refusal goes with the next success.

@@ -1,10 +1,8 @@
 """No sequence of reserve, settle, refund and adjust lets a budget admit more than its limit."""
 
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projects.kinovi.pricing import FAST_MODEL, STANDARD_MODEL
 from projects.models import Generation, LedgerEntry, Project
 from projects.models.credits import (
     AdjustmentRefused,
@@ -16,41 +14,38 @@ from projects.models.credits import (
     set_budget,
     settle,
 )
+from tests.credits.strategies import (
+    LENGTHS,
+    MODELS,
+    REFUND,
+    VIDEO_INDEX,
+    adjust_step,
+    ledger_steps,
+    nonzero,
+    reserve_step,
+    rolled_back,
+    settle_step,
+)
 
 LIMIT = 1000
 
-operations = st.lists(
-    st.one_of(
-        st.tuples(
-            st.just("reserve"),
-            st.sampled_from([STANDARD_MODEL, FAST_MODEL]),
-            st.integers(4, 15),
-            st.booleans(),
-        ),
-        # creditsUsed as a share of the estimate: Kinovi charges at most what we reserved.
-        st.tuples(st.just("settle"), st.integers(0, 30), st.integers(0, 100)),
-        st.tuples(st.just("refund"), st.integers(0, 30)),
-        # A credit given back on a video (possibly more than it cost: then refused).
-        st.tuples(st.just("adjust_video"), st.integers(0, 30), st.integers(-2000, -1)),
-        st.tuples(st.just("adjust"), st.integers(-100_000, 1500).filter(bool)),
-    ),
+operations = ledger_steps(
+    reserve_step(MODELS, LENGTHS, st.booleans()),
+    # creditsUsed as a share of the estimate: Kinovi charges at most what we reserved.
+    settle_step(st.integers(0, 100)),
+    REFUND,
+    # A credit given back on a video (possibly more than it cost: then refused).
+    st.tuples(st.just("adjust_video"), VIDEO_INDEX, st.integers(-2000, -1)),
+    adjust_step(nonzero(-100_000, 1500)),
     max_size=20,
 )
-
-
-class _Rollback(Exception):
-    pass
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=operations)
 def test_no_sequence_lets_a_budget_admit_more_than_its_limit(team, alice, bob, steps):
-    try:
-        with transaction.atomic():
-            _play(team, alice, bob, steps)
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        _play(team, alice, bob, steps)
 
 
 def _play(team, alice, bob, steps):

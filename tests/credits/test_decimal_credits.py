@@ -1,66 +1,115 @@
 """Credits are exact decimals: any sequence of reserve/settle/refund/adjust sums exactly."""
 
 import datetime as dt
+import math
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from projects.kinovi import pricing
+from projects.kinovi.catalogue import SEEDANCE_25
 from projects.kinovi.client import _credits
-from projects.kinovi.pricing import SEED_RATES, ModelRate, Rates, format_credits, to_credits
-from projects.models import Generation, LedgerEntry, PriceVersion, Project
-from projects.models.credits import adjust, refund, reserve, settle
+from projects.kinovi.pricing import (
+    MODEL_LABELS,
+    SEED_RATES,
+    SHIPPED_RATES,
+    ModelRate,
+    Rates,
+    format_credits,
+    to_credits,
+)
+from projects.models import (
+    AuditEntry,
+    Generation,
+    GenerationReference,
+    LedgerEntry,
+    PriceVersion,
+    Project,
+)
+from projects.models.credits import adjust, budget_statuses, refund, reserve, set_budget, settle
+from projects.models.library import Kind
 from projects.templatetags.credits import credits as credits_filter
-
-THOUSANDTHS = st.integers(0, 3_000_000).map(lambda n: Decimal(n).scaleb(-3))
-RATES = st.sampled_from(["7.5", "85.68", "143.4", "40", "0.001", "26.125"]).map(Decimal)
-
-operations = st.lists(
-    st.one_of(
-        st.tuples(st.just("reserve"), RATES, st.integers(4, 15)),
-        st.tuples(st.just("settle"), st.integers(0, 30), THOUSANDTHS),
-        st.tuples(st.just("refund"), st.integers(0, 30)),
-        st.tuples(
-            st.just("adjust"),
-            st.integers(-500_000, 500_000).filter(bool).map(lambda n: Decimal(n).scaleb(-3)),
-        ),
-    ),
-    max_size=15,
+from tests.credits.strategies import (
+    LENGTHS,
+    RATES,
+    REFUND,
+    THOUSANDTHS,
+    VIDEO_INDEX,
+    adjust_step,
+    ledger_steps,
+    nonzero,
+    reserve_step,
+    rolled_back,
+    settle_step,
 )
 
+# Above a reservation by at least 0.001 credits.
+EXTRA = st.integers(1, 500_000).map(lambda n: Decimal(n).scaleb(-3))
+# Reference videos' total length in seconds (None: unknown, the worst case reserved).
+REFERENCE_SECONDS = st.one_of(
+    st.none(), st.integers(2_000, 45_000).map(lambda n: Decimal(n).scaleb(-3))
+)
 
-class _Rollback(Exception):
-    pass
+operations = ledger_steps(
+    reserve_step(RATES, LENGTHS),
+    # Seedance 2.5 with a reference video, through Generation.submit(): reserved on
+    # (reference seconds + length) at the shipped reference-video rate.
+    st.tuples(
+        st.just("reserve_25"),
+        st.sampled_from(["480p", "720p", "1080p"]),
+        st.integers(4, 30),
+        REFERENCE_SECONDS,
+    ),
+    settle_step(THOUSANDTHS),
+    # Kinovi charging more than was reserved.
+    st.tuples(st.just("settle_above"), VIDEO_INDEX, EXTRA),
+    REFUND,
+    adjust_step(nonzero(-500_000, 500_000).map(lambda n: Decimal(n).scaleb(-3))),
+    max_size=15,
+)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=operations)
 def test_every_sum_stays_exact(team, alice, bob, steps):
-    try:
-        with transaction.atomic():
-            _play(team, alice, bob, steps)
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        _play(team, alice, bob, steps)
 
 
 def _play(team, alice, bob, steps):
     project = Project.objects.create(team=team, name="Exact", owner=bob)
+    # A limit no sequence reaches: the budget only has to count what the ledger holds.
+    budget = set_budget(team=team, user=bob, period="none", hard_limit=10**9, actor=alice)
     expected: dict[int, Decimal] = {}
+    reserved: dict[int, Decimal] = {}
     closed: set[int] = set()
+    above: set[int] = set()
     adjustments = Decimal(0)
     moment = timezone.now()
+
+    def open_video(index: int) -> int:
+        return sorted(set(expected) - closed)[index % (len(expected) - len(closed))]
+
+    def close_at(pk: int, used: Decimal) -> None:
+        settle(Generation.objects.get(pk=pk), used)
+        closed.add(pk)
+        expected[pk] = used
+        if used > reserved[pk]:
+            above.add(pk)
+
     for number, step in enumerate(steps):
         match step:
             case ("reserve", rate, duration):
                 version = PriceVersion.from_rates(
                     Rates(
                         dollars_per_credit=Decimal("0.005"),
-                        models={**SEED_RATES.models, "seedance-20": ModelRate.flat(rate, 28, 0)},
+                        models={
+                            **SHIPPED_RATES.models,
+                            "seedance-20": ModelRate.flat(rate, 28, 0),
+                        },
                     ),
                     effective_from=moment - dt.timedelta(days=1) + dt.timedelta(seconds=number),
                 )
@@ -74,14 +123,38 @@ def _play(team, alice, bob, steps):
                 )
                 entry = reserve(generation, has_video_reference=False)
                 assert entry.credits == rate * duration
-                expected[generation.pk] = rate * duration
+                expected[generation.pk] = reserved[generation.pk] = rate * duration
+            case ("reserve_25", resolution, duration, seconds):
+                generation = Generation.objects.create(
+                    project=project,
+                    created_by=bob,
+                    model=SEEDANCE_25.id,
+                    prompt="p",
+                    duration=duration,
+                    resolution=resolution,
+                )
+                GenerationReference.objects.create(
+                    generation=generation,
+                    kind=Kind.VIDEO,
+                    position=1,
+                    url="https://cdn.example/clip.mp4",
+                    duration_seconds=None if seconds is None else float(seconds),
+                )
+                generation.submit()
+                charged = 30 if seconds is None else min(30, math.ceil(seconds))
+                rate = SHIPPED_RATES.for_model(SEEDANCE_25.id).rate(
+                    resolution, has_video_reference=True
+                )
+                assert generation.credits_estimated == rate * (charged + duration)
+                assert generation.estimate_worst_case == (seconds is None)
+                expected[generation.pk] = reserved[generation.pk] = generation.credits_estimated
             case ("settle", index, used) if len(closed) < len(expected):
-                pk = sorted(set(expected) - closed)[index % (len(expected) - len(closed))]
-                settle(Generation.objects.get(pk=pk), used)
-                closed.add(pk)
-                expected[pk] = used
+                close_at(open_video(index), used)
+            case ("settle_above", index, extra) if len(closed) < len(expected):
+                pk = open_video(index)
+                close_at(pk, reserved[pk] + extra)
             case ("refund", index) if len(closed) < len(expected):
-                pk = sorted(set(expected) - closed)[index % (len(expected) - len(closed))]
+                pk = open_video(index)
                 refund(Generation.objects.get(pk=pk))
                 closed.add(pk)
                 expected[pk] = Decimal(0)
@@ -94,11 +167,23 @@ def _play(team, alice, bob, steps):
         totals = entries.totals()
         assert totals["credits"] == sum(expected.values(), Decimal(0)) + adjustments
         assert isinstance(totals["credits"], Decimal)
+        # Every version is $0.005 a credit, and every row's dollars are exact.
+        assert totals["dollars"] == totals["credits"] * Decimal("0.005")
         by_generation = {
             row["generation"]: row["credits"]
             for row in entries.exclude(kind="adjust").spend_by("generation")
         }
         assert by_generation == expected
+        # The budget counts every video's net cost, a settle above its reservation
+        # included, and the adjustments' net when it is a debit.
+        assert budget.spent() == sum(expected.values(), Decimal(0)) + max(adjustments, Decimal(0))
+        # Each charge above its reservation is said once, and only those.
+        charged_above = AuditEntry.objects.filter(
+            action=AuditEntry.Action.CHARGED_ABOVE_RESERVATION
+        )
+        assert sorted(charged_above.values_list("subject", flat=True)) == sorted(
+            f"Video {pk} ({MODEL_LABELS[Generation.objects.get(pk=pk).model]})" for pk in above
+        )
 
 
 def test_a_settle_keeps_kinovis_decimal(make_generation):
@@ -148,3 +233,40 @@ def test_rates_are_exact_decimals():
     assert pricing.price("seedance-20", 5).credits == Decimal(200)
     rates = Rates.from_json(SEED_RATES.to_json())
     assert rates == SEED_RATES
+
+
+def test_a_budget_counts_thousandths_exactly(make_generation, team, bob, alice):
+    """SQLite adds decimals as floats: the budget's figure is rounded back to exact."""
+    budget = set_budget(team=team, user=bob, period="month", hard_limit=1000, actor=alice)
+    generation = make_generation(model="seedance2.0-mini", duration=4)
+    Generation.objects.filter(pk=generation.pk).update(resolution="480p")
+    generation.refresh_from_db()
+    reserve(generation, has_video_reference=False)
+    settle(generation, Decimal("0.001"))
+    assert budget.spent() == Decimal("0.001")
+    assert str(budget.spent()) == "0.001"
+    (status,) = budget_statuses(team, bob)
+    assert status.spent == Decimal("0.001") and status.left == Decimal("999.999")
+
+
+def test_the_most_expensive_are_ranked_by_exact_thousandths(make_generation, team):
+    """Ranked on whole thousandths: 85.68 (which SQLite holds as 85.679999...) still
+    ranks above 85.679, and ties go to the newer video."""
+    from projects.models.reports import ReportScope, most_expensive
+
+    costs = ["85.679", "85.68", "0.001", "85.68"]
+    made = []
+    for cost in costs:
+        generation = make_generation(model="seedance2.0-mini", duration=4)
+        reserve(generation, has_video_reference=False)
+        settle(generation, Decimal(cost))
+        made.append(generation)
+    now = timezone.now()
+    scope = ReportScope(team=team, start=now - dt.timedelta(days=1), end=now + dt.timedelta(1))
+    ranked = [(row["generation"], row["credits"]) for row in most_expensive(scope)]
+    assert ranked == [
+        (made[3].pk, Decimal("85.68")),
+        (made[1].pk, Decimal("85.68")),
+        (made[0].pk, Decimal("85.679")),
+        (made[2].pk, Decimal("0.001")),
+    ]

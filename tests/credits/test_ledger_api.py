@@ -9,7 +9,14 @@ from django.core import mail
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from projects.kinovi.pricing import FAST_MODEL, SEED_RATES, STANDARD_MODEL, ModelRate, Rates
+from projects.kinovi.pricing import (
+    FAST_MODEL,
+    SEED_RATES,
+    SHIPPED_RATES,
+    STANDARD_MODEL,
+    ModelRate,
+    Rates,
+)
 from projects.models import AuditEntry, Budget, LedgerEntry, OutboxMail, PriceVersion
 from projects.models.credits import (
     AppendOnlyError,
@@ -29,9 +36,11 @@ from projects.models.outbox import send_due
 K = LedgerEntry.Kind
 
 
-def test_the_seed_version_is_in_effect_from_the_epoch(db):
+def test_the_seed_version_is_the_first_and_the_shipped_one_follows_it(db):
+    seed = PriceVersion.objects.in_effect(dt.datetime(1970, 1, 1, tzinfo=dt.UTC))
+    assert seed.rates == SEED_RATES and seed.is_first
     version = PriceVersion.objects.in_effect(dt.datetime(1999, 1, 1, tzinfo=dt.UTC))
-    assert version.rates == SEED_RATES
+    assert version.rates == SHIPPED_RATES and not version.is_first
     assert PriceVersion.objects.in_effect() == version
 
 
@@ -235,29 +244,36 @@ def test_quote_without_budgets_allows_everything(team, bob):
         upscale_4k=False,
         has_video_reference=True,
     )
-    assert (offer.credits, offer.budgets, offer.blocking_message) == (112, [], "")
+    # 34 credits/s at 720p with a reference video (the shipped tier), 4 s.
+    assert (offer.credits, offer.budgets, offer.blocking_message) == (136, [], "")
 
 
 def test_a_reservation_keeps_the_price_of_its_time(make_generation, alice, clock):
     before = make_generation()
     reserve(before, has_video_reference=True)
-    surcharge = Rates(
+    dearer = Rates(
         Decimal("0.006"),
-        {STANDARD_MODEL: ModelRate.flat(40, 28, 8), FAST_MODEL: ModelRate(28, 28, 6)},
+        {**SHIPPED_RATES.models, STANDARD_MODEL: ModelRate.flat(40, 28, 12)},
     )
     takes_effect = timezone.now() + dt.timedelta(hours=1)
-    version = add_price_version(surcharge, effective_from=takes_effect, actor=alice, note="Invoice")
-    settle(before, 200)
+    version = add_price_version(dearer, effective_from=takes_effect, actor=alice, note="Invoice")
+    settle(before, 240)
+    # 48 credits/s with a reference video at the shipped $0.005.
     assert LedgerEntry.objects.filter(generation=before).totals() == {
-        "credits": 200,
-        "dollars": Decimal("1.000000"),
+        "credits": 240,
+        "dollars": Decimal("1.200000"),
     }
 
     clock(takes_effect + dt.timedelta(seconds=1))
     entry = reserve(make_generation(), has_video_reference=True)
-    assert (entry.price_version, entry.credits, entry.dollars) == (version, 240, Decimal("1.44"))
+    assert (entry.price_version, entry.credits, entry.dollars) == (version, 260, Decimal("1.56"))
     audit = AuditEntry.objects.get(action=AuditEntry.Action.PRICE_VERSION_ADDED)
-    assert "+0/s video" in audit.old_value and "+8/s video" in audit.new_value
+    # Only what changes is named; the new version prices 2.0 at 720p alone.
+    assert "Seedance 2.0 720p with a reference video 48/s" in audit.old_value
+    assert "Seedance 2.0 720p with a reference video 52/s" in audit.new_value
+    assert "Seedance 2.0 1080p no price" in audit.new_value
+    assert audit.old_value.endswith("A credit $0.005")
+    assert audit.new_value.endswith("A credit $0.006")
     assert audit.actor == alice and audit.reason == "Invoice"
 
 

@@ -2,46 +2,40 @@
 
 from decimal import Decimal
 
-from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from projects.kinovi.pricing import FAST_MODEL, STANDARD_MODEL, credits_for
+from projects.kinovi.pricing import credits_for
 from projects.models import Generation, LedgerEntry, Project
 from projects.models.credits import LedgerError, adjust, refund, reserve, settle
+from tests.credits.strategies import (
+    MODELS,
+    REFUND,
+    adjust_step,
+    ledger_steps,
+    nonzero,
+    reserve_step,
+    rolled_back,
+    settle_step,
+)
 
 K = LedgerEntry.Kind
 
-operations = st.lists(
-    st.one_of(
-        st.tuples(
-            st.just("reserve"),
-            st.sampled_from([STANDARD_MODEL, FAST_MODEL]),
-            st.integers(1, 15),
-            st.booleans(),
-            st.integers(0, 1),
-        ),
-        st.tuples(st.just("settle"), st.integers(0, 30), st.integers(0, 3000)),
-        st.tuples(st.just("refund"), st.integers(0, 30)),
-        st.tuples(st.just("adjust"), st.integers(-500, 500).filter(bool), st.integers(0, 1)),
-    ),
+# A reserve and an adjustment also say whose they are (alice's: 0, bob's: 1).
+operations = ledger_steps(
+    reserve_step(MODELS, st.integers(1, 15), st.booleans(), st.integers(0, 1)),
+    settle_step(st.integers(0, 3000)),
+    REFUND,
+    adjust_step(nonzero(-500, 500), st.integers(0, 1)),
     max_size=30,
 )
-
-
-class _Rollback(Exception):
-    pass
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=operations)
 def test_every_sequence_keeps_the_ledger_consistent(team, alice, bob, steps):
-    try:
-        with transaction.atomic():
-            _play(team, [alice, bob], steps)
-            raise _Rollback
-    except _Rollback:
-        pass
+    with rolled_back():
+        _play(team, [alice, bob], steps)
 
 
 def _play(team, users, steps):

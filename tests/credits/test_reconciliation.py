@@ -3,8 +3,11 @@
 from decimal import Decimal
 
 from django.urls import reverse
+from django.utils import timezone
 
-from projects.models import AuditEntry, LedgerEntry
+from projects.models import AuditEntry, Generation, GenerationReference, LedgerEntry
+from projects.models.credits import settle
+from projects.models.library import Kind
 
 OCTOBER = {"start": "2026-10-01", "end": "2026-10-31"}
 
@@ -110,3 +113,69 @@ def test_an_adjustment_in_the_dialog_reloads_the_page(staff_client, october):
     assert response.status_code == 200
     assert response["HX-Redirect"] == reverse("reconciliation") + "?show=all"
     assert LedgerEntry.objects.filter(kind=LedgerEntry.Kind.ADJUST, credits=60).exists()
+
+
+def _seedance_25_done(project, user, *, reference_seconds, credits_used, pending=False):
+    """A 5 s 2.5 shot at 720p with a reference video, submitted, done and settled."""
+    generation = Generation.objects.create(
+        project=project, created_by=user, model="seedance2-5", prompt="p", duration=5
+    )
+    GenerationReference.objects.create(
+        generation=generation,
+        kind=Kind.VIDEO,
+        position=1,
+        url="https://cdn.example/clip.mp4",
+        duration_seconds=reference_seconds,
+    )
+    generation.submit()
+    if pending:
+        Generation.objects.filter(pk=generation.pk).update(
+            status="success", credits_used=credits_used, settle_pending_since=timezone.now()
+        )
+    else:
+        settle(generation, credits_used)
+        Generation.objects.filter(pk=generation.pk).update(
+            status="success", credits_used=credits_used
+        )
+    return generation
+
+
+def test_reconciliation_lists_what_was_charged_above_its_reservation(staff_client, october):
+    # Reserved (10 + 5) s x 35 = 525; Kinovi charged 16 s.
+    above = _seedance_25_done(
+        october.trailer, october.trailer.owner, reference_seconds=10.0, credits_used=560
+    )
+    # The worst case reserved (35 s x 35 = 1,225); Kinovi charged 15 s.
+    worst = _seedance_25_done(
+        october.trailer, october.trailer.owner, reference_seconds=None, credits_used=525
+    )
+    pending = _seedance_25_done(
+        october.trailer,
+        october.trailer.owner,
+        reference_seconds=10.0,
+        credits_used=175,
+        pending=True,
+    )
+    response = staff_client.get(reverse("reconciliation"), OCTOBER)
+    rows = {row["generation"]: row for row in response.context["page"]}
+    assert rows[above.pk]["flagged"] == "Charged 35 more than reserved (525)."
+    assert rows[worst.pk]["flagged"] == "Worst case reserved: Kinovi charged 700 less."
+    assert rows[pending.pk]["flagged"] == (
+        "Final cost pending: Kinovi updates its charge after the video is done."
+    )
+    html = response.content.decode()
+    # Said as a difference, not as a mild one.
+    assert 'class="flag" data-testid="charged-above">Charged 35 more' in html
+
+    response = staff_client.get(reverse("reconciliation"), {**OCTOBER, "show": "above"})
+    assert [row["generation"] for row in response.context["page"]] == [above.pk]
+    html = response.content.decode()
+    assert "Charged more than reserved (1)" in html
+    # The budget counted it: the video's net is Kinovi's figure.
+    assert LedgerEntry.objects.filter(generation=above).total_credits() == 560
+
+
+def test_nothing_above_its_reservation_says_so(staff_client, october):
+    response = staff_client.get(reverse("reconciliation"), {**OCTOBER, "show": "above"})
+    assert list(response.context["page"]) == []
+    assert 'data-testid="none-above"' in response.content.decode()

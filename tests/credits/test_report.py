@@ -48,8 +48,8 @@ def test_the_project_and_model_breakdowns(erin_client, october):
         ["No project (adjustments)", "-50", "-$0.25"],
     ]
     assert _table(_report(erin_client, group="model"), "breakdown-table") == [
-        ["Standard", "800", "$4.00"],
-        ["Fast", "500", "$2.50"],
+        ["Seedance 2.0", "800", "$4.00"],
+        ["Seedance 2.0 Fast", "500", "$2.50"],
         ["No model (adjustments)", "-50", "-$0.25"],
     ]
 

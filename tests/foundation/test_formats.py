@@ -120,3 +120,46 @@ def test_the_templates_format_through_the_filters(path):
         f"{why}: {match.group(0)!r}" for pattern, why in AD_HOC for match in pattern.finditer(text)
     ]
     assert found == []
+
+
+# Every template writes a date through formats (day, moment, ago; iso and input_date for
+# machines).
+EVERY_TEMPLATE = sorted(
+    path
+    for folder in ("projects/templates", "templates")
+    for pattern in ("*.html", "*.txt")
+    for path in (ROOT / folder).rglob(pattern)
+)
+RAW_DATES = re.compile(r"\|\s*(date|time|timesince|timeuntil|naturaltime|naturalday)\b")
+
+
+@pytest.mark.parametrize("path", EVERY_TEMPLATE, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_template_writes_dates_through_the_formats_filters(path):
+    found = [match.group(0) for match in RAW_DATES.finditer(path.read_text())]
+    assert found == [], f"{path.name}: use formats' day, moment, ago, iso or input_date"
+
+
+def test_the_machine_formats_of_a_date():
+    moment = datetime(2026, 12, 2, 14, 5, tzinfo=UTC)
+    assert formats.iso(moment) == "2026-12-02T14:05:00+00:00"
+    assert formats.input_date(date(2026, 12, 2)) == "2026-12-02"
+    assert formats.input_date(None) == ""
+
+
+@pytest.mark.parametrize(
+    ("name", "parts"),
+    [
+        # Look-alikes keep a whole-word end in view: where they differ.
+        (
+            "mira_reference_portrait_studio_lighting_take_01",
+            ("mira_reference_portrait_studio_lighting", "_take_01"),
+        ),
+        ("storm_theme_strings_final_v12", ("storm_theme_strings", "_final_v12")),
+        # No separator near the end: its last ten characters.
+        ("abcdefghijklmnopqrstuvwxyz0123", ("abcdefghijklmnopqrst", "uvwxyz0123")),
+        # Short names are never cut.
+        ("harbour at dawn", ("harbour at dawn", "")),
+    ],
+)
+def test_a_long_name_is_cut_before_its_last_words(name, parts):
+    assert ui.name_parts(name) == parts

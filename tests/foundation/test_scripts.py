@@ -81,6 +81,15 @@ def test_bench_runs_every_benchmark_and_fails_on_a_fail_line_or_a_crash(tmp_path
     assert result.stdout.endswith("== benchmarks that failed: bench/b.py bench/c.py (exit 1)\n")
 
 
+def test_bench_skips_the_benchmarks_shared_modules(tmp_path):
+    result = bench_tree(
+        tmp_path, {"_setup.py": 'print("FAIL: not a benchmark")', "a.py": 'print("x: PASS")'}
+    )
+    assert "== bench/a.py ==" in result.stdout
+    assert "_setup" not in result.stdout
+    assert result.returncode == 0 and result.stdout.endswith("== every benchmark passed\n")
+
+
 def test_bench_passes_when_every_benchmark_passes(tmp_path):
     result = bench_tree(tmp_path, {"a.py": 'print("PASS")', "b.py": 'print("x: PASS")'})
     assert result.returncode == 0

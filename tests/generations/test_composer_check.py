@@ -74,7 +74,7 @@ def test_it_takes_the_longest_handle(alice_client, alice, team, project):
         ("", "Describe the video you want"),
         ("@image3 walks", "The prompt mentions @image3, but there are only 2 images."),
         ("@nobody walks", "The prompt mentions @nobody, but no reference"),
-        ("x" * 4001, "The prompt is 4001 characters long; it can be at most 4000."),
+        ("x" * 4001, "The prompt is 4,001 characters long; Seedance 2.0 takes at most 4,000."),
     ],
 )
 def test_it_reports_prompt_problems_and_disables_submit(
@@ -95,7 +95,7 @@ def test_it_counts_the_prompt(alice_client, project, images):
 def test_it_enforces_the_seed_counts_and_lengths(alice_client, alice, team, project, audio):
     ten = [make_asset(alice, team) for _ in range(10)]
     html = check(alice_client, project, composer_post(ten)).content.decode()
-    assert "You chose 10 images; the limit is 9." in html
+    assert "You chose 10 images; Seedance 2.0 takes at most 9." in html
 
     only_audio = check(alice_client, project, composer_post([audio], prompt="music")).content
     assert b"audio can&#x27;t be the only reference" in only_audio
@@ -110,7 +110,7 @@ def test_it_enforces_the_seed_counts_and_lengths(alice_client, alice, team, proj
         url="http://testserver/media/refs/long.mp4",
     )
     html = check(alice_client, project, composer_post([long_video], prompt="@video1")).content
-    assert b"each reference video can be at most 15 s" in html
+    assert b"Seedance 2.0 takes reference videos of at most 15 s" in html
 
 
 def test_it_prices_a_video_reference(alice_client, project, video):

@@ -51,10 +51,11 @@ def test_the_page_shows_the_composer_with_the_project_defaults(alice_client, pro
     project.save()
     html = alice_client.get(reverse("project_detail", args=[project.pk])).content.decode()
     assert 'id="composer"' in html
-    assert 'value="seedance2-fast" id="id_model_1" required checked' in html
+    assert 'value="seedance2-fast" id="id_model_1" checked' in html
     assert '<option value="8" selected>' in html
     assert '<option value="9:16" selected>' in html
-    assert "about twice as quick" in html
+    assert "Quicker and cheaper than 2.0" in html
+    assert "Seedance 2.0 Fast takes up to 9 images" in html
     # The price comes with the check the composer sends as it loads.
     assert 'hx-trigger="load, input from:#composer' in html
     check = alice_client.post(

@@ -158,7 +158,7 @@ def test_hostile_fields_get_422_with_a_message(alice_client, project, images, fi
     ("shape", "resolution", "expected"),
     [
         ("urls", "720p", {"urls", "outputResolution"}),
-        ("typed", "", {"imageUrls"}),
+        ("typed", "", {"imageUrls", "outputResolution"}),
     ],
 )
 def test_the_stored_request_follows_the_shape_setting(
@@ -169,7 +169,8 @@ def test_the_stored_request_follows_the_shape_setting(
     submit(alice_client, project, composer_post(images[:1]))
     inputs = Generation.objects.get().request_payload["inputs"]
     assert expected <= set(inputs)
-    assert ("outputResolution" in inputs) == bool(resolution)
+    # The shot's resolution is sent whatever the setting (now only new projects' default).
+    assert inputs["outputResolution"] == "720p"
 
 
 @pytest.mark.django_db(transaction=True)

@@ -8,6 +8,12 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from projects.models import Generation, PriceVersion
+from projects.models.generation import (
+    FAILURE_FALLBACK,
+    FAILURE_SENTENCES,
+    SERVER_PROBLEM,
+    failure_sentence,
+)
 from tests.generations.composer_fixtures import *  # noqa: F403 (fixtures)
 from tests.generations.test_composer_pages import add_reference, make_generation
 
@@ -141,3 +147,31 @@ def test_a_new_video_makes_its_project_the_most_recently_updated(alice, project,
     image = make_asset(alice, project.team, name="harbour")
     compose(project, alice, "@image1 at dawn", [str(image.pk)])
     assert Project.objects.for_user(alice, project.team).first() == project
+
+
+@pytest.mark.parametrize(
+    ("code", "message", "sentence"),
+    [
+        # The worker's last try, naming the exception and the request: its code speaks.
+        (
+            "unreachable",
+            "Kinovi couldn't take it after 6 tries "
+            "(last: Could not reach Kinovi for /api/v1/jobs/createTask: ConnectError.)",
+            "Kinovi could not be reached, so the video was not made.",
+        ),
+        ("502", "No answer from Kinovi for /jobs/createTask: ReadTimeout.", SERVER_PROBLEM),
+        (
+            "upload",
+            "Could not send a reference to Kinovi: ConnectError.",
+            FAILURE_SENTENCES["upload"],
+        ),
+        # Kinovi's own words, and the worker's plain ones, are shown as they are.
+        ("2038", "Kinovi refused the prompt: it breaks the content rules.", None),
+        ("402", "Our Kinovi account is out of credits (402). An admin has been told.", None),
+        # Nothing readable and no known code: a plain refusal.
+        ("weird", "<html><body>Bad Gateway</body></html>", FAILURE_FALLBACK),
+        ("", "", FAILURE_FALLBACK),
+    ],
+)
+def test_a_failure_is_said_in_a_sentence_never_an_exceptions_name(code, message, sentence):
+    assert failure_sentence(code, message) == (sentence or message)

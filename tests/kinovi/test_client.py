@@ -137,6 +137,35 @@ def test_it_reads_the_numbers_of_402_and_429(client):
     assert (bare.value.limit, bare.value.current) == (None, None)
 
 
+def test_it_reads_decimal_credits_of_a_402(client):
+    body = {"message": "Insufficient credits", "required": 428.4, "available": 37.5}
+    client.router.post(CREATE).respond(402, json=body)
+    with pytest.raises(InsufficientCredits) as credits:
+        client.create_task({})
+    assert (credits.value.required, credits.value.available) == (Decimal("428.4"), Decimal("37.5"))
+
+
+def test_it_reads_the_errors_of_invalid_inputs(client):
+    errors = [
+        {"path": "inputs.duration", "message": "duration must be 4 to 30."},
+        {"path": ["inputs", "outputResolution"], "message": f"4k is not offered ({KEY})."},
+        {"path": "inputs.seed"},  # no message: not a problem anyone can read
+        "not an object",
+    ]
+    client.router.post(CREATE).respond(
+        400, json={"message": "Invalid inputs for model", "errors": errors}
+    )
+    with pytest.raises(InvalidRequest) as caught:
+        client.create_task({})
+    assert caught.value.errors == [
+        ("inputs.duration", "duration must be 4 to 30."),
+        ("inputs.outputResolution", "4k is not offered ([API key])."),
+    ]
+    assert caught.value.message == (
+        "Invalid inputs for model: duration must be 4 to 30. 4k is not offered ([API key])."
+    )
+
+
 def test_it_treats_an_unreadable_create_answer_as_lost(client):
     client.router.post(CREATE).mock(
         side_effect=[

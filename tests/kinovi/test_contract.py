@@ -118,8 +118,10 @@ def test_it_answers_400_for_requests_breaking_the_rules(client, media_server):
     body["inputs"]["prompt"] = "@video1 dances"
     with pytest.raises(InvalidRequest) as caught:
         client.create_task(body)
-    assert "You chose 10 images; the limit is 9." in caught.value.message
+    assert caught.value.message.startswith("Invalid inputs for model: ")
+    assert "You chose 10 images; Seedance 2.0 takes at most 9." in caught.value.message
     assert "@video1" in caught.value.message
+    assert [path for path, _ in caught.value.errors] == ["inputs.prompt", "inputs.imageUrls"]
 
 
 def test_it_counts_images_in_urls_once_it_has_fetched_them(client, sim, media_server):
@@ -133,7 +135,8 @@ def test_it_counts_images_in_urls_once_it_has_fetched_them(client, sim, media_se
     info, _ = wait_until_finished(client, client.create_task(body))
     assert (info.status, info.error_code) == (TaskStatus.FAIL, "InvalidParameter")
     assert info.error_message == (
-        "The prompt mentions @video1, but there are no videos. You chose 10 images; the limit is 9."
+        "The prompt mentions @video1, but there are no videos. "
+        "You chose 10 images; Seedance 2.0 takes at most 9."
     )
 
 
@@ -350,10 +353,15 @@ def test_it_receives_the_references_in_each_request_shape(client, sim, media_ser
     task_id = client.create_task(body)
     info, _ = wait_until_finished(client, task_id)
     assert info.status == TaskStatus.SUCCESS
-    assert info.credits_used == credits_for("seedance-20", 5, upscale_4k=True)
+    # The reference video's tier (48/s at 720p) plus the upscale (28/s): 380 credits, in
+    # `urls` too, where only the fetched bytes tell there is a video.
+    assert info.credits_used == credits_for(
+        "seedance-20", 5, upscale_4k=True, has_video_reference=True
+    )
+    assert info.credits_used == 380
     received = sim.received(task_id)
     assert received["shape"] == shape and received["upscale4k"] is True
-    assert received["outputResolution"] == ("720p" if shape == "urls" else "4k")
+    assert received["outputResolution"] == "720p"
     sent = [(r["url"], r["sentIn"], r["fetchedKind"]) for r in received["references"]]
     if shape == "urls":  # the chosen order, audio apart
         assert sent == [

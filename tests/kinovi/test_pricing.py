@@ -68,7 +68,7 @@ def test_it_says_what_4k_adds():
 
 
 def test_the_seed_version_charges_nothing_for_a_reference_video():
-    assert price(STANDARD_MODEL, 5, has_video_reference=True).credits == 200
+    assert price(STANDARD_MODEL, 5, has_video_reference=True, rates=SEED_RATES).credits == 200
 
 
 def test_a_video_surcharge_version_adds_per_second():

@@ -39,10 +39,9 @@ def rules(built):
     return [problem.rule for problem in built.errors]
 
 
-def test_it_builds_the_seed_example_exactly():
+def test_it_builds_the_seed_example_with_its_resolution():
     built = build_request(
-        spec("A person @image1 walking on the beach at sunset, cinematic lighting"),
-        output_resolution="",
+        spec("A person @image1 walking on the beach at sunset, cinematic lighting")
     )
     assert built.errors == []
     assert built.payload == {
@@ -53,6 +52,7 @@ def test_it_builds_the_seed_example_exactly():
             "duration": "5",
             "aspectRatio": "16:9",
             "mode": "reference",
+            "outputResolution": "720p",
         },
     }
 
@@ -96,7 +96,7 @@ def every_kind(**fields):
 
 
 def test_it_builds_the_typed_shape_of_kinovis_examples():
-    built = build_request(every_kind(duration=6), shape="typed", output_resolution="1080p")
+    built = build_request(every_kind(duration=6, resolution="1080p"), shape="typed")
     assert built.payload == {
         "model": "seedance-20",
         "inputs": {
@@ -112,23 +112,30 @@ def test_it_builds_the_typed_shape_of_kinovis_examples():
     }
 
 
-def test_it_asks_for_4k_in_each_shape_as_kinovi_documents_it():
-    typed = build_request(every_kind(upscale_4k=True), shape="typed").payload["inputs"]
-    assert typed["outputResolution"] == "4k" and "upscaleResolution" not in typed
-    seed = build_request(every_kind(upscale_4k=True), output_resolution="").payload["inputs"]
-    assert seed["upscaleResolution"] == "4k" and "outputResolution" not in seed
+@pytest.mark.parametrize("shape", REQUEST_SHAPES)
+def test_it_asks_for_the_4k_upscale_from_720p_in_each_shape(shape):
+    # outputResolution "4k" is a native 4K render at its own price: never the upscale.
+    inputs = build_request(every_kind(upscale_4k=True), shape=shape).payload["inputs"]
+    assert (inputs["outputResolution"], inputs["upscaleResolution"]) == ("720p", "4k")
+    native = build_request(every_kind(resolution="4k"), shape=shape).payload["inputs"]
+    assert native["outputResolution"] == "4k" and "upscaleResolution" not in native
 
 
-def test_it_leaves_out_empty_kinds_and_an_empty_resolution_in_the_typed_shape():
-    inputs = build_request(spec(), shape="typed", output_resolution="").payload["inputs"]
-    assert set(inputs) == {"imageUrls", "prompt", "duration", "aspectRatio", "mode"}
+def test_it_leaves_out_empty_kinds_in_the_typed_shape():
+    inputs = build_request(spec(), shape="typed").payload["inputs"]
+    assert set(inputs) == {
+        "imageUrls",
+        "prompt",
+        "duration",
+        "aspectRatio",
+        "mode",
+        "outputResolution",
+    }
 
 
-def test_it_refuses_settings_it_does_not_know():
+def test_it_refuses_a_shape_it_does_not_know():
     with pytest.raises(ValueError, match="shape"):
         build_request(spec(), shape="flat")
-    with pytest.raises(ValueError, match="resolution"):
-        build_request(spec(), output_resolution="8k")
 
 
 @pytest.mark.parametrize("shape", REQUEST_SHAPES)
@@ -137,7 +144,7 @@ def test_it_reads_each_shape_back(shape, upscale_4k):
     original = every_kind(duration=9, upscale_4k=upscale_4k)
     parsed = parse_payload(build_request(original, shape=shape).payload)
     assert parsed.errors == [] and parsed.shape == shape
-    assert parsed.output_resolution == ("4k" if upscale_4k and shape == "typed" else "720p")
+    assert parsed.output_resolution == "720p"
     spec_read = parsed.spec
     if shape == "urls":
         # `urls` doesn't say which entries are videos: the fetched bytes will.
@@ -218,7 +225,7 @@ def test_it_rejects_unknown_handles():
 def test_it_reports_every_problem_at_once():
     built = build_request(
         GenerationSpec(
-            "seedance-3",
+            "seedance-20",
             "@image10 and @video1 and @audio2",
             [image(n) for n in range(10)] + [audio(1, 9), audio(2, 7)],
             duration=16,
@@ -228,7 +235,6 @@ def test_it_reports_every_problem_at_once():
     )
     assert built.payload is None
     assert rules(built) == [
-        "model",
         "unknown_position",
         "too_many_images",
         "audio_length",
@@ -238,8 +244,11 @@ def test_it_reports_every_problem_at_once():
     ]
     messages = [p.message for p in built.errors]
     assert "The prompt mentions @video1, but there are no videos." in messages
-    assert "You chose 10 images; the limit is 9." in messages
-    assert "The audio files are 16 s long together; together they can be at most 15 s." in messages
+    assert "You chose 10 images; Seedance 2.0 takes at most 9." in messages
+    assert (
+        "The audio files are 16 s long together; "
+        "Seedance 2.0 takes at most 15 s of audio in total." in messages
+    )
 
 
 def test_it_names_unknown_positions_in_words():
@@ -267,7 +276,8 @@ def test_it_rejects_long_videos_wrong_formats_and_too_many_videos():
     assert set(by_rule) == {"too_many_videos", "format", "video_length", "video_total_length"}
     assert by_rule["video_length"].field == "videos"
     assert by_rule["video_length"].message == (
-        "Video 1 (dance.mp4) is 16.2 s long; each reference video can be at most 15 s."
+        "Video 1 (dance.mp4) is 16.2 s long; "
+        "Seedance 2.0 takes reference videos of at most 15 s each."
     )
     formats = [p.message for p in built.errors if p.rule == "format"]
     assert formats == [
@@ -286,7 +296,7 @@ def test_it_limits_the_total_length_of_videos():
             "videos",
             "video_total_length",
             "The reference videos last 30.0 s together; "
-            "Kinovi accepts at most 15 s of video in total.",
+            "Seedance 2.0 takes at most 15 s of video in total.",
         )
     ]
     assert build_request(spec("@video1 @video2 @video3", [video(1), video(2), video(3)])).ok
@@ -323,7 +333,9 @@ def test_it_rejects_blank_and_long_prompts():
     assert rules(build_request(spec("   \n"))) == ["prompt_blank"]
     built = build_request(spec("@image1 " + "x" * 3993))
     assert rules(built) == ["prompt_length"]
-    assert built.errors[0].message == "The prompt is 4001 characters long; it can be at most 4000."
+    assert built.errors[0].message == (
+        "The prompt is 4,001 characters long; Seedance 2.0 takes at most 4,000."
+    )
     assert build_request(spec("  @image1 " + "x" * 3992 + "  ")).ok
 
 

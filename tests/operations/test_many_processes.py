@@ -88,19 +88,28 @@ def start_worker(environment, log: Path) -> subprocess.Popen:
         )
 
 
+_QUOTES: dict[tuple, str] = {}
+
+
 def submit(client: httpx.Client, project: Project, asset_id: int, n: int) -> httpx.Response:
     prompt = "@image1 walks in the rain" + (f" {POLICY_MARKER}" if n % 10 == 0 else "")
+    shot = {
+        "model": "seedance2-fast" if n % 2 else "seedance-20",
+        "duration": "4",
+        "aspect_ratio": "16:9",
+        "prompt": prompt,
+        "references": [str(asset_id)],
+    }
+    headers = {"HX-Request": "true", "X-CSRFToken": client.cookies["csrftoken"]}
+    # The quote lock: the price the composer's check showed, signed (one per model).
+    key = (id(client), project.pk, shot["model"])
+    if key not in _QUOTES:
+        checked = client.post(f"/projects/{project.pk}/compose/check/", data=shot, headers=headers)
+        _QUOTES[key] = checked.text.split('name="quote" value="')[1].split('"')[0]
     return client.post(
         f"/projects/{project.pk}/compose/",
-        data={
-            "model": "seedance2-fast" if n % 2 else "seedance-20",
-            "duration": "4",
-            "aspect_ratio": "16:9",
-            "prompt": prompt,
-            "idempotency_key": f"take-{n}",
-            "references": [str(asset_id)],
-        },
-        headers={"HX-Request": "true", "X-CSRFToken": client.cookies["csrftoken"]},
+        data={**shot, "quote": _QUOTES[key], "idempotency_key": f"take-{n}"},
+        headers=headers,
     )
 
 

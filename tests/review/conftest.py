@@ -1,6 +1,11 @@
-"""What the review tests share: alice's project with finished videos, a viewer (vera) and
-a reviewer (rex) it is shared with, bob a teammate it is not shared with, erin a team
-admin, charlie another team."""
+"""What the review tests share: alice's project with finished videos; viola, a teammate
+it is shared with as a viewer (`shared_viewer`), and rex, one it is shared with as a
+reviewer; the users plugin's people besides (bob a teammate it is not shared with, erin a
+team admin, charlie another team).
+
+The plugin's `vera` is a team viewer (a role in the team); `shared_viewer` is a member
+of the team whom the project's owner shared it with as a viewer: a different person.
+"""
 
 from pathlib import Path
 
@@ -22,24 +27,28 @@ def project(alice, team):
     return Project.objects.create(team=team, owner=alice, name="Pilot")
 
 
-@pytest.fixture
-def vera(team):
-    user = _user("vera")
+def _teammate(team, username: str):
+    user = _user(username)
     team.add_member(user, Membership.Role.MEMBER)
     return user
+
+
+@pytest.fixture
+def shared_viewer(team):
+    """viola, a member of the team; `shared_viewer_client` shares the project with her."""
+    return _teammate(team, "viola")
 
 
 @pytest.fixture
 def rex(team):
-    user = _user("rex")
-    team.add_member(user, Membership.Role.MEMBER)
-    return user
+    """rex, a member of the team; `rex_client` shares the project with him as a reviewer."""
+    return _teammate(team, "rex")
 
 
 @pytest.fixture
-def vera_client(vera, project):
-    share(project, vera, Role.VIEWER)
-    return _client_of(vera)
+def shared_viewer_client(shared_viewer, project):
+    share(project, shared_viewer, Role.VIEWER)
+    return _client_of(shared_viewer)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Every review URL for every person: the owner (alice), a shared viewer (vera), a shared
+"""Every review URL for every person: the owner (alice), a shared viewer (viola), a shared
 reviewer (rex), a teammate not shared with (bob), a team admin (erin), another team
 (charlie), anonymous, a client link holder, and an expired or revoked link.
 
@@ -21,10 +21,10 @@ from tests.review.conftest import SECRET_PROMPT
 
 pytestmark = pytest.mark.django_db
 
-PEOPLE = ["alice", "vera", "rex", "bob", "erin", "charlie", "anonymous", "client"]
+PEOPLE = ["alice", "viola", "rex", "bob", "erin", "charlie", "anonymous", "client"]
 NOT_SHARED = {"bob": 404, "erin": 404, "charlie": 404, "anonymous": 302, "client": 302}
-SHARED_ALIKE = {"alice": 200, "vera": 200, "rex": 200, **NOT_SHARED}
-OWNER_ONLY = {"vera": 404, "rex": 404, **NOT_SHARED}
+SHARED_ALIKE = {"alice": 200, "viola": 200, "rex": 200, **NOT_SHARED}
+OWNER_ONLY = {"viola": 404, "rex": 404, **NOT_SHARED}
 # name -> (method, {person: status}); POSTs are sent as HTMX requests.
 MEMBER_URLS = {
     "review_board": ("GET", SHARED_ALIKE),
@@ -32,8 +32,8 @@ MEMBER_URLS = {
     "review_video": ("GET", SHARED_ALIKE),
     "review_file": ("GET", SHARED_ALIKE),
     "comment_add": ("POST", SHARED_ALIKE),
-    "review_verdict": ("POST", {**SHARED_ALIKE, "vera": 403}),
-    "comment_resolve": ("POST", {**SHARED_ALIKE, "vera": 403}),
+    "review_verdict": ("POST", {**SHARED_ALIKE, "viola": 403}),
+    "comment_resolve": ("POST", {**SHARED_ALIKE, "viola": 403}),
     "project_sharing": ("GET", {"alice": 200, **OWNER_ONLY}),
     "link_create": ("POST", {"alice": 201, **OWNER_ONLY}),
     "share_remove": ("POST", {"alice": 302, **OWNER_ONLY}),
@@ -44,7 +44,7 @@ MEMBER_URLS = {
     ),
     "spend_review": (
         "GET",
-        {"alice": 200, "erin": 200, "vera": 403, "rex": 403, "bob": 403, "charlie": 403}
+        {"alice": 200, "erin": 200, "viola": 403, "rex": 403, "bob": 403, "charlie": 403}
         | {"anonymous": 302, "client": 302},
     ),
     "mail_preferences": (
@@ -65,7 +65,9 @@ def test_every_review_url_is_covered():
 
 
 @pytest.fixture
-def world(project, takes, alice, vera, rex, vera_client, rex_client, local_storage):
+def world(
+    project, takes, alice, shared_viewer, rex, shared_viewer_client, rex_client, local_storage
+):
     default_storage.save(takes[0].output_file.name, ContentFile(b"not really a video"))
     comment = add_comment(takes[0], "Too dark at the start", None, author=alice)
     link, token = ReviewLink.create(project, by=alice, generations=takes[:2])
@@ -73,7 +75,7 @@ def world(project, takes, alice, vera, rex, vera_client, rex_client, local_stora
         "project_id": project.pk,
         "generation_id": takes[0].pk,
         "comment_id": comment.pk,
-        "share_id": ProjectShare.objects.get(user=vera).pk,
+        "share_id": ProjectShare.objects.get(user=shared_viewer).pk,
         "link_id": link.pk,
         "takes": takes,
         "link": link,
@@ -92,13 +94,20 @@ def _url(name: str, world) -> str:
 
 @pytest.fixture
 def clients(
-    request, world, alice_client, vera_client, rex_client, bob_client, erin_client, charlie_client
+    request,
+    world,
+    alice_client,
+    shared_viewer_client,
+    rex_client,
+    bob_client,
+    erin_client,
+    charlie_client,
 ):
     client_holder = Client()
     assert client_holder.get(reverse("client_review", args=[world["token"]])).status_code == 200
     return {
         "alice": alice_client,
-        "vera": vera_client,
+        "viola": shared_viewer_client,
         "rex": rex_client,
         "bob": bob_client,
         "erin": erin_client,
@@ -131,7 +140,7 @@ def test_each_person_gets_what_they_may(clients, world, name, person):
 
 
 def test_shared_with_me_lists_only_what_is_shared(clients, world):
-    for person in ("vera", "rex"):
+    for person in ("viola", "rex"):
         assert b"Pilot" in clients[person].get(reverse("shared_with_me")).content
     for person in ("alice", "bob", "erin", "charlie"):
         assert b"Pilot" not in clients[person].get(reverse("shared_with_me")).content
@@ -141,7 +150,7 @@ def test_a_shared_member_still_cannot_compose_or_spend(clients, world):
     """Sharing opens the review pages only: the project page, the composer, re-run and
     every other URL of the owner's stay 404."""
     project_id, generation_id = world["project_id"], world["generation_id"]
-    for person in ("vera", "rex"):
+    for person in ("viola", "rex"):
         client = clients[person]
         assert client.get(reverse("project_detail", args=[project_id])).status_code == 404
         assert client.post(reverse("generation_submit", args=[project_id])).status_code == 404
@@ -152,12 +161,12 @@ def test_a_shared_member_still_cannot_compose_or_spend(clients, world):
 
 def test_unsharing_takes_effect_at_once(clients, world):
     board = reverse("review_board", args=[world["project_id"]])
-    assert clients["vera"].get(board).status_code == 200
+    assert clients["viola"].get(board).status_code == 200
     response = clients["alice"].post(reverse("share_remove", args=[world["share_id"]]))
     assert response.status_code == 302
-    assert clients["vera"].get(board).status_code == 404
+    assert clients["viola"].get(board).status_code == 404
     assert (
-        clients["vera"]
+        clients["viola"]
         .post(reverse("comment_add", args=[world["generation_id"]]), {"body": "still here?"})
         .status_code
         == 404
@@ -210,7 +219,7 @@ def test_an_expired_or_revoked_link_opens_nothing(world, closed):
 
 
 @pytest.mark.parametrize(
-    "person", ["alice", "vera", "rex", "bob", "erin", "charlie", "anonymous", "client"]
+    "person", ["alice", "viola", "rex", "bob", "erin", "charlie", "anonymous", "client"]
 )
 def test_anyone_with_a_live_link_sees_it_and_nobody_without(clients, world, person):
     client = clients[person]

@@ -25,10 +25,10 @@ def test_a_comment_at_a_time_seeks_the_player(alice_client, takes):
     assert 'data-seek="2.4"' in page and "data-review-player" in page
 
 
-def test_a_comment_about_the_whole_video_has_no_time(vera_client, vera, takes):
-    assert _post(vera_client, takes[0], body="Lovely").status_code == 200
+def test_a_comment_about_the_whole_video_has_no_time(shared_viewer_client, shared_viewer, takes):
+    assert _post(shared_viewer_client, takes[0], body="Lovely").status_code == 200
     comment = Comment.objects.get()
-    assert comment.at_seconds is None and comment.author == vera
+    assert comment.at_seconds is None and comment.author == shared_viewer
 
 
 @pytest.mark.parametrize(
@@ -66,17 +66,19 @@ def test_resolving_and_reopening(rex_client, rex, takes):
     assert not comment.is_resolved
 
 
-def test_a_viewer_resolves_their_own_comment_only(vera_client, alice_client, takes):
+def test_a_viewer_resolves_their_own_comment_only(shared_viewer_client, alice_client, takes):
     _post(alice_client, takes[0], body="owner's note")
-    _post(vera_client, takes[0], body="viewer's note")
+    _post(shared_viewer_client, takes[0], body="viewer's note")
     owners, viewers = Comment.objects.order_by("id")
     assert (
-        vera_client.post(
+        shared_viewer_client.post(
             reverse("comment_resolve", args=[owners.pk]), headers={"HX-Request": "true"}
         ).status_code
         == 403
     )
-    assert vera_client.post(reverse("comment_resolve", args=[viewers.pk])).status_code == 302
+    assert (
+        shared_viewer_client.post(reverse("comment_resolve", args=[viewers.pk])).status_code == 302
+    )
     owners.refresh_from_db()
     viewers.refresh_from_db()
     assert not owners.is_resolved and viewers.is_resolved
@@ -92,17 +94,19 @@ def test_a_mention_notifies_a_teammate_with_access(alice_client, takes, rex, rex
     assert all(bob.email not in mail.recipients for mail in OutboxMail.objects.all())
 
 
-def test_the_owner_hears_of_comments_when_they_asked(vera_client, alice, takes):
-    _post(vera_client, takes[0], body="first")
+def test_the_owner_hears_of_comments_when_they_asked(shared_viewer_client, alice, takes):
+    _post(shared_viewer_client, takes[0], body="first")
     assert not OutboxMail.objects.exists()
     MailPreference.objects.create(user=alice, review_activity=True)
-    _post(vera_client, takes[0], body="second")
+    _post(shared_viewer_client, takes[0], body="second")
     mail = OutboxMail.objects.get()
-    assert mail.recipients == [alice.email] and "vera commented" in mail.body
+    assert mail.recipients == [alice.email] and "viola commented" in mail.body
 
 
-def test_comments_sent_no_mail_inside_the_request(vera_client, rex_client, takes, mailoutbox):
-    _post(vera_client, takes[0], body="@rex look")
+def test_comments_sent_no_mail_inside_the_request(
+    shared_viewer_client, rex_client, takes, mailoutbox
+):
+    _post(shared_viewer_client, takes[0], body="@rex look")
     assert OutboxMail.objects.count() == 1
     assert mailoutbox == []
 

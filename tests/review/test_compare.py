@@ -44,8 +44,8 @@ def test_choosing_the_selected_one_there(rex_client, rex, project, takes):
     assert Verdict.objects.get().generation == takes[1]
 
 
-def test_a_viewer_compares_but_does_not_choose(vera_client, project, takes):
-    html = vera_client.get(_url(project, takes)).content.decode()
+def test_a_viewer_compares_but_does_not_choose(shared_viewer_client, project, takes):
+    html = shared_viewer_client.get(_url(project, takes)).content.decode()
     assert html.count('data-testid="compare-take"') == 3
     assert "Choose this one" not in html
 

@@ -57,12 +57,12 @@ def test_a_reviewer_sets_verdicts(rex_client, rex, takes):
     assert (verdict.state, verdict.changed_by) == ("rejected", rex)
 
 
-def test_a_viewer_may_not_set_verdicts(vera_client, takes):
-    response = vera_client.post(
+def test_a_viewer_may_not_set_verdicts(shared_viewer_client, takes):
+    response = shared_viewer_client.post(
         reverse("review_verdict", args=[takes[1].pk]), {"state": "rejected"}
     )
     assert response.status_code == 302
-    page = vera_client.get(response["Location"]).content.decode()
+    page = shared_viewer_client.get(response["Location"]).content.decode()
     assert "only the owner and reviewers give verdicts" in page
     assert not Verdict.objects.exists() and not VerdictRecord.objects.exists()
     assert 'name="state"' not in page

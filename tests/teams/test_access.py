@@ -10,6 +10,14 @@ from projects.views import teams as views
 
 # name -> {who: status} for a GET.
 EXPECTED_GET = {
+    "team_models": {
+        "alice": 405,
+        "erin": 405,
+        "bob": 403,
+        "vera": 403,
+        "charlie": 403,
+        "anon": 302,
+    },
     "team_limits": {
         "alice": 405,
         "erin": 405,
@@ -55,6 +63,7 @@ EXPECTED_GET = {
 }
 # name -> {who: status} for a POST that changes something.
 EXPECTED_POST = {
+    "team_models": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "team_limits": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "members": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "member_role": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
