@@ -151,6 +151,7 @@ CARD_FIELDS = (
     "project__default_aspect_ratio",
     "project__default_upscale_4k",
     "project__default_resolution",
+    "project__archived_at",  # the archived note at the top of the project page
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
