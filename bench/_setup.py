@@ -116,18 +116,29 @@ def analyze() -> None:
         cursor.execute("ANALYZE")
 
 
+def cpu_ms(run) -> float:
+    """The CPU time of one `run()` in this thread, in ms."""
+    start = time.thread_time()
+    run()
+    return (time.thread_time() - start) * 1000
+
+
 def page_against_bare(page, bare, runs: int) -> tuple[float, float]:
-    """The median ms of `page` and of `bare`, one of each in turn, so the noise of a
-    shared machine hits both alike."""
+    """The median CPU ms of `page` and of `bare`, one of each in turn, so the noise of a
+    shared machine hits both alike, in the order page, bare, bare, page, ... so neither
+    always runs on the other's warm caches. Timed in this thread's CPU time: the whole
+    request (SQLite included) runs in it, and time the machine gave other processes
+    is neither's work."""
     page(), bare()  # warm up
     # The setup's objects are old news: keep the collector from walking them in the
     # middle of either measurement.
     gc.collect()
     gc.freeze()
     page_ms, bare_ms = [], []
-    for _ in range(runs):
-        page_ms.append(median_ms(page, 1))
-        bare_ms.append(median_ms(bare, 1))
+    for round_ in range(runs):
+        pair = ((page, page_ms), (bare, bare_ms))
+        for run_once, samples in pair if round_ % 2 == 0 else reversed(pair):
+            samples.append(cpu_ms(run_once))
     return statistics.median(page_ms), statistics.median(bare_ms)
 
 

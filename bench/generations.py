@@ -168,7 +168,7 @@ def run(runs: int):
             line(
                 ratio <= PAGE_RATIO_TARGET,
                 f"project page with {GENERATIONS} generations "
-                f"{page_median:.1f} ms vs bare page {bare_median:.1f} ms: {ratio:.2f}x "
+                f"{page_median:.1f} ms vs bare page {bare_median:.1f} ms (CPU): {ratio:.2f}x "
                 f"(target <= {PAGE_RATIO_TARGET}x)",
             )
         )

@@ -118,7 +118,7 @@ def run(runs: int):
             line(
                 ratio <= PAGE_RATIO_TARGET,
                 f"review board with {VIDEOS} videos and {COMMENTS} comments "
-                f"{board_median:.1f} ms vs bare page {bare_median:.1f} ms: {ratio:.2f}x "
+                f"{board_median:.1f} ms vs bare page {bare_median:.1f} ms (CPU): {ratio:.2f}x "
                 f"(target <= {PAGE_RATIO_TARGET}x)",
             )
         )

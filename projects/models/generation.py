@@ -20,7 +20,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Max, Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
@@ -151,9 +151,7 @@ CARD_FIELDS = (
     "project__default_aspect_ratio",
     "project__default_upscale_4k",
     "project__default_resolution",
-    "project__archived_at",
-    "project__team_id",
-    "project__owner_id",
+    "project__archived_at",  # the archived note at the top of the project page
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
@@ -216,24 +214,35 @@ class GenerationQuerySet(models.QuerySet):
         share one Kinovi key: one line for the site. One query of a few integers a row
         (the line and the tasks in flight are held short by Kinovi's limit).
         """
-        S = Generation.Status
-        queued = self.filter(status=S.QUEUED).values("pk")
-        rows = (
-            Generation.objects.filter(Q(status__in=Generation.IN_FLIGHT_STATES) | Q(pk__in=queued))
-            .order_by("pk")
-            .values_list("pk", "status", "project__team_id", "project__owner_id")
-        )
+        queued_status = Generation.Status.QUEUED
+        columns = ("pk", "status", "project__team_id", "project__owner_id")
+        if not self.query.has_filters():  # the site's whole line (the project page)
+            rows = _site_line_rows(columns)
+        else:
+            # Two index scans on status glued by UNION ALL (a row is in flight or
+            # queued, never both): `status IN (...) OR pk IN (queued)` made PostgreSQL
+            # walk the whole table by its primary key (0.4 s at 500,000 rows).
+            in_flight = Generation.objects.filter(status__in=Generation.IN_FLIGHT_STATES)
+            rows = (
+                in_flight.order_by()
+                .values_list(*columns)
+                .union(self.filter(status=queued_status).order_by().values_list(*columns), all=True)
+                .order_by("pk")  # any order, but the union must not take the model's
+            )
         member_turns: Counter = Counter()
         team_turns: Counter = Counter()
+        queued = []
+        for row in rows:
+            if row[1] == queued_status:
+                queued.append(row)
+            else:  # in flight: a turn taken already
+                member_turns[row[2], row[3]] += 1
+                team_turns[row[2]] += 1
+        queued.sort()  # by pk: the order of submission
         lines: dict[int, list[tuple[int, int]]] = {}  # team: [(member's turn, pk)]
-        for _, status, team, member in rows:
-            if status != S.QUEUED:  # in flight: a turn taken already
-                member_turns[team, member] += 1
-                team_turns[team] += 1
-        for pk, status, team, member in rows:
-            if status == S.QUEUED:
-                member_turns[team, member] += 1
-                lines.setdefault(team, []).append((member_turns[team, member], pk))
+        for pk, _, team, member in queued:
+            member_turns[team, member] += 1
+            lines.setdefault(team, []).append((member_turns[team, member], pk))
         site_line = sorted(
             (team_turns[team] + turn, pk)
             for team, line in lines.items()
@@ -373,6 +382,26 @@ class GenerationQuerySet(models.QuerySet):
         if not hmac.compare_digest(_token_hash(token), generation.callback_token_hash):
             return None
         return generation
+
+
+_SITE_LINE_SQL: dict[tuple, tuple[str, tuple]] = {}  # (database, columns): (sql, params)
+
+
+def _site_line_rows(columns: tuple[str, ...]) -> list[tuple]:
+    """`columns` of every video queued or in flight on the site, in one scan of the status
+    index. The project page asks for them on every load: the SQL the ORM writes for
+    them is the same each time, so it is compiled once per database, not per request."""
+    alias = Generation.objects.db
+    compiled = _SITE_LINE_SQL.get((alias, columns))
+    if compiled is None:
+        line = Generation.objects.filter(
+            status__in=(*Generation.IN_FLIGHT_STATES, Generation.Status.QUEUED)
+        )
+        query = line.order_by().values_list(*columns).query
+        compiled = _SITE_LINE_SQL[alias, columns] = query.get_compiler(alias).as_sql()
+    with connections[alias].cursor() as cursor:
+        cursor.execute(*compiled)
+        return cursor.fetchall()
 
 
 def _add_rerun_keys(generations: list["Generation"]) -> None:

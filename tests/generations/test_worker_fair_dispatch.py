@@ -119,3 +119,18 @@ def test_the_card_shows_the_place_the_worker_will_send_it_in(full, team, bob, bo
         reverse("generation_detail", args=[bobs.pk]), headers={"HX-Request": "true"}
     ).content.decode()
     assert "1st in line" in html
+
+
+def test_a_filtered_line_counts_every_task_in_flight_and_keeps_the_sites_order(full, team, bob):
+    """queue_positions() of the site (one scan by status) and of a narrower queryset (as
+    the worker's due rows are: a union with the tasks in flight) give the same places,
+    and a filter that keeps no task in flight still counts them (alice has 5)."""
+    bobs = queue(Project.objects.create(team=team, owner=bob, name="Bob's"), 2)
+    site = Generation.objects.queue_positions()
+    assert list(site.values()) == list(range(1, 27 + 1))
+    # bob's 1st and 2nd take a turn before alice's 6th (her first 5 are in flight).
+    assert site[bobs[0].pk] == 1 and site[bobs[1].pk] == 2
+    assert Generation.objects.filter(project__team=team).queue_positions() == site
+    assert Generation.objects.filter(status=S.QUEUED).queue_positions() == site
+    mine = Generation.objects.filter(project__owner=bob).queue_positions()
+    assert mine == {bobs[0].pk: 1, bobs[1].pk: 2}
