@@ -2,15 +2,25 @@
 costs less and generates; 1080p costs more; Seedance 2.5 takes 20 images where 2.0
 refuses them; a price changed between the check and Generate is answered with the new
 price, confirmed with one click. Axe finds nothing serious, and the page never scrolls
-sideways at 390, 1280 or 1920 px."""
+sideways at 390, 1280 or 1920 px. Seedance 2.5 with a reference video reserves its
+reference seconds rounded up plus the length (the worst case, 30 s plus the length, when
+the reference's length is unknown), shows "final cost pending" after success and, once
+the simulator's late creditsUsed is final, the charge without a reload."""
 
 import datetime as dt
+import io
+from decimal import Decimal
 
+import av
+import httpx
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from PIL import Image
 from playwright.sync_api import expect
 
-from projects.models import Generation, PriceVersion, Project
+from projects.models import Generation, LedgerEntry, PriceVersion, Project, ReferenceAsset
+from projects.models import generation as generation_module
 from tests.browser.test_composer import (
     kinovi,  # noqa: F401 (fixture)
     serious_axe_violations,
@@ -117,3 +127,128 @@ def test_resolutions_models_and_the_quote_lock(login, live_server, alice, shots,
     expect(page.get_by_test_id("composer-submitted")).to_contain_text("295 credits reserved")
     made = Generation.objects.get(model="seedance2-5")
     assert made.references.count() == 20 and made.credits_estimated == 295
+
+
+def mp4_of(frames: int, fps: int) -> bytes:
+    """A real H.264 MP4 of frames / fps seconds (PyAV), 32 px square."""
+    out = io.BytesIO()
+    with av.open(out, "w", format="mp4") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = 32, 32, "yuv420p"
+        for number in range(frames):
+            picture = Image.new("RGB", (32, 32), (number * 40 % 255, 0, 0))
+            container.mux(
+                stream.encode(av.VideoFrame.from_image(picture).reformat(format="yuv420p"))
+            )
+        container.mux(stream.encode(None))
+    return out.getvalue()
+
+
+def compose_25_with(page, live_server, project, video_name):
+    """The composer with tiny.png and a reference video, Seedance 2.5 at 720p, 5 s."""
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    composer = page.locator("#composer")
+    composer.get_by_label("Seedance 2.5", exact=True).check()
+    add_from_picker(page, ["tiny", video_name])
+    composer.get_by_label("Prompt").fill("@image1 moves like @video1, slowly")
+    composer.get_by_label("Resolution").select_option("720p")
+    composer.get_by_test_id("composer-duration").select_option("5")
+    return composer
+
+
+def reserved(generation) -> Decimal:
+    return LedgerEntry.objects.get(generation=generation, kind=LedgerEntry.Kind.RESERVE).credits
+
+
+def test_a_reference_video_of_unknown_length_reserves_the_worst_case(
+    login, live_server, alice, team, shots
+):
+    make_asset(
+        alice,
+        team,
+        name="clip of no length",
+        kind=ReferenceAsset.Kind.VIDEO,
+        mime_type="video/mp4",
+        duration=None,
+    )
+    page = login(alice)
+    compose_25_with(page, live_server, shots, "clip of no length")
+    price = page.get_by_test_id("composer-price")
+    # (30 + 5) s x 35 credits/s, and the composer says it is the most it can cost.
+    expect(price).to_contain_text("1,225 credits")
+    expect(price).to_contain_text("The most it can cost")
+    expect(price).to_contain_text("for 35 s at 35 credits/s")
+    for width in (390, 1280):
+        fits(page, width)
+    page.get_by_test_id("composer-submit").click()
+    expect(page.get_by_test_id("composer-submitted")).to_contain_text("1,225 credits reserved")
+    made = Generation.objects.get(model="seedance2-5")
+    assert made.estimate_worst_case
+    assert made.credits_estimated == reserved(made) == 1225
+
+
+def test_a_reference_video_reserves_its_seconds_and_settles_to_kinovis_final_charge(
+    login,
+    live_server,
+    alice,
+    team,
+    shots,
+    kinovi,  # noqa: F811
+    worker,  # noqa: F811
+    monkeypatch,
+):
+    """Waits, each bounded: success (2 s of simulated stages, the card polled every 2 s;
+    40 s at most), the simulator's late creditsUsed (8 s after success, so the pending
+    tile is seen before it), the worker's settle (the same figure for 1 s, the wait
+    shortened), then the tile's next 10 s poll (30 s at most). About 16 s in all."""
+    clip, _ = ReferenceAsset.objects.create_from_upload(
+        SimpleUploadedFile("clip.mp4", mp4_of(5, 2)), owner=alice, team=team
+    )
+    assert clip.kind == ReferenceAsset.Kind.VIDEO and clip.duration == 2.5
+    kinovi.control(waiting_seconds=1, generating_seconds=1, settle_delay_seconds=8)
+    monkeypatch.setattr(generation_module, "LATE_CHARGE_STABLE", dt.timedelta(seconds=1))
+
+    page = login(alice)
+    composer = compose_25_with(page, live_server, shots, "clip")
+    price = page.get_by_test_id("composer-price")
+    # (2.5 s rounded up + 5 s) x 35 credits/s; the length is known, so no worst case.
+    expect(price).to_contain_text("280 credits")
+    expect(price).not_to_contain_text("most it can cost")
+    expect(price).to_contain_text("for 8 s at 35 credits/s")
+    expect(composer.get_by_test_id("composer-errors")).to_have_count(0)
+    worker.start()
+    page.get_by_test_id("composer-submit").click()
+    expect(page.get_by_test_id("composer-submitted")).to_contain_text("280 credits reserved")
+    made = Generation.objects.get(model="seedance2-5")
+    assert not made.estimate_worst_case
+    assert made.credits_estimated == reserved(made) == 280
+
+    # Made; its final cost pending while Kinovi's creditsUsed is still length x rate.
+    page.evaluate("window.notReloaded = true")
+    wait_for_status(page, "success")
+    result = page.get_by_test_id("generation-card").first.get_by_test_id("generation-result")
+    expect(result).to_contain_text("280 credits reserved · final cost pending")
+    made.refresh_from_db()
+    record = httpx.get(
+        f"{kinovi.base_url}/jobs/recordInfo",
+        params={"taskId": made.task_id},
+        headers={"Authorization": f"Bearer {kinovi.api_key}"},
+    ).json()
+    assert record["status"] == "success" and record["creditsUsed"] == 5 * 35
+    assert made.settle_pending
+
+    # Kinovi's late figure, settled once final; the tile's 10 s poll shows it.
+    expect(result).to_contain_text("280 credits ($1.40) charged", timeout=30_000)
+    assert page.evaluate("window.notReloaded") is True
+    final = httpx.get(
+        f"{kinovi.base_url}/jobs/recordInfo",
+        params={"taskId": made.task_id},
+        headers={"Authorization": f"Bearer {kinovi.api_key}"},
+    ).json()["creditsUsed"]
+    assert final == (3 + 5) * 35
+    made.refresh_from_db()
+    assert not made.settle_pending and made.credits_used == final
+    entries = LedgerEntry.objects.filter(generation=made)
+    settle = entries.get(kind=LedgerEntry.Kind.SETTLE)
+    assert settle.credits_used == final
+    assert entries.total_credits() == final
