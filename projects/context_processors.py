@@ -29,7 +29,9 @@ def current_team(request):
     return {
         "current_team": getattr(request, "team", None),
         "current_membership": getattr(request, "membership", None),
-        "user_memberships": user.memberships.select_related("team"),
+        # CurrentTeamMiddleware's list; a request it did not see asks the database.
+        "user_memberships": getattr(request, "memberships", None)
+        or list(user.memberships.select_related("team")),
     }
 
 

@@ -50,14 +50,18 @@ class CurrentTeamMiddleware:
     def __call__(self, request):
         request.membership = None
         request.team = None
+        # All of the user's teams in one query, for the team switcher too.
+        request.memberships = []
         if request.user.is_authenticated:
-            memberships = Membership.objects.filter(user=request.user).select_related("team")
+            request.memberships = list(
+                Membership.objects.filter(user=request.user).select_related("team")
+            )
             chosen = request.session.get(SESSION_KEY)
-            membership = None
-            if chosen:
-                membership = memberships.filter(team_id=chosen).first()
-            if membership is None:
-                membership = memberships.first()
+            membership = next(
+                (m for m in request.memberships if chosen and str(m.team_id) == str(chosen)), None
+            )
+            if membership is None and request.memberships:
+                membership = request.memberships[0]
             if membership is not None:
                 request.membership = membership
                 request.team = membership.team

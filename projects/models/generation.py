@@ -7,6 +7,7 @@ admin only call them. The library domain doesn't import this module; this module
 on the library (assets, characters) and on the credits ledger.
 """
 
+import functools
 import hashlib
 import hmac
 import logging
@@ -23,7 +24,7 @@ from django.conf import settings
 from django.db import IntegrityError, connections, models, transaction
 from django.db.models import Max, Q, Window
 from django.db.models.functions import RowNumber
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 
 from projects.kinovi import pricing
@@ -152,6 +153,7 @@ CARD_FIELDS = (
     "project__default_upscale_4k",
     "project__default_resolution",
     "project__archived_at",  # the archived note at the top of the project page
+    "project__updated_at",  # the Re-run key (_add_rerun_keys)
 )
 # References in Kinovi's order: `urls` (images, videos), then audio.
 KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
@@ -215,10 +217,12 @@ class GenerationQuerySet(models.QuerySet):
         (the line and the tasks in flight are held short by Kinovi's limit).
         """
         queued_status = Generation.Status.QUEUED
-        columns = ("pk", "status", "project__team_id", "project__owner_id")
+        member_turns: Counter = Counter()
+        team_turns: Counter = Counter()
         if not self.query.has_filters():  # the site's whole line (the project page)
-            rows = _site_line_rows(columns)
+            queued, in_flight_counts = _site_line()
         else:
+            columns = ("pk", "status", "project__team_id", "project__owner_id")
             # Two index scans on status glued by UNION ALL (a row is in flight or
             # queued, never both): `status IN (...) OR pk IN (queued)` made PostgreSQL
             # walk the whole table by its primary key (0.4 s at 500,000 rows).
@@ -229,18 +233,18 @@ class GenerationQuerySet(models.QuerySet):
                 .union(self.filter(status=queued_status).order_by().values_list(*columns), all=True)
                 .order_by("pk")  # any order, but the union must not take the model's
             )
-        member_turns: Counter = Counter()
-        team_turns: Counter = Counter()
-        queued = []
-        for row in rows:
-            if row[1] == queued_status:
-                queued.append(row)
-            else:  # in flight: a turn taken already
-                member_turns[row[2], row[3]] += 1
-                team_turns[row[2]] += 1
+            queued, in_flight_counts = [], Counter()
+            for pk, status, team, member in rows:
+                if status == queued_status:
+                    queued.append((pk, team, member))
+                else:
+                    in_flight_counts[team, member] += 1
+        for (team, member), count in in_flight_counts.items():  # turns taken already
+            member_turns[team, member] += count
+            team_turns[team] += count
         queued.sort()  # by pk: the order of submission
         lines: dict[int, list[tuple[int, int]]] = {}  # team: [(member's turn, pk)]
-        for pk, _, team, member in queued:
+        for pk, team, member in queued:
             member_turns[team, member] += 1
             lines.setdefault(team, []).append((member_turns[team, member], pk))
         site_line = sorted(
@@ -384,24 +388,33 @@ class GenerationQuerySet(models.QuerySet):
         return generation
 
 
-_SITE_LINE_SQL: dict[tuple, tuple[str, tuple]] = {}  # (database, columns): (sql, params)
+_SITE_LINE_SQL: dict[str, str] = {}  # database alias: SQL
 
 
-def _site_line_rows(columns: tuple[str, ...]) -> list[tuple]:
-    """`columns` of every video queued or in flight on the site, in one scan of the status
-    index. The project page asks for them on every load: the SQL the ORM writes for
-    them is the same each time, so it is compiled once per database, not per request."""
+def _site_line() -> tuple[list[tuple[int, int, int]], Counter]:
+    """The site's line, for queue_positions(): every queued video as (id, team, owner),
+    and how many each (team, owner) has in flight, counted by the database rather than
+    sent row by row. One query on the status index; its SQL is the same each time."""
     alias = Generation.objects.db
-    compiled = _SITE_LINE_SQL.get((alias, columns))
-    if compiled is None:
-        line = Generation.objects.filter(
-            status__in=(*Generation.IN_FLIGHT_STATES, Generation.Status.QUEUED)
+    sql = _SITE_LINE_SQL.get(alias)
+    if sql is None:
+        connection = connections[alias]
+        quote = connection.ops.quote_name
+        generation, project = quote(Generation._meta.db_table), quote(Project._meta.db_table)
+        joined = f"{generation} g JOIN {project} p ON p.id = g.project_id"
+        in_flight = ", ".join("%s" for _ in Generation.IN_FLIGHT_STATES)
+        sql = _SITE_LINE_SQL[alias] = (
+            f"SELECT g.id, p.team_id, p.owner_id, 0 FROM {joined} WHERE g.status = %s "
+            f"UNION ALL SELECT NULL, p.team_id, p.owner_id, COUNT(*) FROM {joined} "
+            f"WHERE g.status IN ({in_flight}) GROUP BY p.team_id, p.owner_id"
         )
-        query = line.order_by().values_list(*columns).query
-        compiled = _SITE_LINE_SQL[alias, columns] = query.get_compiler(alias).as_sql()
     with connections[alias].cursor() as cursor:
-        cursor.execute(*compiled)
-        return cursor.fetchall()
+        statuses = [Generation.Status.QUEUED, *Generation.IN_FLIGHT_STATES]
+        cursor.execute(sql, [str(status) for status in statuses])
+        rows = cursor.fetchall()
+    queued = [(pk, team, owner) for pk, team, owner, _ in rows if pk is not None]
+    counts = Counter({(team, owner): count for pk, team, owner, count in rows if pk is None})
+    return queued, counts
 
 
 def _add_rerun_keys(generations: list["Generation"]) -> None:
@@ -411,6 +424,12 @@ def _add_rerun_keys(generations: list["Generation"]) -> None:
     keeps it, so a double click makes one video); a new one once a video was made.
     """
     if not generations:
+        return
+    if all(Generation.project.is_cached(generation) for generation in generations):
+        # The project's "updated" moves with each video made in it (Generation.submit).
+        for generation in generations:
+            stamp = generation.project.updated_at.timestamp()
+            generation.rerun_key = f"rerun-{generation.pk}-{stamp:.6f}"
         return
     newest = Generation.objects.filter(
         project_id__in={generation.project_id for generation in generations}
@@ -445,6 +464,32 @@ def _callback_token() -> str:
 
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# What Generation.urls holds: {its name: the URL pattern's name}.
+GENERATION_URL_NAMES = {
+    "detail": "generation_detail",
+    "rerun": "generation_rerun",
+    "continue": "generation_continue",
+    "archive": "generation_archive",
+    "unarchive": "generation_unarchive",
+    "download": "generation_download",
+}
+_PK_MARK = 2147480009  # an id no URL holds otherwise; replaced by the real one
+
+
+@functools.lru_cache(maxsize=256)
+def _pk_url_halves(view: str, urlconf: str, prefix: str) -> tuple[str, str]:
+    url = reverse(view, args=[_PK_MARK], urlconf=urlconf)
+    head, _, tail = url.partition(str(_PK_MARK))
+    return head, tail
+
+
+def pk_url(view: str, pk: int) -> str:
+    """reverse(view, args=[pk]) for a view taking one integer id, reversed once per
+    (URLconf, script prefix): a page of cards asks for hundreds of these."""
+    head, tail = _pk_url_halves(view, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+    return f"{head}{int(pk)}{tail}"
 
 
 class Generation(models.Model):
@@ -595,6 +640,17 @@ class Generation(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in self.FINISHED_STATES
+
+    @property
+    def urls(self) -> dict[str, str]:
+        """The addresses a card and the video's page link to, by name (`detail`,
+        `rerun`, ...): one reverse() per name per process, not several per card."""
+        return {name: pk_url(view, self.pk) for name, view in GENERATION_URL_NAMES.items()}
+
+    @property
+    def shown_seed(self) -> int | None:
+        """The seed Kinovi used, else the one asked for (None: random, not yet known)."""
+        return self.seed if self.seed is not None else self.seed_requested
 
     @property
     def place_in_line(self) -> int | None:

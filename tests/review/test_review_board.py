@@ -96,7 +96,7 @@ def test_the_board_queries_stay_constant(alice_client, project, django_assert_nu
         make_take(project, n)
     url = reverse("review_board", args=[project.pk])
     alice_client.get(url)
-    with django_assert_num_queries(7) as few:
+    with django_assert_num_queries(6) as few:
         alice_client.get(url)
     for n in range(3, 30):
         make_take(project, n)
