@@ -260,7 +260,10 @@ class PriceVersionForm(forms.Form):
     effective_from = forms.DateTimeField(
         label="Takes effect at",
         widget=forms.DateTimeInput({"type": "datetime-local"}),
-        help_text="In the site's time zone. Reservations made before it keep their price.",
+        help_text=(
+            "In the site's time zone, at least 5 minutes from now. Reservations made "
+            "before it keep their price."
+        ),
     )
     dollars_per_credit = forms.DecimalField(
         min_value=Decimal("0.000001"),

@@ -10,6 +10,7 @@ reports over the ledger are in reports.py.
 """
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -21,6 +22,7 @@ from django.db.models.functions import Coalesce, Greatest
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from projects.kinovi import pricing
 from projects.models.outbox import queue_mail
@@ -68,6 +70,16 @@ class AppendOnlyModel(models.Model):
 
 
 class PriceVersionQuerySet(AppendOnlyQuerySet):
+    def in_effect_known(self, at: dt.datetime | None = None) -> "PriceVersion":
+        """What in_effect(at) answers, from the versions this process read less than
+        PRICE_VERSIONS_KEPT ago (known_price_versions()): for showing a price, where
+        most requests would otherwise ask the database the same question. A reservation
+        asks the database (in_effect), inside its transaction."""
+        at = at or timezone.now()
+        versions = known_price_versions(self.db)
+        index = bisect_right([version.effective_from for version in versions], at)
+        return versions[index - 1] if index else self.in_effect(at)
+
     def in_effect(self, at: dt.datetime | None = None) -> "PriceVersion":
         """The version whose effective_from is the latest one not after `at` (now).
 
@@ -87,6 +99,31 @@ class PriceVersionQuerySet(AppendOnlyQuerySet):
                 },
             )
         return version
+
+
+# A new price version takes effect at least PRICE_VERSION_MIN_LEAD after it is added,
+# and a web process keeps the versions it read for PRICE_VERSIONS_KEPT, which is
+# shorter: so a kept list always knows every version in effect while it is kept (a
+# version added since then cannot take effect before the list is read again).
+PRICE_VERSION_MIN_LEAD = dt.timedelta(minutes=5)
+PRICE_VERSIONS_KEPT = dt.timedelta(minutes=1)
+_known_versions: dict[str, tuple[dt.datetime, list]] = {}  # alias: (read at, versions)
+
+
+def known_price_versions(alias: str = "default") -> list["PriceVersion"]:
+    """Every price version, oldest first, as read at most PRICE_VERSIONS_KEPT ago."""
+    now = timezone.now()
+    kept = _known_versions.get(alias)
+    if kept is not None and kept[0] <= now < kept[0] + PRICE_VERSIONS_KEPT:
+        return kept[1]
+    versions = list(PriceVersion.objects.using(alias).order_by("effective_from"))
+    _known_versions[alias] = (now, versions)
+    return versions
+
+
+def forget_price_versions(**kwargs) -> None:
+    """Read the versions again next time (a version was added in this process)."""
+    _known_versions.clear()
 
 
 class PriceVersion(AppendOnlyModel):
@@ -115,7 +152,11 @@ class PriceVersion(AppendOnlyModel):
     def __str__(self) -> str:
         return f"Prices from {self.effective_from:%Y-%m-%d %H:%M}"
 
-    @property
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        forget_price_versions()
+
+    @cached_property
     def rates(self) -> pricing.Rates:
         return pricing.Rates.from_json(
             {"dollars_per_credit": str(self.dollars_per_credit), "models": self.model_rates}
@@ -759,7 +800,10 @@ def budget_statuses(
     With `held`, each also says how much of its spend unfinished videos hold."""
     at = at or timezone.now()
     if budgets is None:
-        budgets = Budget.objects.applying_to(team, user).select_related("user")
+        budgets = list(Budget.objects.applying_to(team, user))
+        for budget in budgets:  # the team's (no user) or this member's own
+            if budget.user_id is not None:
+                Budget.user.field.set_cached_value(budget, user)
     budgets = list(budgets)
     sums = _budget_sums(team, budgets, at, held=held)
     statuses = []
@@ -818,7 +862,7 @@ def quote(
     Raises PriceRefused (a ValueError) when the shot cannot be priced.
     """
     at = at or timezone.now()
-    version = PriceVersion.objects.in_effect(at)
+    version = PriceVersion.objects.in_effect_known(at)
     cost = _price(
         version,
         model,
@@ -1295,6 +1339,11 @@ def price_version_problem(rates: pricing.Rates, effective_from: dt.datetime) -> 
         )
     if moment <= timezone.now():
         return "Choose a moment in the future: prices never change retroactively."
+    if moment < timezone.now() + PRICE_VERSION_MIN_LEAD:
+        return (
+            "Choose a moment at least 5 minutes from now, so that every server knows the "
+            "new prices before they apply."
+        )
     if not Decimal(0) < rates.dollars_per_credit <= MAX_DOLLARS_PER_CREDIT:
         return f"A credit costs more than $0 and at most ${MAX_DOLLARS_PER_CREDIT}."
     for model, rate in rates.models.items():

@@ -231,18 +231,14 @@ def _shown(generations, archived: bool):
 
 
 def _first_cards(request, project_id: int, archived: bool) -> tuple[Project, CardPage]:
-    """The user's project and the page of its videos asked for, in one query when the
-    page holds some (the project comes with them); 404 when the project isn't theirs."""
-    generations = Generation.objects.for_user(request.user, request.team).filter(
-        project_id=project_id
+    """The user's project and the page of its videos asked for (404 when the project
+    isn't theirs): two queries, the cards' compiled once per process."""
+    project = _get_project_for_user(request, project_id)
+    page = Generation.objects.project_card_page(
+        project, request.GET.get("page", ""), GENERATIONS_PER_PAGE, archived=archived
     )
-    page = _card_page(
-        _shown(generations, archived).cards().select_related("project"),
-        request.GET.get("page", ""),
-    )
-    if page.object_list:
-        return page.object_list[0].project, page
-    return _get_project_for_user(request, project_id), page
+    _complete_cards(page.object_list)
+    return project, page
 
 
 def project_context(

@@ -86,7 +86,7 @@ def test_it_runs_a_constant_number_of_queries(
 ):
     _fill(team, alice, bob, assets=5, characters=3)
     # 9: the team's storage used is summed for the page (not for its partial).
-    with django_assert_num_queries(9) as small:
+    with django_assert_num_queries(8) as small:
         alice_client.get("/library/")
     _fill(team, alice, bob, assets=995, characters=197, start=3)
     with django_assert_num_queries(len(small.captured_queries)):

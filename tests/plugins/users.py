@@ -98,3 +98,14 @@ def vera(team):
 @pytest.fixture
 def vera_client(vera):
     return _client_of(vera)
+
+
+@pytest.fixture(autouse=True)
+def _price_versions_read_afresh():
+    """Each test reads the price versions of its own database (a rolled-back test's
+    versions must not be remembered by the next)."""
+    from projects.models.credits import forget_price_versions
+
+    forget_price_versions()
+    yield
+    forget_price_versions()

@@ -47,7 +47,7 @@ def test_the_page_runs_the_same_queries_for_3_or_30_members(
     from tests.plugins.users import _user
 
     alice_client.get(reverse("members"))
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(9) as few:
         alice_client.get(reverse("members"))
     for n in range(27):
         team.add_member(_user(f"member{n}"))
