@@ -90,6 +90,7 @@ def test_the_page_query_count_is_constant(alice_client, project, images, mira):
             )
         return len(queries)
 
+    count(few)  # the process reads the price versions once a minute, not per page
     assert count(few) == count(many) <= 12
 
 
