@@ -18,6 +18,11 @@ threads = int(os.environ.get("WEB_THREADS", "8"))
 timeout = int(os.environ.get("WEB_TIMEOUT_SECONDS", "120"))
 graceful_timeout = 30
 keepalive = 5
+# Each process listens on a socket of its own (SO_REUSEPORT) and the kernel spreads new
+# connections over them. On one shared socket the first process to wake takes most of
+# a burst: 16 of 21 persistent connections against 5 was measured, leaving one
+# process's core idle while the other's clients waited.
+reuse_port = True
 accesslog = os.environ.get("WEB_ACCESS_LOG", "-") or None
 errorlog = "-"
 # The proxy's address, whose X-Forwarded-* headers gunicorn believes.
