@@ -368,3 +368,21 @@ def test_rerun_keeps_a_video_before_the_images(alice_client, project, images, vi
     alice_client.post(reverse("generation_rerun", args=[old.pk]), headers={"HX-Request": "true"})
     new = Generation.objects.exclude(pk=old.pk).get()
     assert new.request_payload["inputs"]["urls"] == [video.url, images[0].url]
+
+
+def test_a_worst_case_reservation_says_it_is_the_most_it_can_cost(alice_client, project):
+    """A reference video of unknown length: what is reserved is the most the video can
+    cost, and its tile and page say so (a plain reservation says nothing more)."""
+    worst = make_generation(project, status="generating", estimate_worst_case=True)
+    plain = make_generation(project, status="generating")
+    page = alice_client.get(reverse("project_detail", args=[project.pk])).content.decode()
+    tiles = {
+        generation.pk: page.split(f'id="generation-{generation.pk}"')[1].split("</article>")[0]
+        for generation in (worst, plain)
+    }
+    assert 'reserved, <span data-testid="worst-case">the most it can cost' in tiles[worst.pk]
+    assert "the most it can cost" not in tiles[plain.pk]
+    video = alice_client.get(reverse("generation_detail", args=[worst.pk])).content.decode()
+    assert 'reserved <span data-testid="worst-case">· the most it can cost' in video
+    video = alice_client.get(reverse("generation_detail", args=[plain.pk])).content.decode()
+    assert 'data-testid="worst-case"' not in video
