@@ -528,6 +528,11 @@
       }
     }
 
+    // A window narrowed (or a phone turned) while the menu is open moves it back inside.
+    window.addEventListener("resize", function () {
+      window.requestAnimationFrame(keepMenuInside);
+    });
+
     // A mention still being typed (the caret right after "@th") isn't checked yet:
     // the live check gets the prompt without it, unless it is a whole token or handle.
     var knownCharacters = [];

@@ -268,6 +268,22 @@ def the_composer_keeps_its_price_in_view_and_its_menus_inside(page, live_server,
         expect(prompt).not_to_have_value(re.compile("\n"))
         fits_the_width(page, f"the composer at {size} size")
 
+    # Narrowing the window while the menu is open keeps it inside the screen too.
+    page.set_viewport_size(SIZES["desktop"])
+    prompt.fill("A long line of prompt that runs right to the edge of the box @")
+    prompt.press("End")
+    prompt.press_sequentially("i")
+    expect(menu).to_be_visible()
+    page.set_viewport_size(SIZES["phone"])
+    page.wait_for_function(
+        "el => el.getBoundingClientRect().right <= document.documentElement.clientWidth + 1",
+        arg=menu.element_handle(),
+        timeout=2_000,
+    )
+    box = menu.bounding_box()
+    assert box["x"] >= 0, "the open @ menu runs off the left of a narrowed window"
+    prompt.press("Escape")
+
     # A mention still being typed isn't reported as unknown; once finished it is.
     page.set_viewport_size(SIZES["desktop"])
     prompt.fill("")
