@@ -10,6 +10,7 @@ from projects.models import (
     KinoviAlert,
     LedgerEntry,
     Membership,
+    ModelAvailability,
     PriceVersion,
     Project,
     Team,
@@ -258,6 +259,16 @@ class BudgetAdmin(ReadOnlyAdmin):
 @admin.register(PriceVersion)
 class PriceVersionAdmin(ReadOnlyAdmin):
     list_display = ["effective_from", "dollars_per_credit", "note", "created_by"]
+
+
+@admin.register(ModelAvailability)
+class ModelAvailabilityAdmin(ReadOnlyAdmin):
+    """The models switched off, for the site (no team) or by a team's admins. Switched on
+    and off on the Members page (Models), which writes the audit log."""
+
+    list_display = ["model", "team", "created_by", "created_at"]
+    list_filter = ["model"]
+    list_select_related = ["team", "created_by"]
 
 
 @admin.register(AuditEntry)

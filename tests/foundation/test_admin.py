@@ -52,3 +52,24 @@ def test_it_names_the_app_in_the_admin_header_and_title(client, db):
     assert "Kinovi Web administration" in html
     assert "| Kinovi Web admin</title>" in html
     assert "Django administration" not in html
+
+
+def test_it_shows_staff_the_models_switched_off_but_leaves_switching_to_the_members_page(
+    client, alice, team
+):
+    from projects.models import ModelAvailability
+
+    ModelAvailability.objects.set_off({"seedance2-5"}, team=team, actor=alice)
+    ModelAvailability.objects.set_off({"seedance2.0-mini"}, actor=alice)
+    staff = get_user_model().objects.create_superuser("root", password="x")
+    client.force_login(staff)
+    listing = client.get(reverse("admin:projects_modelavailability_changelist"))
+    html = listing.content.decode()
+    assert listing.status_code == 200
+    assert "seedance2-5" in html and "Acme Films" in html and "seedance2.0-mini" in html
+    # Switching goes through the audited Members page: no add, change or delete here.
+    assert client.get(reverse("admin:projects_modelavailability_add")).status_code == 403
+    hidden = ModelAvailability.objects.get(team=team)
+    delete = reverse("admin:projects_modelavailability_delete", args=[hidden.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert ModelAvailability.objects.filter(pk=hidden.pk).exists()
