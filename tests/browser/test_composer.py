@@ -339,3 +339,38 @@ def test_references_are_reordered_by_drag_limited_and_uploaded_inline(
     page.get_by_role("button", name="Add from library").click()
     expect(page.locator("#picker").get_by_test_id("pick-asset").first).to_be_visible()
     assert serious_axe_violations(page) == []
+
+
+def test_a_change_made_while_a_slow_check_runs_is_checked_too(
+    login, live_server, alice, team, monkeypatch
+):
+    """On a slow server a check can still be running when the user changes the shot
+    again: that change is checked after it (not dropped), so what the composer shows
+    is always the shot as it now is, never a stale error that leaves Generate off."""
+    from projects.views import generations as views
+
+    project = Project.objects.create(team=team, owner=alice, name="Slow server")
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    prompt = page.locator("#composer").get_by_label("Prompt")
+    counter = page.get_by_test_id("prompt-counter")
+    expect(counter).to_contain_text("0 / ")  # the check the page sends as it loads
+
+    slow = views._checks_context
+
+    def slow_checks_context(request, form, *args, **kwargs):
+        time.sleep(2)
+        return slow(request, form, *args, **kwargs)
+
+    monkeypatch.setattr(views, "_checks_context", slow_checks_context)
+    first = "@image1 walks through the rain"
+    prompt.fill(first)
+    page.wait_for_timeout(700)  # its check is sent (after 400 ms) and still running
+    final = "A walk through the rain at dusk, slowly"
+    prompt.fill(final)
+    errors = page.get_by_test_id("composer-errors")
+    expect(errors).to_contain_text("@image1", timeout=15_000)  # the first shot's check
+    # Then the shot as it is now: its length, and no word of the mention it dropped.
+    expect(counter).to_contain_text(f"{len(final)} / ", timeout=15_000)
+    expect(errors).not_to_contain_text("@image1")
+    expect(errors).to_contain_text("Add at least one image or video")
