@@ -30,8 +30,9 @@ def current_team(request):
         "current_team": getattr(request, "team", None),
         "current_membership": getattr(request, "membership", None),
         # CurrentTeamMiddleware's list; a request it did not see asks the database.
-        "user_memberships": getattr(request, "memberships", None)
-        or list(user.memberships.select_related("team")),
+        "user_memberships": request.memberships
+        if hasattr(request, "memberships")
+        else list(user.memberships.select_related("team")),
     }
 
 

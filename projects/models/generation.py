@@ -22,7 +22,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, connections, models, transaction
-from django.db.models import Max, Q, Window
+from django.db.models import Q, Window
 from django.db.models.functions import RowNumber
 from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
@@ -161,7 +161,7 @@ KIND_ORDER = (Kind.IMAGE, Kind.VIDEO, Kind.AUDIO)
 
 @dataclass(frozen=True)
 class CardPage:
-    """One page of a project's generations, newest first (GenerationQuerySet.card_page).
+    """One page of a project's generations, newest first (project_card_page()).
 
     Without Paginator's COUNT: it knows whether older ones follow (it fetches one
     more row), not how many pages there are.
@@ -260,8 +260,8 @@ class GenerationQuerySet(models.QuerySet):
         return self.only(*CARD_FIELDS)
 
     def project_card_page(self, project, number: str, per_page: int, *, archived=False):
-        """Page `number` of `project`'s cards (its archived ones with `archived`), newest
-        first, as card_page() gives them, each with `project` attached.
+        """Page `number` (1 for anything that isn't a page number) of `project`'s cards
+        (its archived ones with `archived`), newest first, each with `project` attached.
 
         The project page's main query: its SQL is compiled by the ORM once per database
         and list (current or archived), then run with this project's id and the page's
@@ -293,13 +293,6 @@ class GenerationQuerySet(models.QuerySet):
             Generation.project.field.set_cached_value(row, project)
         return CardPage(page, rows[:per_page], len(rows) > per_page)
 
-    def card_page(self, number: str, per_page: int) -> CardPage:
-        """Page `number` (1 for anything that isn't a page number) of these, in order."""
-        page = _page_number(number)
-        start = (page - 1) * per_page
-        rows = list(self[start : start + per_page + 1])
-        return CardPage(page, rows[:per_page], len(rows) > per_page)
-
     def complete_cards(self, generations: list["Generation"]) -> list["Generation"]:
         """The references (`card_references`), the dollars of a credit when each was
         submitted (`dollars_per_credit`) and the Re-run key (`rerun_key`) of cards.
@@ -307,7 +300,7 @@ class GenerationQuerySet(models.QuerySet):
         One query for the references, as plain rows rather than model instances (a page
         shows 20 cards of up to 15 each), its SQL written once per database and number
         of cards. The price versions come from those the process knows (most loads ask
-        nothing); the Re-run key needs no query when the cards came with their project.
+        nothing); the Re-run key needs none (the cards come with their project).
         """
         _add_dollars_per_credit(generations)
         _add_rerun_keys(generations)
@@ -487,19 +480,11 @@ def _add_rerun_keys(generations: list["Generation"]) -> None:
     The same while nothing new is made in the project (a poll re-rendering the card
     keeps it, so a double click makes one video); a new one once a video was made.
     """
-    if not generations:
-        return
-    if all(Generation.project.is_cached(generation) for generation in generations):
-        # The project's "updated" moves with each video made in it (Generation.submit).
-        for generation in generations:
-            stamp = generation.project.updated_at.timestamp()
-            generation.rerun_key = f"rerun-{generation.pk}-{stamp:.6f}"
-        return
-    newest = Generation.objects.filter(
-        project_id__in={generation.project_id for generation in generations}
-    ).aggregate(newest=Max("pk"))["newest"]
+    # The project's "updated" moves with each video made in it (Generation.submit); the
+    # cards come with their project (project_card_page, or select_related).
     for generation in generations:
-        generation.rerun_key = f"rerun-{generation.pk}-{newest}"
+        stamp = generation.project.updated_at.timestamp()
+        generation.rerun_key = f"rerun-{generation.pk}-{stamp:.6f}"
 
 
 def _add_dollars_per_credit(generations: list["Generation"]) -> None:

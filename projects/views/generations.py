@@ -219,26 +219,20 @@ def _composer_config(form: ComposerForm) -> dict:
     }
 
 
-def _card_page(generations, number: str) -> CardPage:
-    page = generations.card_page(number, GENERATIONS_PER_PAGE)
-    _complete_cards(page.object_list)
-    return page
-
-
-def _shown(generations, archived: bool):
-    """The project page's videos (`?archived=1`: the archived ones instead)."""
-    return generations.filter(archived_at__isnull=not archived)
-
-
 def _first_cards(request, project_id: int, archived: bool) -> tuple[Project, CardPage]:
     """The user's project and the page of its videos asked for (404 when the project
     isn't theirs): two queries, the cards' compiled once per process."""
     project = _get_project_for_user(request, project_id)
+    return project, _cards_of(request, project, archived)
+
+
+def _cards_of(request, project, archived: bool) -> CardPage:
+    """The page of the project's videos asked for (`?page=`), newest first, complete."""
     page = Generation.objects.project_card_page(
         project, request.GET.get("page", ""), GENERATIONS_PER_PAGE, archived=archived
     )
     _complete_cards(page.object_list)
-    return project, page
+    return page
 
 
 def project_context(
@@ -250,8 +244,7 @@ def project_context(
     page itself stays a handful of queries.
     """
     if page is None:
-        generations = _shown(project.generations.all(), archived)
-        page = _card_page(generations.cards(), request.GET.get("page", ""))
+        page = _cards_of(request, project, archived)
     form.is_valid()
     return {
         "project": project,
@@ -426,7 +419,8 @@ def _submitted(request, project, form, generation, created: bool):
 
 def _card_oob(request, generation) -> str:
     """The new card, sent out of band to the top of the project's list."""
-    card = _complete_cards([Generation.objects.filter(pk=generation.pk).cards().get()])[0]
+    cards = Generation.objects.filter(pk=generation.pk).cards().select_related("project")
+    card = _complete_cards([cards.get()])[0]
     html = render_to_string(
         GENERATION_PAGE + "#card",
         {"generation": card},
