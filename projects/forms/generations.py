@@ -615,7 +615,9 @@ class ComposerForm(forms.Form):
             messages += self.errors.get(name, [])
         return messages
 
-    def save(self, expected: QuoteTerms | None = None) -> tuple[Generation, bool]:
+    def save(
+        self, expected: QuoteTerms | None = None, *, expected_credits: Decimal | None = None
+    ) -> tuple[Generation, bool]:
         """The submitted generation and whether this call created it.
 
         The key rendered into the form makes a double click or a resubmitted form
@@ -624,8 +626,11 @@ class ComposerForm(forms.Form):
         above 1 it makes that many (`self.made`), each with its own seed, reserved all
         together or not at all. With `expected` (the quote lock's terms), a reservation
         of any other amount (prices changed since the check) raises QuoteChanged and
-        nothing is stored.
+        nothing is stored; `expected_credits` is that amount alone (Re-run's lock: the
+        price its button was rendered with).
         """
+        if expected is not None:
+            expected_credits = Decimal(expected.credits)
         key = self.cleaned_data["idempotency_key"]
         count = self.cleaned_data.get("takes") or 1
         existing = Generation.objects.filter(created_by=self.user, idempotency_key=key).first()
@@ -639,8 +644,9 @@ class ComposerForm(forms.Form):
                 for index, seed in enumerate(seeds):
                     generation = self._create(key if index == 0 else f"{key}:{index + 1}", seed)
                     generation.submit()
-                    if expected is not None and generation.credits_estimated != Decimal(
-                        expected.credits
+                    if (
+                        expected_credits is not None
+                        and generation.credits_estimated != expected_credits
                     ):
                         raise QuoteChanged(generation.credits_estimated)
                     made.append(generation)

@@ -1,5 +1,8 @@
 """The project page: the composer, its live check, submit, and the generation cards."""
 
+import re
+from decimal import Decimal
+
 from django.contrib import messages
 from django.core import signing
 from django.core.files import File
@@ -465,17 +468,36 @@ def generation_rerun(request, generation_id: int):
     initial["idempotency_key"] = request.POST.get("idempotency_key") or initial["idempotency_key"]
     form = _composer_form(request, project, data=_as_posted(initial, _reference_values(generation)))
     problem, new, created = "", None, False
-    limited, retry_at = False, None
-    if form.is_valid():
+    limited, retry_at, repriced = False, None, None
+    seen = _posted_credits(request)
+    if seen is _UNREADABLE:
+        problem = "This price could not be read: reload the page and Re-run again."
+    elif form.is_valid():
         try:
             check_submission(request.team, request.user)
-            new, created = form.save()
+            new, created = form.save(expected_credits=seen)
         except LimitReached as refusal:
             problem, limited, retry_at = str(refusal), True, refusal.retry_at
         except SubmissionRefused as refusal:
             problem = str(refusal)
+        except QuoteChanged as changed:
+            # The button showed the price of its day: nothing is reserved at another.
+            repriced = changed.args[0]
+            problem = (
+                f"Prices have changed since this button was shown: this video now costs "
+                f"{format_credits(repriced)} credits, not {format_credits(seen)}. Nothing "
+                f"was reserved: Re-run again to make it for {format_credits(repriced)} credits."
+            )
     else:
         problem = "This video can't be made again as it was: " + " ".join(form.problems())
+    if repriced is not None and not _partial_request(request):
+        # The video's page again, its button now carrying the new price.
+        messages.error(request, problem)
+        card = _get_card_for_user(request, generation.pk)
+        card.rerun_key, card.rerun_credits = form.cleaned_data["idempotency_key"], repriced
+        context = {"project": project, "generation": card}
+        context["newer"], context["older"] = card.neighbours()
+        return render(request, GENERATION_PAGE, context, status=409)
     if problem:
         note = problem
     elif created:
@@ -493,13 +515,37 @@ def generation_rerun(request, generation_id: int):
         {"generation": generation, "note": note, "note_failed": bool(problem), "oob": True},
         request,
     )
+    if repriced is not None:
+        html += render_to_string(
+            GENERATION_PAGE + "#rerun-credits",
+            {"generation": generation, "credits": repriced, "oob": True},
+            request,
+        )
     if created:
         html += _card_oob(request, new)
-    status = 429 if limited else 422 if problem else 200
+    status = 429 if limited else 409 if repriced is not None else 422 if problem else 200
+    if seen is _UNREADABLE:
+        status = 400
     response = _with_retry_after(HttpResponse(html, status=status), retry_at)
     if new is not None:
         trigger_client_event(response, "videoQueued", {"id": new.pk, "created": created})
     return response
+
+
+_UNREADABLE = object()
+# As a button renders a price: plain ASCII digits, at most 3 decimals (a credit's 0.001).
+_CREDITS_POSTED = re.compile(r"[0-9]{1,12}(\.[0-9]{1,3})?", re.ASCII)
+
+
+def _posted_credits(request):
+    """The price a Re-run button was rendered with (None for a form without one, as
+    before the lock), or _UNREADABLE for one that is not a finite number of credits."""
+    posted = request.POST.get("credits")
+    if posted is None or posted == "":
+        return None
+    if not _CREDITS_POSTED.fullmatch(posted):
+        return _UNREADABLE
+    return Decimal(posted)
 
 
 @contributor_required

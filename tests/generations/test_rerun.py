@@ -1,12 +1,15 @@
 """Re-run: one video per click of a rendered button, its note beside the card re-run."""
 
+import datetime as dt
 import json
 import re
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
-from projects.models import Generation, LedgerEntry
+from projects.models import Generation, LedgerEntry, PriceVersion
 from tests.generations.composer_fixtures import *  # noqa: F403 (fixtures)
 from tests.generations.test_composer_pages import add_reference, make_generation
 
@@ -58,3 +61,102 @@ def test_a_refused_re_run_says_why_beside_the_card(alice_client, project):
     assert f'id="tile-note-{old.pk}"' in html and "is-error" in html
     assert "made again as it was" in html
     assert Generation.objects.count() == 1
+
+
+def raise_the_720p_price(to: str = "50") -> None:
+    """A new price version, in effect now: Seedance 2.0 at 720p costs `to` a second."""
+    version = PriceVersion.objects.in_effect()
+    rates = dict(version.model_rates)
+    rates["seedance-20"] = {
+        **rates["seedance-20"],
+        "per_second": {**rates["seedance-20"]["per_second"], "720p": to},
+    }
+    PriceVersion.objects.create(
+        effective_from=timezone.now() - dt.timedelta(seconds=1),
+        dollars_per_credit=version.dollars_per_credit,
+        model_rates=rates,
+    )
+
+
+def rendered_credits(client, generation) -> str:
+    html = client.get(
+        reverse("generation_detail", args=[generation.pk]), headers={"HX-Request": "true"}
+    ).content.decode()
+    return re.search(r'name="credits" id="rerun-credits-\d+" value="([^"]+)"', html).group(1)
+
+
+def test_re_run_reserves_only_the_price_its_button_was_shown_with(alice_client, project, images):
+    old = make_generation(project, status="success", credits_used=200)
+    add_reference(old, images[0])
+    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    key, shown = rendered_key(alice_client, old), rendered_credits(alice_client, old)
+    assert Decimal(shown) == 200
+    raise_the_720p_price("50")  # 5 s now cost 250
+    url = reverse("generation_rerun", args=[old.pk])
+    data = {"idempotency_key": key, "credits": shown}
+    refused = alice_client.post(url, data, headers={"HX-Request": "true"})
+    assert refused.status_code == 409
+    html = refused.content.decode()
+    assert "now costs 250 credits, not 200" in html and "Nothing was reserved" in html
+    oob = re.search(r'id="rerun-credits-%d" value="([^"]+)" hx-swap-oob="true"' % old.pk, html)
+    assert Decimal(oob.group(1)) == 250
+    assert Generation.objects.count() == 1 and not LedgerEntry.objects.exists()
+
+    confirmed = alice_client.post(url, {**data, "credits": "250"}, headers={"HX-Request": "true"})
+    assert confirmed.status_code == 200
+    new = Generation.objects.exclude(pk=old.pk).get()
+    assert new.credits_estimated == Decimal(250)
+    assert "queued again: 250 credits reserved" in confirmed.content.decode()
+
+
+def test_without_javascript_a_repriced_re_run_shows_the_video_page_with_the_new_price(
+    alice_client, project, images
+):
+    old = make_generation(project, status="success", credits_used=200)
+    add_reference(old, images[0])
+    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    raise_the_720p_price("50")
+    url = reverse("generation_rerun", args=[old.pk])
+    response = alice_client.post(url, {"idempotency_key": "plain-form", "credits": "200"})
+    assert response.status_code == 409
+    html = response.content.decode()
+    assert "now costs 250 credits, not 200" in html
+    assert 'name="idempotency_key" value="plain-form"' in html
+    assert Decimal(re.search(r'name="credits" value="([^"]+)"', html).group(1)) == 250
+    assert Generation.objects.count() == 1
+    again = alice_client.post(url, {"idempotency_key": "plain-form", "credits": "250"})
+    assert again.status_code == 302
+    assert Generation.objects.exclude(pk=old.pk).get().credits_estimated == Decimal(250)
+
+
+@pytest.mark.parametrize("forged", ["abc", "NaN", "Infinity", "-1", "1e999999", "1e-999999", "2" * 40, "٢٠٠"])
+def test_a_forged_re_run_price_is_a_400_and_reserves_nothing(
+    alice_client, project, images, forged
+):
+    old = make_generation(project, status="success", credits_used=200)
+    add_reference(old, images[0])
+    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    response = alice_client.post(
+        reverse("generation_rerun", args=[old.pk]),
+        {"idempotency_key": "forged", "credits": forged},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 400
+    assert "could not be read" in response.content.decode()
+    assert Generation.objects.count() == 1 and not LedgerEntry.objects.exists()
+
+
+def test_a_re_run_posted_at_a_lower_price_than_today_reserves_nothing(
+    alice_client, project, images
+):
+    old = make_generation(project, status="success", credits_used=200)
+    add_reference(old, images[0])
+    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    response = alice_client.post(
+        reverse("generation_rerun", args=[old.pk]),
+        {"idempotency_key": "cheap", "credits": "1"},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 409
+    assert "now costs 200 credits, not 1" in response.content.decode()
+    assert Generation.objects.count() == 1 and not LedgerEntry.objects.exists()
