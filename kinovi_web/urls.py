@@ -8,7 +8,7 @@ from django.views.static import serve
 
 from kinovi_web.storage import served_type
 from projects.forms.accounts import LoginForm
-from projects.views import accounts, health, sso
+from projects.views import accounts, health, sso, teams
 
 
 def favicon(request):
@@ -21,6 +21,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("status/", health.staff_status, name="staff_status"),
+    path("status/models/", teams.site_models, name="site_models"),
     path("metrics", health.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path(

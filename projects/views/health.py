@@ -26,7 +26,8 @@ from django.views.decorators.http import require_safe
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
-from projects.models import Generation, WorkerHeartbeat
+from projects.forms.teams import ModelsForm
+from projects.models import Generation, ModelAvailability, WorkerHeartbeat
 from projects.models.operations import FORGET_AFTER, HEARTBEAT_FRESH, queue_figures
 from projects.worker import kinovi
 
@@ -119,6 +120,9 @@ def staff_status(request):
                 last_beat_at__gte=timezone.now() - FORGET_AFTER
             )[:50],
             "fresh_seconds": HEARTBEAT_FRESH.seconds,
+            "site_models_form": ModelsForm(
+                initial={"off": sorted(ModelAvailability.objects.site_disabled())}, prefix="site"
+            ),
         },
     )
 

@@ -109,11 +109,6 @@ def members(request, limits_form=None):
             initial={"off": sorted(ModelAvailability.objects.hidden_for(team))},
             prefix="team",
         ),
-        "site_models_form": ModelsForm(
-            initial={"off": sorted(ModelAvailability.objects.site_disabled())}, prefix="site"
-        )
-        if request.user.is_staff
-        else None,
         "invitations": Invitation.objects.for_team(team).select_related(
             "invited_by", "accepted_by"
         )[:100],
@@ -158,10 +153,24 @@ def team_models(request):
     site = request.POST.get("scope") == "site"
     if site and not request.user.is_staff:
         raise Http404("Only staff switch models off for the whole site.")
+    return _save_models(request, site=site, back="members")
+
+
+@login_required
+@require_POST
+def site_models(request):
+    """Staff: the models switched off for every team, from the status page (a staff
+    member need not be an admin, or a member, of any team); anyone else gets 404."""
+    if not request.user.is_staff:
+        raise Http404("Only staff switch models off for the whole site.")
+    return _save_models(request, site=True, back="staff_status")
+
+
+def _save_models(request, *, site: bool, back: str):
     form = ModelsForm(request.POST, prefix="site" if site else "team")
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("off", ["Choose models of the list."])))
-        return redirect("members")
+        return redirect(back)
     team = None if site else request.team
     before = (
         ModelAvailability.objects.site_disabled()
@@ -181,7 +190,7 @@ def team_models(request):
         )
     where = "the whole site" if site else "this team"
     messages.success(request, f"Models for {where} saved: {form.describe(chosen)}.")
-    return redirect("members")
+    return redirect(back)
 
 
 @team_admin_required

@@ -91,3 +91,32 @@ def test_staff_get_a_banner_when_no_worker_beat_for_a_minute_while_videos_are_qu
 
 def test_no_banner_without_queued_videos(staff):
     assert 'data-testid="workers-missing"' not in staff.get("/").content.decode()
+
+
+def test_staff_who_are_no_team_admin_switch_models_off_for_the_whole_site(
+    bob, bob_client, alice_client, charlie_client
+):
+    from projects.models import AuditEntry, ModelAvailability
+
+    url = reverse("site_models")
+    # Team admins and members who are not staff: 404, and nothing changes.
+    for client in (alice_client, bob_client, charlie_client):
+        assert client.post(url, {"site-off": ["seedance-20"]}).status_code == 404
+    assert Client().post(url, {"site-off": ["seedance-20"]}).status_code == 302  # sign in
+    assert not ModelAvailability.objects.site_disabled()
+
+    bob.is_staff = True  # a plain member of his team, now staff
+    bob.save()
+    page = bob_client.get(reverse("staff_status")).content.decode()
+    assert 'data-testid="site-models-form"' in page
+    response = bob_client.post(url, {"site-off": ["seedance-20"]})
+    assert response.status_code == 302 and response.url == reverse("staff_status")
+    assert ModelAvailability.objects.site_disabled() == {"seedance-20"}
+    entry = AuditEntry.objects.get(subject="Models for the whole site")
+    assert entry.actor == bob and entry.team is None
+    # A model not in the list: refused with the form's message, nothing changed.
+    refused = bob_client.post(url, {"site-off": ["seedance-99"]}, follow=True)
+    assert refused.status_code == 200 and ModelAvailability.objects.site_disabled() == {
+        "seedance-20"
+    }
+    assert bob_client.get(url).status_code == 405

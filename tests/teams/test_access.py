@@ -10,6 +10,15 @@ from projects.views import teams as views
 
 # name -> {who: status} for a GET.
 EXPECTED_GET = {
+    # Staff only (none of these is), whatever their role in a team.
+    "site_models": {
+        "alice": 405,
+        "erin": 405,
+        "bob": 405,
+        "vera": 405,
+        "charlie": 405,
+        "anon": 302,
+    },
     "team_models": {
         "alice": 405,
         "erin": 405,
@@ -63,6 +72,14 @@ EXPECTED_GET = {
 }
 # name -> {who: status} for a POST that changes something.
 EXPECTED_POST = {
+    "site_models": {
+        "alice": 404,
+        "erin": 404,
+        "bob": 404,
+        "vera": 404,
+        "charlie": 404,
+        "anon": 302,
+    },
     "team_models": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "team_limits": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
     "members": {"bob": 403, "vera": 403, "charlie": 403, "anon": 302},
