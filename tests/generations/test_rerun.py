@@ -98,7 +98,7 @@ def test_re_run_reserves_only_the_price_its_button_was_shown_with(alice_client, 
     assert refused.status_code == 409
     html = refused.content.decode()
     assert "now costs 250 credits, not 200" in html and "Nothing was reserved" in html
-    oob = re.search(r'id="rerun-credits-%d" value="([^"]+)" hx-swap-oob="true"' % old.pk, html)
+    oob = re.search(rf'id="rerun-credits-{old.pk}" value="([^"]+)" hx-swap-oob="true"', html)
     assert Decimal(oob.group(1)) == 250
     assert Generation.objects.count() == 1 and not LedgerEntry.objects.exists()
 
