@@ -73,12 +73,15 @@ def manage(environment: dict[str, str], *arguments: str) -> str:
 
 
 @contextlib.contextmanager
-def serving(environment: dict[str, str], log_path: Path, part: str = "web") -> Iterator[str]:
-    """`bin/serve part` until the block ends (SIGTERM, as a supervisor stops it)."""
+def serving(
+    environment: dict[str, str], log_path: Path, part: str = "web", command=None
+) -> Iterator[str]:
+    """`bin/serve part` (or `command`, a server of the same environment) until the block
+    ends (SIGTERM, as a supervisor stops it)."""
     base_url = environment["SITE_URL"]
     with log_path.open("ab") as log:
         process = subprocess.Popen(
-            [str(ROOT / "bin/serve"), part],
+            command or [str(ROOT / "bin/serve"), part],
             cwd=ROOT,
             env=environment,
             stdout=log,
