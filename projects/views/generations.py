@@ -539,7 +539,7 @@ _CREDITS_POSTED = re.compile(r"[0-9]{1,12}(\.[0-9]{1,3})?", re.ASCII)
 
 def _posted_credits(request):
     """The price a Re-run button was rendered with (None for a form without one, as
-    before the lock), or _UNREADABLE for one that is not a finite number of credits."""
+    before the lock), or _UNREADABLE for anything but plain digits as a button renders."""
     posted = request.POST.get("credits")
     if posted is None or posted == "":
         return None
