@@ -16,17 +16,28 @@ from tests.generations.test_composer_pages import add_reference, make_generation
 pytestmark = pytest.mark.django_db
 
 
-def rendered_key(client, generation) -> str:
+def rendered(client, generation, field: str) -> str:
+    """The value of the Re-run button's hidden `field` in the card as polled."""
     html = client.get(
         reverse("generation_detail", args=[generation.pk]), headers={"HX-Request": "true"}
     ).content.decode()
-    return re.search(r'name="idempotency_key" value="([^"]+)"', html).group(1)
+    return re.search(rf'name="{field}"(?: id="[^"]+")? value="([^"]+)"', html).group(1)
 
 
-def test_a_double_click_on_re_run_makes_one_video(alice_client, project, images):
+def rendered_key(client, generation) -> str:
+    return rendered(client, generation, "idempotency_key")
+
+
+def done_video(project, images) -> Generation:
+    """A finished 5 s video of one image at 720p: 200 credits at the seed's prices."""
     old = make_generation(project, status="success", credits_used=200)
     add_reference(old, images[0])
     Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    return old
+
+
+def test_a_double_click_on_re_run_makes_one_video(alice_client, project, images):
+    old = done_video(project, images)
     key = rendered_key(alice_client, old)
     assert key == rendered_key(alice_client, old)  # a poll keeps the button's key
     url = reverse("generation_rerun", args=[old.pk])
@@ -78,18 +89,9 @@ def raise_the_720p_price(to: str = "50") -> None:
     )
 
 
-def rendered_credits(client, generation) -> str:
-    html = client.get(
-        reverse("generation_detail", args=[generation.pk]), headers={"HX-Request": "true"}
-    ).content.decode()
-    return re.search(r'name="credits" id="rerun-credits-\d+" value="([^"]+)"', html).group(1)
-
-
 def test_re_run_reserves_only_the_price_its_button_was_shown_with(alice_client, project, images):
-    old = make_generation(project, status="success", credits_used=200)
-    add_reference(old, images[0])
-    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
-    key, shown = rendered_key(alice_client, old), rendered_credits(alice_client, old)
+    old = done_video(project, images)
+    key, shown = rendered_key(alice_client, old), rendered(alice_client, old, "credits")
     assert Decimal(shown) == 200
     raise_the_720p_price("50")  # 5 s now cost 250
     url = reverse("generation_rerun", args=[old.pk])
@@ -112,9 +114,7 @@ def test_re_run_reserves_only_the_price_its_button_was_shown_with(alice_client, 
 def test_without_javascript_a_repriced_re_run_shows_the_video_page_with_the_new_price(
     alice_client, project, images
 ):
-    old = make_generation(project, status="success", credits_used=200)
-    add_reference(old, images[0])
-    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    old = done_video(project, images)
     raise_the_720p_price("50")
     url = reverse("generation_rerun", args=[old.pk])
     response = alice_client.post(url, {"idempotency_key": "plain-form", "credits": "200"})
@@ -133,9 +133,7 @@ def test_without_javascript_a_repriced_re_run_shows_the_video_page_with_the_new_
     "forged", ["abc", "NaN", "Infinity", "-1", "1e999999", "1e-999999", "2" * 40, "٢٠٠"]
 )
 def test_a_forged_re_run_price_is_a_400_and_reserves_nothing(alice_client, project, images, forged):
-    old = make_generation(project, status="success", credits_used=200)
-    add_reference(old, images[0])
-    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    old = done_video(project, images)
     response = alice_client.post(
         reverse("generation_rerun", args=[old.pk]),
         {"idempotency_key": "forged", "credits": forged},
@@ -149,9 +147,7 @@ def test_a_forged_re_run_price_is_a_400_and_reserves_nothing(alice_client, proje
 def test_a_re_run_posted_at_a_lower_price_than_today_reserves_nothing(
     alice_client, project, images
 ):
-    old = make_generation(project, status="success", credits_used=200)
-    add_reference(old, images[0])
-    Generation.objects.filter(pk=old.pk).update(prompt="@image1 at dawn")
+    old = done_video(project, images)
     response = alice_client.post(
         reverse("generation_rerun", args=[old.pk]),
         {"idempotency_key": "cheap", "credits": "1"},
