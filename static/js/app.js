@@ -222,4 +222,14 @@
       event.detail.isError = false;
     }
   });
+  // A Re-run refused (422), repriced (409: the new price rides in the button for the
+  // next click) or unreadable (400) answers with the note beside its card: show it.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var code = event.detail.xhr.status;
+    var elt = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (elt && elt.closest && elt.closest("[data-rerun]") && (code === 400 || code === 409 || code === 422)) {
+      event.detail.shouldSwap = true;
+      event.detail.isError = false;
+    }
+  });
 })();

@@ -409,3 +409,35 @@ def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
     assert Generation.objects.filter(project=project).count() == 3
     new = Generation.objects.filter(project=project).order_by("-pk").first()
     expect(page.locator(f"#generation-{new.pk}")).to_be_in_viewport()
+
+
+def test_a_re_run_after_a_price_change_says_the_new_price_and_takes_it_on_the_next_click(
+    login, live_server, alice, team, settings, local_storage
+):
+    from projects.models import Generation, LedgerEntry, Project
+    from tests.fixtures.realistic import compose, finish
+    from tests.generations.test_rerun import raise_the_720p_price
+    from tests.library.conftest import make_asset
+
+    settings.SITE_URL = live_server.url
+    project = Project.objects.create(team=team, owner=alice, name="Prices")
+    image = make_asset(alice, team, name="harbour at dawn")
+    done = compose(project, alice, "@image1 at dawn", [str(image.pk)])
+    finish(done, "success")
+    page = login(alice)
+    page.goto(f"{live_server.url}/projects/{project.pk}/")
+    card = page.locator(f"#generation-{done.pk}")
+    reserved = LedgerEntry.objects.count()
+
+    raise_the_720p_price("50")  # the page shows 200 credits; 5 s now cost 250
+    card.get_by_role("button", name="Re-run").click()
+    note = card.get_by_test_id("tile-note")
+    expect(note).to_contain_text("now costs 250 credits, not 200")
+    expect(note).to_contain_text("Nothing was reserved")
+    assert Generation.objects.filter(project=project).count() == 1
+    assert LedgerEntry.objects.count() == reserved
+
+    card.get_by_role("button", name="Re-run").click()
+    expect(note).to_contain_text("queued again: 250 credits reserved")
+    expect(page.get_by_test_id("generation-card")).to_have_count(2)
+    assert Generation.objects.filter(project=project).order_by("-pk")[0].credits_estimated == 250
