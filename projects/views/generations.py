@@ -484,9 +484,9 @@ def generation_rerun(request, generation_id: int):
             # The button showed the price of its day: nothing is reserved at another.
             repriced = changed.args[0]
             problem = (
-                f"Prices have changed since this button was shown: this video now costs "
-                f"{format_credits(repriced)} credits, not {format_credits(seen)}. Nothing "
-                f"was reserved: Re-run again to make it for {format_credits(repriced)} credits."
+                f"Prices have changed: this video would now cost {format_credits(repriced)} "
+                f"credits. Nothing was reserved: Re-run again to make it for "
+                f"{format_credits(repriced)} credits."
             )
     else:
         problem = "This video can't be made again as it was: " + " ".join(form.problems())
@@ -512,7 +512,13 @@ def generation_rerun(request, generation_id: int):
         return redirect("project_detail", project.pk)
     html = render_to_string(
         GENERATION_PAGE + "#tile-note",
-        {"generation": generation, "note": note, "note_failed": bool(problem), "oob": True},
+        # A new price to confirm is no failure: the note is not shown as an error.
+        {
+            "generation": generation,
+            "note": note,
+            "note_failed": bool(problem) and repriced is None,
+            "oob": True,
+        },
         request,
     )
     if repriced is not None:

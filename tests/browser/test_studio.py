@@ -432,7 +432,7 @@ def test_a_re_run_after_a_price_change_says_the_new_price_and_takes_it_on_the_ne
     raise_the_720p_price("50")  # the page shows 200 credits; 5 s now cost 250
     card.get_by_role("button", name="Re-run").click()
     note = card.get_by_test_id("tile-note")
-    expect(note).to_contain_text("now costs 250 credits, not 200")
+    expect(note).to_contain_text("would now cost 250 credits")
     expect(note).to_contain_text("Nothing was reserved")
     assert Generation.objects.filter(project=project).count() == 1
     assert LedgerEntry.objects.count() == reserved
