@@ -491,8 +491,8 @@ def generation_rerun(request, generation_id: int):
     else:
         problem = "This video can't be made again as it was: " + " ".join(form.problems())
     if repriced is not None and not _partial_request(request):
-        # The video's page again, its button now carrying the new price.
-        messages.error(request, problem)
+        # The video's page again, its button now carrying the new price to confirm.
+        messages.warning(request, problem)
         card = _get_card_for_user(request, generation.pk)
         card.rerun_key, card.rerun_credits = form.cleaned_data["idempotency_key"], repriced
         context = {"project": project, "generation": card}
