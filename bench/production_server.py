@@ -2,6 +2,9 @@
 on PostgreSQL, 20 concurrent clients for 30 s on the project page, then 30 s on the
 composer's check endpoint. Prints requests/s and p50/p95 latency with a PASS/FAIL
 against p95 <= 250 ms (page) and <= 100 ms (check), and the queries of /readyz (<= 5).
+Then the floor (bench/_floor.py): the same server, config and load on a signed-in view
+answering "ok" to a GET and to the check's POST; each target's line says how many times
+the floor's p95 and web CPU the endpoint took.
 
 The clients run in this process (threads of http.client, each on a persistent connection
 and sending its next request as soon as an answer is read), on the same machine as the
