@@ -369,18 +369,27 @@ def test_the_composer_keeps_an_unsent_draft_per_project_until_cleared(
     expect(composer.get_by_label("Prompt")).to_have_value("")
 
 
-def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
-    login, live_server, alice, team, settings, local_storage
-):
-    from projects.models import Generation, Project
+def project_with_a_done_video(owner, team, name: str):
+    """A project of `owner` with one image and one finished video of it (200 credits)."""
+    from projects.models import Project
     from tests.fixtures.realistic import compose, finish
     from tests.library.conftest import make_asset
 
-    settings.SITE_URL = live_server.url
-    project = Project.objects.create(team=team, owner=alice, name="Polls")
-    image = make_asset(alice, team, name="harbour at dawn")
-    done = compose(project, alice, "@image1 at dawn", [str(image.pk)])
+    project = Project.objects.create(team=team, owner=owner, name=name)
+    image = make_asset(owner, team, name="harbour at dawn")
+    done = compose(project, owner, "@image1 at dawn", [str(image.pk)])
     finish(done, "success")
+    return project, image, done
+
+
+def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
+    login, live_server, alice, team, settings, local_storage
+):
+    from projects.models import Generation
+    from tests.fixtures.realistic import compose, finish
+
+    settings.SITE_URL = live_server.url
+    project, image, done = project_with_a_done_video(alice, team, "Polls")
     busy = compose(project, alice, "@image1 at dusk", [str(image.pk)])
     finish(busy, "generating")
 
@@ -414,16 +423,11 @@ def test_polls_keep_focus_and_a_double_clicked_re_run_makes_one_video(
 def test_a_re_run_after_a_price_change_says_the_new_price_and_takes_it_on_the_next_click(
     login, live_server, alice, team, settings, local_storage
 ):
-    from projects.models import Generation, LedgerEntry, Project
-    from tests.fixtures.realistic import compose, finish
+    from projects.models import Generation, LedgerEntry
     from tests.generations.test_rerun import raise_the_720p_price
-    from tests.library.conftest import make_asset
 
     settings.SITE_URL = live_server.url
-    project = Project.objects.create(team=team, owner=alice, name="Prices")
-    image = make_asset(alice, team, name="harbour at dawn")
-    done = compose(project, alice, "@image1 at dawn", [str(image.pk)])
-    finish(done, "success")
+    project, _, done = project_with_a_done_video(alice, team, "Prices")
     page = login(alice)
     page.goto(f"{live_server.url}/projects/{project.pk}/")
     card = page.locator(f"#generation-{done.pk}")
